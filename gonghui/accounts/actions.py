@@ -1,0 +1,306 @@
+"""Accounts, role grants, sign-in codes and API tokens."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.accounts.models import ApiToken, LoginCode, LoginFailure, RoleGrant, User
+from gonghui.accounts.roles import ROLE_CAPABILITIES, Role
+from gonghui.core import audit
+from gonghui.core.errors import DomainError, PermissionDeniedError
+from gonghui.core.fields import lookup_value
+from gonghui.core.personal import mask_mobile, normalize_mobile
+from gonghui.core.scoping import require
+from gonghui.core.sms import send_sms_on_commit
+from gonghui.orgs.models import Org
+
+
+def _check_may_grant(actor: Any, org: Org, role: str) -> None:
+    """Staff may grant only roles whose capabilities they hold themselves at that org."""
+    require(actor, "accounts.manage", org.path)
+    if role not in ROLE_CAPABILITIES:
+        raise DomainError("invalid_role", _("Unknown role."))
+    if not ROLE_CAPABILITIES[role] <= actor.capabilities_at(org.path):
+        raise PermissionDeniedError(
+            "role_above_own",
+            _("You cannot grant a role with more rights than your own."),
+            fields={"role": [_("This role has rights you do not hold here.")]},
+        )
+
+
+@transaction.atomic
+def create_staff_user(
+    *,
+    actor: Any,
+    username: str,
+    name: str,
+    mobile: str,
+    password: str,
+    org: Org,
+    role: str,
+) -> User:
+    """Create a staff account with a first role grant at `org` (accounts.manage there)."""
+    _check_may_grant(actor, org, role)
+    username = username.strip()
+    mobile = normalize_mobile(mobile) if mobile else ""
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(
+            "username_taken",
+            _("This username is taken."),
+            fields={"username": [_("This username is taken.")]},
+        )
+    if mobile and User.objects.filter(mobile_hash=lookup_value("mobile", mobile)).exists():
+        raise DomainError(
+            "mobile_taken",
+            _("An account with this mobile number exists."),
+            fields={"mobile": [_("An account with this mobile number exists.")]},
+        )
+    user = User(username=username, name=name.strip(), mobile=mobile)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(
+            "weak_password", " ".join(error.messages), fields={"password": error.messages}
+        ) from None
+    user.set_password(password)
+    user.save()
+    RoleGrant.objects.create(user=user, org=org, role=role, granted_by=actor)
+    audit.record(
+        actor=actor,
+        action="accounts.staff.created",
+        org=org,
+        target=user,
+        changes={
+            "username": username,
+            "mobile": mask_mobile(mobile) if mobile else "",
+            "role": role,
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def grant_role(*, actor: Any, user: User, org: Org, role: str) -> RoleGrant:
+    """Give `user` a role on `org` and its subtree."""
+    _check_may_grant(actor, org, role)
+    grant, created = RoleGrant.objects.get_or_create(
+        user=user, org=org, role=role, defaults={"granted_by": actor}
+    )
+    if not created:
+        raise DomainError("already_granted", _("This person already holds this role here."))
+    audit.record(
+        actor=actor, action="accounts.grant.created", org=org, target=user, changes={"role": role}
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(*, actor: Any, grant: RoleGrant) -> None:
+    """Remove a role grant. Nobody can remove their own last way in."""
+    _check_may_grant(actor, grant.org, grant.role)
+    if grant.user_id == actor.pk:
+        raise DomainError("cannot_revoke_own", _("You cannot remove your own role."))
+    grant.delete()
+    audit.record(
+        actor=actor,
+        action="accounts.grant.revoked",
+        org=grant.org,
+        target=grant.user,
+        changes={"role": grant.role},
+    )
+
+
+@transaction.atomic
+def set_user_active(*, actor: Any, user: User, org: Org, active: bool) -> User:
+    """Lock or unlock a staff account; `org` is where the actor manages them."""
+    require(actor, "accounts.manage", org.path)
+    if user.pk == actor.pk:
+        raise DomainError("cannot_lock_self", _("You cannot lock your own account."))
+    for grant in user.grants.select_related("org"):
+        if not ROLE_CAPABILITIES[grant.role] <= actor.capabilities_at(grant.org.path):
+            raise PermissionDeniedError(
+                "user_above_own",
+                _("This person holds roles beyond your own; ask a higher-level administrator."),
+            )
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
+    audit.record(
+        actor=actor,
+        action="accounts.staff.reactivated" if active else "accounts.staff.locked",
+        org=org,
+        target=user,
+    )
+    return user
+
+
+@transaction.atomic
+def reveal_mobile(*, actor: Any, user: User, org: Org) -> str:
+    """Show a staff member's full mobile number to someone allowed to; the read is audited."""
+    require(actor, "personal_data.view", org.path)
+    audit.record(
+        actor=actor,
+        action="accounts.personal_data.viewed",
+        org=org,
+        target=user,
+        changes={"field": "mobile"},
+    )
+    return str(user.mobile)
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+def _code_hash(mobile_hash: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{mobile_hash}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def request_login_code(*, mobile: str) -> None:
+    """Send a six-digit sign-in code to a mainland mobile number (at most one a minute)."""
+    mobile = normalize_mobile(mobile)
+    mobile_hash = lookup_value("mobile", mobile)
+    now = timezone.now()
+    recent = LoginCode.objects.filter(
+        mobile_hash=mobile_hash,
+        created_at__gte=now - timedelta(seconds=settings.LOGIN_CODE_RESEND_SECONDS),
+    )
+    if recent.exists():
+        raise DomainError(
+            "code_recently_sent",
+            _("A code was sent less than a minute ago. Please wait before asking again."),
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    LoginCode.objects.create(
+        mobile_hash=mobile_hash,
+        code_hash=_code_hash(mobile_hash, code),
+        expires_at=now + timedelta(seconds=settings.LOGIN_CODE_TTL_SECONDS),
+    )
+    minutes = settings.LOGIN_CODE_TTL_SECONDS // 60
+    send_sms_on_commit(
+        mobile=mobile,
+        text=_("Your Gonghui sign-in code is %(code)s. It is valid for %(minutes)d minutes.")
+        % {"code": code, "minutes": minutes},
+    )
+
+
+def verify_login_code(*, mobile: str, code: str) -> User:
+    """The worker's account (created at first sign-in) if the code is right and fresh."""
+    mobile = normalize_mobile(mobile)
+    mobile_hash = lookup_value("mobile", mobile)
+    code = code.strip()
+    with transaction.atomic():
+        login_code = (
+            LoginCode.objects.select_for_update()
+            .filter(mobile_hash=mobile_hash, used_at=None, expires_at__gt=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
+        if login_code is None:
+            raise DomainError(
+                "code_expired", _("This code has expired or was never sent. Ask for a new one.")
+            )
+        if login_code.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
+            raise DomainError("too_many_attempts", _("Too many wrong codes. Ask for a new code."))
+        if not hmac.compare_digest(login_code.code_hash, _code_hash(mobile_hash, code)):
+            LoginCode.objects.filter(pk=login_code.pk).update(attempts=login_code.attempts + 1)
+            wrong = DomainError("wrong_code", _("The code is not correct."))
+        else:
+            wrong = None
+            login_code.used_at = timezone.now()
+            login_code.save(update_fields=["used_at"])
+    # The failed attempt above is committed before we refuse, so guessing stays bounded.
+    if wrong is not None:
+        raise wrong
+    try:
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                mobile_hash=mobile_hash, defaults={"mobile": mobile}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                audit.record(actor=user, action="accounts.worker.registered", target=user)
+    except IntegrityError:
+        user = User.objects.get(mobile_hash=mobile_hash)
+    if not user.is_active:
+        raise DomainError("account_locked", _("This account is locked."))
+    return user
+
+
+def _identifier_hash(identifier: str) -> str:
+    return hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
+
+
+def is_locked_out(identifier: str) -> bool:
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    failures = LoginFailure.objects.filter(
+        identifier_hash=_identifier_hash(identifier), created_at__gte=since
+    )
+    return failures.count() >= settings.LOGIN_FAILURE_LIMIT
+
+
+def record_login_failure(identifier: str) -> None:
+    LoginFailure.objects.create(identifier_hash=_identifier_hash(identifier))
+
+
+def clear_login_failures(identifier: str) -> None:
+    LoginFailure.objects.filter(identifier_hash=_identifier_hash(identifier)).delete()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token for the actor's own account; the raw value is returned once."""
+    if not name.strip():
+        raise DomainError(
+            "name_required", _("Give the token a name."), fields={"name": [_("Required.")]}
+        )
+    raw = "gh_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name.strip(), prefix=raw[:8], token_hash=hash_token(raw)
+    )
+    audit.record(actor=actor, action="accounts.api_token.created", target=token)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, token: ApiToken) -> None:
+    """Revoke one of the actor's own tokens."""
+    if token.user_id != actor.pk:
+        raise DomainError("not_found", _("Not found."))
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    audit.record(actor=actor, action="accounts.api_token.revoked", target=token)
+
+
+def authenticate_token(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch last use at most once a minute: one write per request would make reads writes.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+__all__ = ["Role"]

@@ -1,0 +1,47 @@
+"""The one table of roles and the capabilities each grants.
+
+A grant of a role on an org gives its capabilities on that org and everything below it.
+Capabilities are named `<app>.<verb>`; later apps add theirs here, nowhere else.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    FEDERATION_ADMIN = "federation_admin", _("Federation administrator")
+    ORG_ADMIN = "org_admin", _("Organisation administrator")
+    REVIEWER = "reviewer", _("Reviewer")
+    OPERATOR = "operator", _("Operator")
+    VIEWER = "viewer", _("Viewer")
+
+
+CAPABILITY_LABELS = {
+    "orgs.view": _("See organisations"),
+    "orgs.manage": _("Create and edit organisations"),
+    "orgs.move": _("Move organisations in the tree"),
+    "accounts.view": _("See staff accounts"),
+    "accounts.manage": _("Create staff accounts and grant roles"),
+    "audit.view": _("Read the audit log"),
+    "personal_data.view": _("See personal data unmasked (each view is logged)"),
+}
+
+_VIEWER = {"orgs.view"}
+_OPERATOR = _VIEWER | set()
+_REVIEWER = _VIEWER | {"personal_data.view"}
+_ORG_ADMIN = _REVIEWER | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view"}
+_FEDERATION_ADMIN = _ORG_ADMIN | {"orgs.move"}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.FEDERATION_ADMIN: frozenset(_FEDERATION_ADMIN),
+    Role.ORG_ADMIN: frozenset(_ORG_ADMIN),
+    Role.REVIEWER: frozenset(_REVIEWER),
+    Role.OPERATOR: frozenset(_OPERATOR),
+    Role.VIEWER: frozenset(_VIEWER),
+}
+
+ALL_CAPABILITIES = frozenset(CAPABILITY_LABELS)
+
+
+def roles_with(capability: str) -> list[str]:
+    return [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]

@@ -1,0 +1,101 @@
+"""Signing in and out: workers by mobile and SMS code, staff by password."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gonghui.accounts import actions
+from gonghui.accounts.forms import CodeRequestForm, CodeVerifyForm, StaffLoginForm
+from gonghui.core.errors import DomainError
+from gonghui.web.form_errors import add_domain_error
+
+WORKER_BACKEND = "gonghui.accounts.backends.StaffPasswordBackend"
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def login_request_code(request: HttpRequest) -> HttpResponse:
+    form = CodeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mobile = form.cleaned_data["mobile"]
+        try:
+            actions.request_login_code(mobile=mobile)
+        except DomainError as error:
+            if error.code != "code_recently_sent":
+                add_domain_error(form, error)
+                return render(request, "accounts/login.html", {"form": form})
+            messages.info(request, str(error.message))
+        verify = CodeVerifyForm(initial={"mobile": mobile})
+        return render(
+            request,
+            "accounts/login_code.html",
+            {
+                "form": verify,
+                "mobile": mobile,
+                "demo": settings.DEMO,
+                "next": _next_url(request, ""),
+            },
+        )
+    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request, "")})
+
+
+@require_POST
+def login_verify_code(request: HttpRequest) -> HttpResponse:
+    form = CodeVerifyForm(request.POST)
+    mobile = request.POST.get("mobile", "")
+    if form.is_valid():
+        try:
+            user = actions.verify_login_code(
+                mobile=form.cleaned_data["mobile"], code=form.cleaned_data["code"]
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            login(request, user, backend=WORKER_BACKEND)
+            return redirect(_next_url(request, "web:me"))
+    return render(
+        request,
+        "accounts/login_code.html",
+        {"form": form, "mobile": mobile, "demo": settings.DEMO, "next": _next_url(request, "")},
+    )
+
+
+def staff_login(request: HttpRequest) -> HttpResponse:
+    form = StaffLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identifier = form.cleaned_data["username"]
+        if actions.is_locked_out(identifier):
+            form.add_error(None, _("Too many failed sign-ins. Wait fifteen minutes and try again."))
+        else:
+            user = authenticate(
+                request, username=identifier, password=form.cleaned_data["password"]
+            )
+            if user is None:
+                actions.record_login_failure(identifier)
+                form.add_error(None, _("The username or password is not correct."))
+            else:
+                actions.clear_login_failures(identifier)
+                login(request, user)
+                return redirect(_next_url(request, "web:staff_home"))
+    return render(
+        request, "accounts/staff_login.html", {"form": form, "next": _next_url(request, "")}
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("web:home")

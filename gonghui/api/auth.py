@@ -1,0 +1,26 @@
+"""API authentication: bearer tokens for integrations and staff scripts; the browser session
+(with its CSRF check) for pages that call the API."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from gonghui.accounts.actions import authenticate_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+AUTH = [TokenAuth(), ActiveSessionAuth()]

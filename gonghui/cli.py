@@ -1,0 +1,108 @@
+"""The `gonghui` command: demo, serve, worker, and every Django management command."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO_HOST = "127.0.0.1:8000"
+
+
+def _django(argv: list[str]) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["gonghui", *argv])
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "gonghui.cli", *args], env=env)  # noqa: S603
+
+
+def demo(argv: list[str]) -> int:
+    """Create (first run) or reuse the demo database, then serve with a worker beside it."""
+    os.environ.setdefault("GONGHUI_DEMO", "1")
+    os.environ.setdefault("GONGHUI_TASK_BACKEND", "database")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from gonghui.web.demo import demo_is_loaded, load_demo, print_demo_logins
+
+    call_command("migrate", verbosity=0)
+    if not demo_is_loaded():
+        print("Loading demo data …", flush=True)
+        load_demo()
+    print_demo_logins()
+    bind = argv[0] if argv else DEMO_HOST
+    env = dict(os.environ)
+    worker = _spawn(["worker"], env)
+    server = _spawn(["serve", "--bind", bind, "--workers", "2", "--no-collect"], env)
+    print(f"\nGonghui demo: http://{bind}/   (Ctrl+C stops it)\n", flush=True)
+
+    def stop(*_args: object) -> None:
+        for process in (server, worker):
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+        worker.wait(timeout=10)
+
+
+def serve(argv: list[str]) -> int:
+    """The production server: gunicorn, configured from GONGHUI_* variables."""
+    collect = "--no-collect" not in argv
+    argv = [a for a in argv if a != "--no-collect"]
+    if collect and os.environ.get("GONGHUI_MODE") == "production":
+        _django(["collectstatic", "--noinput", "--verbosity", "0"])
+    bind = os.environ.get("GONGHUI_BIND", "127.0.0.1:8000")
+    workers = os.environ.get("GONGHUI_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1))
+    args = [
+        "gunicorn",
+        "gonghui.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--threads",
+        os.environ.get("GONGHUI_WEB_THREADS", "4"),
+        "--access-logfile",
+        "-",
+        *argv,
+    ]
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = args
+    run()
+    return 0
+
+
+def worker(argv: list[str]) -> int:
+    """Run background tasks from the database queue."""
+    _django(["db_worker", *argv])
+    return 0
+
+
+COMMANDS = {"demo": demo, "serve": serve, "worker": worker}
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
+    argv = sys.argv[1:]
+    if argv and argv[0] in COMMANDS:
+        sys.exit(COMMANDS[argv[0]](argv[1:]))
+    if not argv:
+        print(Path(__file__).read_text(encoding="utf-8").splitlines()[0].strip('"'))
+        print("Usage: gonghui demo | serve | worker | <django management command>")
+    _django(argv or ["help"])
+
+
+if __name__ == "__main__":
+    main()

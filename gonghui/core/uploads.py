@@ -1,0 +1,46 @@
+"""Checking uploaded files by their content, not by the name or type the browser claims."""
+
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from gonghui.core.errors import DomainError
+
+
+@dataclass(frozen=True)
+class FileKind:
+    name: str
+    extension: str
+    signatures: tuple[bytes, ...]
+
+
+PDF = FileKind("PDF", "pdf", (b"%PDF-",))
+PNG = FileKind("PNG", "png", (b"\x89PNG\r\n\x1a\n",))
+JPEG = FileKind("JPEG", "jpg", (b"\xff\xd8\xff",))
+XLSX = FileKind("Excel (.xlsx)", "xlsx", (b"PK\x03\x04",))
+
+
+def check_upload(upload: UploadedFile, *, kinds: tuple[FileKind, ...], max_bytes: int) -> FileKind:
+    """The kind of an acceptable upload, or a DomainError naming what is wrong with it."""
+    size = upload.size or 0
+    if size == 0:
+        raise DomainError("empty_file", _("The file is empty."))
+    if size > max_bytes:
+        raise DomainError(
+            "file_too_large",
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes)},
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for kind in kinds:
+        if any(head.startswith(signature) for signature in kind.signatures):
+            return kind
+    raise DomainError(
+        "unsupported_file_type",
+        _("This file type is not accepted. Accepted: %(kinds)s.")
+        % {"kinds": ", ".join(k.name for k in kinds)},
+    )

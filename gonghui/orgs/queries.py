@@ -1,0 +1,57 @@
+"""Reads of the union tree. Everything here is scoped by the caller's grants."""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from gonghui.core.tree import subtree_q
+from gonghui.orgs.models import Org
+
+
+def list_orgs(
+    user: Any, capability: str, *, search: str = "", kind: str = "", within: Org | None = None
+) -> QuerySet[Org]:
+    orgs = Org.objects.visible_to(user, capability)
+    if within is not None:
+        orgs = orgs.in_subtree(within.path)
+    if search:
+        orgs = orgs.filter(Q(name__icontains=search) | Q(short_name__icontains=search))
+    if kind:
+        orgs = orgs.filter(kind=kind)
+    return orgs.select_related("parent")
+
+
+def get_org_for(user: Any, org_id: int | str, capability: str) -> Org:
+    """The org if the user holds `capability` there; 404 alike for missing and forbidden."""
+    try:
+        return Org.objects.visible_to(user, capability).get(pk=int(org_id))
+    except (Org.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def list_top_orgs(user: Any, capability: str) -> QuerySet[Org]:
+    """The highest orgs the user sees: the roots of their visible forest."""
+    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
+    if paths is None:
+        return Org.objects.filter(parent=None).annotate(child_count=Count("children"))
+    return Org.objects.filter(path__in=paths).annotate(child_count=Count("children"))
+
+
+def list_children(parent: Org) -> QuerySet[Org]:
+    return parent.children.annotate(child_count=Count("children")).order_by("path")
+
+
+def list_visible_ancestors(user: Any, org: Org, capability: str) -> list[Org]:
+    """The breadcrumb: ancestors of `org` the user may also see, root first."""
+    if not org.ancestor_paths:
+        return []
+    return list(
+        Org.objects.visible_to(user, capability)
+        .filter(path__in=org.ancestor_paths)
+        .order_by("path")
+    )
+
+
+def count_subtree(org: Org) -> int:
+    return Org.objects.filter(subtree_q("path", [org.path])).count()

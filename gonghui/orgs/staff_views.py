@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gonghui.accounts.queries import list_grants_at
+from gonghui.core.audit import list_audit_entries
+from gonghui.core.errors import DomainError
+from gonghui.orgs import actions, queries
+from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm
+from gonghui.orgs.models import OrgKind
+from gonghui.web.access import staff_required
+from gonghui.web.form_errors import add_domain_error
+from gonghui.web.pagination import paginate
+
+
+@staff_required
+def org_tree(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    context: dict[str, object] = {"search": search, "kind": kind, "kinds": OrgKind.choices}
+    if search or kind:
+        results = queries.list_orgs(request.user, "orgs.view", search=search, kind=kind)
+        context["page"] = paginate(request, results)
+    else:
+        context["top_orgs"] = queries.list_top_orgs(request.user, "orgs.view")
+    if request.htmx:
+        return render(request, "orgs/tree.html#results", context)
+    return render(request, "orgs/tree.html", context)
+
+
+@staff_required
+def org_children(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = queries.get_org_for(request.user, org_id, "orgs.view")
+    return render(
+        request, "orgs/tree.html#children", {"children": queries.list_children(org), "org": org}
+    )
+
+
+@staff_required
+def org_detail(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = queries.get_org_for(request.user, org_id, "orgs.view")
+    capabilities = request.user.capabilities_at(org.path)  # type: ignore[union-attr]
+    context = {
+        "org": org,
+        "ancestors": queries.list_visible_ancestors(request.user, org, "orgs.view"),
+        "children": queries.list_children(org),
+        "capabilities": capabilities,
+        "subtree_size": queries.count_subtree(org),
+        "grants": list_grants_at(request.user, org) if "accounts.view" in capabilities else [],
+        "recent_entries": (
+            list_audit_entries(request.user, org_path=org.path)[:10]
+            if "audit.view" in capabilities
+            else []
+        ),
+    }
+    return render(request, "orgs/detail.html", context)
+
+
+@staff_required
+def org_create(request: HttpRequest, org_id: int) -> HttpResponse:
+    parent = queries.get_org_for(request.user, org_id, "orgs.manage")
+    form = OrgCreateForm(request.POST or None, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = actions.create_org(
+                actor=request.user,
+                parent=parent,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                **form.details(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("%(name)s was created.") % {"name": org.name})
+            return redirect("orgs:detail", org_id=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "parent": parent, "creating": True})
+
+
+@staff_required
+def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = queries.get_org_for(request.user, org_id, "orgs.manage")
+    initial = {name: getattr(org, name) for name in actions.EDITABLE_FIELDS}
+    initial["name"] = org.name
+    initial["version"] = org.version
+    form = OrgEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_org(
+                actor=request.user,
+                org=org,
+                expected_version=form.cleaned_data["version"],
+                name=form.cleaned_data["name"],
+                **form.details(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("orgs:detail", org_id=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "creating": False})
+
+
+@staff_required
+def org_move(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = queries.get_org_for(request.user, org_id, "orgs.move")
+    search = request.GET.get("q", "").strip()
+    candidates = (
+        queries.list_orgs(request.user, "orgs.move", search=search)
+        .exclude(path__startswith=org.path)
+        .exclude(pk=org.parent_id)[:30]
+        if search
+        else []
+    )
+    form = OrgMoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_parent = queries.get_org_for(
+                request.user, form.cleaned_data["new_parent"], "orgs.move"
+            )
+            actions.move_org(actor=request.user, org=org, new_parent=new_parent)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now belongs to %(parent)s.")
+                % {"name": org.name, "parent": new_parent.name},
+            )
+            return redirect("orgs:detail", org_id=org.pk)
+    context = {"org": org, "form": form, "search": search, "candidates": candidates}
+    if request.htmx and request.method == "GET":
+        return render(request, "orgs/move.html#candidates", context)
+    return render(request, "orgs/move.html", context)
+
+
+@staff_required
+@require_POST
+def org_set_active(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = queries.get_org_for(request.user, org_id, "orgs.manage")
+    active = request.POST.get("active") == "1"
+    try:
+        actions.set_org_active(actor=request.user, org=org, active=active)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("Reactivated.") if active else _("Deactivated; its history stays.")
+        )
+    return redirect(reverse("orgs:detail", kwargs={"org_id": org.pk}))

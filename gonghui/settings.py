@@ -1,0 +1,265 @@
+"""The only settings module. Everything comes from GONGHUI_* environment variables.
+
+With nothing configured it runs in development mode: an embedded SQLite database and generated
+secrets under the data folder, tasks run inline, SMS codes written to the console. Production
+mode (GONGHUI_MODE=production) refuses to start without real secrets.
+"""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(f"GONGHUI_{name}", default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if not value:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_secret(name: str) -> str:
+    """A secret from GONGHUI_<NAME> or from the file named by GONGHUI_<NAME>_FILE."""
+    value = env(name)
+    if value:
+        return value
+    path = env(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return ""
+
+
+MODE = env("MODE", "development")
+if MODE not in {"development", "production"}:
+    raise ImproperlyConfigured("GONGHUI_MODE must be 'development' or 'production'.")
+PRODUCTION = MODE == "production"
+
+DATA_DIR = Path(env("DATA_DIR", str(Path.cwd() / "data"))).resolve()
+
+
+def development_secrets() -> dict[str, str]:
+    """Secrets generated once per data folder, so a development database stays readable."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "dev-secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return stored
+    generated = {
+        "secret_key": secrets.token_urlsafe(50),
+        "encryption_keys": "dev1:" + secrets.token_urlsafe(32),
+        "lookup_key": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(generated), encoding="utf-8")
+    path.chmod(0o600)
+    return generated
+
+
+SECRET_KEY = env_secret("SECRET_KEY")
+# "kid:base64key[,kid:base64key...]": the first key encrypts, all of them decrypt (rotation).
+PERSONAL_DATA_KEYS = env_secret("ENCRYPTION_KEYS")
+# Keyed hash for lookups of encrypted values (duplicate checks, sign-in by phone).
+PERSONAL_DATA_LOOKUP_KEY = env_secret("LOOKUP_KEY")
+
+if PRODUCTION:
+    missing = [
+        name
+        for name, value in (
+            ("GONGHUI_SECRET_KEY", SECRET_KEY),
+            ("GONGHUI_ENCRYPTION_KEYS", PERSONAL_DATA_KEYS),
+            ("GONGHUI_LOOKUP_KEY", PERSONAL_DATA_LOOKUP_KEY),
+        )
+        if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "Production mode needs these secrets (or their *_FILE variants): " + ", ".join(missing)
+        )
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("GONGHUI_SECRET_KEY is too short or too simple.")
+else:
+    dev = development_secrets()
+    SECRET_KEY = SECRET_KEY or dev["secret_key"]
+    PERSONAL_DATA_KEYS = PERSONAL_DATA_KEYS or dev["encryption_keys"]
+    PERSONAL_DATA_LOOKUP_KEY = PERSONAL_DATA_LOOKUP_KEY or dev["lookup_key"]
+
+DEBUG = env_bool("DEBUG") and not PRODUCTION
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "ninja",
+    "gonghui.core",
+    "gonghui.orgs",
+    "gonghui.accounts",
+    "gonghui.web",
+    "gonghui.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "gonghui.core.request_context.RequestContextMiddleware",
+    "gonghui.core.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "gonghui.urls"
+WSGI_APPLICATION = "gonghui.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gonghui.web.context.shell",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "gonghui.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web server read while the task worker writes; IMMEDIATE takes the
+                # write lock at BEGIN so two writers queue on the busy timeout instead of failing
+                # with "database is locked" halfway through a transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["gonghui.accounts.backends.StaffPasswordBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
+# Development serves static files straight from the apps; production serves the collected,
+# compressed and fingerprinted copies (`gonghui serve` collects them first).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+if PRODUCTION:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+# Uploaded documents live outside the web root and are served only through permission checks.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media-not-served/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if env("TASK_BACKEND", "immediate") == "database"
+            else "django.tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
+SMS_SENDER = env("SMS_SENDER", "gonghui.core.sms.ConsoleSmsSender")
+DEMO = env_bool("DEMO")
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    if env_bool("BEHIND_TLS_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a proxy that terminates TLS the redirect check is the proxy's job; Django's
+    # deploy check still wants the setting on, which it is by default.
+    SILENCED_SYSTEM_CHECKS: list[str] = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request bodies never reach the log; django.request logs only the path and status.
+        "django.request": {"level": "ERROR"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+# How long an Idempotency-Key is remembered.
+IDEMPOTENCY_TTL_HOURS = 48
+# Worker sign-in codes.
+LOGIN_CODE_TTL_SECONDS = 300
+LOGIN_CODE_RESEND_SECONDS = 60
+LOGIN_CODE_MAX_ATTEMPTS = 5
+# Staff password sign-in lockout.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_WINDOW_SECONDS = 900

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import include, path
+
+from gonghui.api.api import api
+
+
+def operators_only(request: HttpRequest) -> bool:
+    # The Django admin bypasses the org scope, so only operators (superusers) get in.
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = operators_only  # type: ignore[method-assign]
+
+urlpatterns = [
+    path("", include("gonghui.web.urls")),
+    path("", include("gonghui.accounts.urls")),
+    path("", include("gonghui.orgs.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,26 @@
+"""Gatekeeping for the staff back office."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def staff_required(view: ViewFunc) -> ViewFunc:
+    """Signed-in union staff only; object-level checks stay in each view's query."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "accounts:staff_login")
+        if not getattr(user, "is_union_staff", False):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,118 @@
+"""Demo data that tells the seed page's story: the Beijing union tree around Zhongguancun
+Science City and Huilongguan, with staff at each level and a worker."""
+
+from django.db import transaction
+
+from gonghui.accounts.models import RoleGrant, User
+from gonghui.accounts.roles import Role
+from gonghui.core import audit
+from gonghui.orgs.actions import create_org
+from gonghui.orgs.models import Org, OrgKind
+
+DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo on purpose
+DEMO_WORKER_MOBILE = "13800138000"
+ROOT_NAME = "北京市总工会"
+
+# 27 courier depots and rest stations the Huilongguan street union visits (seed: 27 个快递网点及驿站).
+HUILONGGUAN_STATIONS = [
+    "龙泽园中通快递网点",
+    "回龙观西大街顺丰速运网点",
+    "龙锦苑圆通速递网点",
+    "云趣园韵达快递网点",
+    "新龙城申通快递网点",
+    "龙腾苑京东物流站点",
+    "流星花园邮政快递网点",
+    "北店嘉园极兔速递网点",
+    "金域华府德邦快递网点",
+    "龙华园菜鸟驿站",
+    "风雅园菜鸟驿站",
+    "龙跃苑菜鸟驿站",
+    "田园风光雅苑快递驿站",
+    "云趣园一区户外劳动者驿站",
+    "回龙观地铁站工会驿站",
+    "育知东路工会驿站",
+    "融泽嘉园快递驿站",
+    "天露园快递驿站",
+    "同成街美团骑手站",
+    "回龙观东大街饿了么骑手站",
+    "龙禧苑闪送服务站",
+    "冠庭园快递驿站",
+    "通达园快递驿站",
+    "佰嘉城快递驿站",
+    "和谐家园快递驿站",
+    "金榜园快递驿站",
+    "农学院社区快递驿站",
+]
+
+DEMO_STAFF = [
+    # username, name, mobile, org name, role
+    ("fed_admin", "王建国", "13910000001", ROOT_NAME, Role.FEDERATION_ADMIN),
+    ("zgc_admin", "陈晓东", "13910000002", "中关村科学城总工会", Role.ORG_ADMIN),
+    ("hlg_staff", "刘芳", "13910000003", "回龙观街道总工会", Role.ORG_ADMIN),
+    ("sohu_staff", "张磊", "13910000004", "搜狐集团（北京）工会", Role.ORG_ADMIN),
+]
+
+
+def demo_is_loaded() -> bool:
+    return Org.objects.filter(name=ROOT_NAME, parent=None).exists()
+
+
+def _tree() -> list[tuple[str, str, str, str]]:
+    """(name, kind, parent name, district) in creation order."""
+    rows = [
+        ("海淀区总工会", OrgKind.FEDERATION, ROOT_NAME, "海淀区"),
+        ("中关村科学城总工会", OrgKind.FEDERATION, "海淀区总工会", "海淀区"),
+        ("搜狐集团（北京）工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
+        ("小米科技有限责任公司工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
+        ("贝壳找房（北京）科技有限公司工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
+        ("北京掌趣科技股份有限公司工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
+        ("昌平区总工会", OrgKind.FEDERATION, ROOT_NAME, "昌平区"),
+        ("回龙观街道总工会", OrgKind.STREET, "昌平区总工会", "昌平区"),
+        ("门头沟区总工会", OrgKind.FEDERATION, ROOT_NAME, "门头沟区"),
+        ("西城区总工会", OrgKind.FEDERATION, ROOT_NAME, "西城区"),
+        ("德胜街道总工会", OrgKind.STREET, "西城区总工会", "西城区"),
+        ("顺义区总工会", OrgKind.FEDERATION, ROOT_NAME, "顺义区"),
+        ("北京公交集团工会", OrgKind.INDUSTRY, ROOT_NAME, ""),
+        ("北京公交集团保修分公司一厂工会", OrgKind.ENTERPRISE, "北京公交集团工会", ""),
+        ("中国邮政集团工会", OrgKind.INDUSTRY, ROOT_NAME, ""),
+    ]
+    rows += [(name, OrgKind.STATION, "回龙观街道总工会", "昌平区") for name in HUILONGGUAN_STATIONS]
+    return rows
+
+
+@transaction.atomic
+def load_demo() -> None:
+    operator = User.objects.create_superuser("operator", DEMO_PASSWORD, name="平台运维")
+    orgs = {
+        ROOT_NAME: create_org(
+            actor=operator, parent=None, name=ROOT_NAME, kind=OrgKind.FEDERATION, district="北京市"
+        )
+    }
+    for name, kind, parent, district in _tree():
+        orgs[name] = create_org(
+            actor=operator, parent=orgs[parent], name=name, kind=kind, district=district
+        )
+    for username, name, mobile, org_name, role in DEMO_STAFF:
+        staff = User.objects.create_user(username, DEMO_PASSWORD, name=name, mobile=mobile)
+        RoleGrant.objects.create(user=staff, org=orgs[org_name], role=role, granted_by=operator)
+        audit.record(
+            actor=operator,
+            action="accounts.staff.created",
+            org=orgs[org_name],
+            target=staff,
+            changes={"username": username, "role": role},
+        )
+    worker = User.objects.create_user(None, None, name="李师傅", mobile=DEMO_WORKER_MOBILE)
+    worker.set_unusable_password()
+    worker.save(update_fields=["password"])
+
+
+def print_demo_logins() -> None:
+    print(f"\nDemo sign-ins (password for all staff: {DEMO_PASSWORD})")
+    print("  Staff: http://127.0.0.1:8000/staff/login/")
+    for username, name, _mobile, org_name, role in DEMO_STAFF:
+        print(f"    {username:<11} {name}  {Role(role).label} · {org_name}")
+    print("    operator    平台运维  operator (Django admin at /admin/)")
+    print("  Worker: http://127.0.0.1:8000/accounts/login/")
+    print(f"    mobile {DEMO_WORKER_MOBILE}; the six-digit code is printed in this terminal")
+    print("    (look for a line 'SMS to 138****8000: …')", flush=True)

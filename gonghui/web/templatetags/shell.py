@@ -1,0 +1,23 @@
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+
+from gonghui.core.personal import mask_id_number, mask_mobile, mask_name
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (for pagers and filters)."""
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return "?" + params.urlencode()
+
+
+register.filter("mask_mobile", mask_mobile)
+register.filter("mask_id_number", mask_id_number)
+register.filter("mask_name", mask_name)
