@@ -156,7 +156,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "gonghui.sqlite3",
+            "NAME": str(DATA_DIR / "gonghui.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web server read while the task worker writes; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue on the busy timeout instead of failing

@@ -12,7 +12,7 @@ from gonghui.accounts.models import User
 from gonghui.accounts.roles import CAPABILITY_LABELS, ROLE_CAPABILITIES, Role
 from gonghui.core.errors import DomainError
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import staff_required
+from gonghui.web.access import HtmxRequest, staff_required
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
@@ -23,7 +23,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 @staff_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: HtmxRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     page = paginate(request, queries.list_staff(request.user, search=search))
     context = {"page": page, "search": search}

@@ -1,6 +1,9 @@
 """Checking uploaded files by their content, not by the name or type the browser claims."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
@@ -22,7 +25,9 @@ JPEG = FileKind("JPEG", "jpg", (b"\xff\xd8\xff",))
 XLSX = FileKind("Excel (.xlsx)", "xlsx", (b"PK\x03\x04",))
 
 
-def check_upload(upload: UploadedFile, *, kinds: tuple[FileKind, ...], max_bytes: int) -> FileKind:
+def check_upload(
+    upload: UploadedFile[Any], *, kinds: tuple[FileKind, ...], max_bytes: int
+) -> FileKind:
     """The kind of an acceptable upload, or a DomainError naming what is wrong with it."""
     size = upload.size or 0
     if size == 0:

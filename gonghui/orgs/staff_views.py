@@ -11,13 +11,13 @@ from gonghui.core.errors import DomainError
 from gonghui.orgs import actions, queries
 from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm
 from gonghui.orgs.models import OrgKind
-from gonghui.web.access import staff_required
+from gonghui.web.access import HtmxRequest, staff_required
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
 
 @staff_required
-def org_tree(request: HttpRequest) -> HttpResponse:
+def org_tree(request: HtmxRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     context: dict[str, object] = {"search": search, "kind": kind, "kinds": OrgKind.choices}
@@ -105,13 +105,13 @@ def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
 
 
 @staff_required
-def org_move(request: HttpRequest, org_id: int) -> HttpResponse:
+def org_move(request: HtmxRequest, org_id: int) -> HttpResponse:
     org = queries.get_org_for(request.user, org_id, "orgs.move")
     search = request.GET.get("q", "").strip()
     candidates = (
         queries.list_orgs(request.user, "orgs.move", search=search)
         .exclude(path__startswith=org.path)
-        .exclude(pk=org.parent_id)[:30]
+        .exclude(pk=org.parent_id or 0)[:30]
         if search
         else []
     )

@@ -7,8 +7,15 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
 ViewFunc = Callable[..., HttpResponse]
+
+
+class HtmxRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (every request does)."""
+
+    htmx: HtmxDetails
 
 
 def staff_required(view: ViewFunc) -> ViewFunc:

@@ -13,7 +13,8 @@ DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo 
 DEMO_WORKER_MOBILE = "13800138000"
 ROOT_NAME = "北京市总工会"
 
-# 27 courier depots and rest stations the Huilongguan street union visits (seed: 27 个快递网点及驿站).
+# The 27 courier depots and rest stations the Huilongguan street union visits
+# (seed: 27 个快递网点及驿站).
 HUILONGGUAN_STATIONS = [
     "龙泽园中通快递网点",
     "回龙观西大街顺丰速运网点",
@@ -59,7 +60,7 @@ def demo_is_loaded() -> bool:
 
 def _tree() -> list[tuple[str, str, str, str]]:
     """(name, kind, parent name, district) in creation order."""
-    rows = [
+    rows: list[tuple[str, str, str, str]] = [
         ("海淀区总工会", OrgKind.FEDERATION, ROOT_NAME, "海淀区"),
         ("中关村科学城总工会", OrgKind.FEDERATION, "海淀区总工会", "海淀区"),
         ("搜狐集团（北京）工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),

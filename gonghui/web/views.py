@@ -1,15 +1,15 @@
 """The member-facing shell and the staff home."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_of
 from gonghui.core.audit import list_audit_entries
+from gonghui.core.health import database_answers
 from gonghui.orgs.queries import list_top_orgs
-from gonghui.web.access import staff_required
+from gonghui.web.access import HtmxRequest, staff_required
 from gonghui.web.pagination import paginate
 
 
@@ -34,7 +34,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HtmxRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     page = paginate(request, list_audit_entries(request.user, action=action))
     context = {"page": page, "action": action}
@@ -44,6 +44,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    if not database_answers():
+        return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})

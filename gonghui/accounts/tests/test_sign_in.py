@@ -1,0 +1,116 @@
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from gonghui.accounts.models import LoginCode, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def request_code(django_capture_on_commit_callbacks):
+    """POST the mobile number and run the on-commit SMS send, as a real commit would."""
+
+    def send(client: Client, mobile: str):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("accounts:login"), {"mobile": mobile})
+
+    return send
+
+
+def _code_from(outbox) -> str:
+    match = re.search(r"\b(\d{6})\b", outbox[-1].text)
+    assert match
+    return match.group(1)
+
+
+def test_worker_signs_in_with_an_sms_code(sms_outbox, request_code):
+    client = Client()
+    page = request_code(client, "１３８ ００１３ ８０００")
+    assert page.status_code == 200
+    assert "138****8000" in page.content.decode()
+    assert [m.mobile for m in sms_outbox] == ["13800138000"]
+    code = _code_from(sms_outbox)
+    response = client.post(
+        reverse("accounts:login_verify"), {"mobile": "13800138000", "code": code}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:me")
+    me = client.get(reverse("web:me")).content.decode()
+    assert "138****8000" in me
+    assert "13800138000" not in me
+    assert User.objects.get_by_mobile("13800138000").has_usable_password() is False
+
+
+def test_wrong_code_is_refused_in_chinese_and_counted(sms_outbox, request_code):
+    client = Client()
+    request_code(client, "13800138000")
+    right = _code_from(sms_outbox)
+    wrong = "000000" if right != "000000" else "111111"
+    page = client.post(reverse("accounts:login_verify"), {"mobile": "13800138000", "code": wrong})
+    assert page.status_code == 200
+    assert "验证码不正确" in page.content.decode()
+    assert LoginCode.objects.get().attempts == 1
+    assert "_auth_user_id" not in client.session
+
+
+def test_code_stops_working_after_five_wrong_tries(sms_outbox, settings, request_code):
+    client = Client()
+    request_code(client, "13800138000")
+    right = _code_from(sms_outbox)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(settings.LOGIN_CODE_MAX_ATTEMPTS):
+        client.post(reverse("accounts:login_verify"), {"mobile": "13800138000", "code": wrong})
+    page = client.post(reverse("accounts:login_verify"), {"mobile": "13800138000", "code": right})
+    assert "_auth_user_id" not in client.session
+    assert page.status_code == 200
+
+
+def test_a_second_code_within_a_minute_is_not_sent(sms_outbox, request_code):
+    client = Client()
+    request_code(client, "13800138000")
+    request_code(client, "13800138000")
+    assert len(sms_outbox) == 1
+    assert LoginCode.objects.count() == 1
+
+
+def test_invalid_mobile_gets_a_field_message_in_the_browser_language():
+    page = Client(headers={"Accept-Language": "en"}).post(
+        reverse("accounts:login"), {"mobile": "12345"}
+    )
+    assert "A mobile number has 11 digits; this one has 5." in page.content.decode()
+    page = Client().post(reverse("accounts:login"), {"mobile": "12345"})
+    assert "手机号应为 11 位，当前为 5 位。" in page.content.decode()
+
+
+def test_staff_signs_in_with_username_or_mobile(tree, make_staff):
+    staff = make_staff(tree.hlg, mobile="13911110000")
+    for identifier in (staff.username, "139 1111 0000"):
+        client = Client()
+        response = client.post(
+            reverse("accounts:staff_login"), {"username": identifier, "password": "pw-staff"}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == reverse("web:staff_home")
+
+
+def test_staff_is_locked_out_after_five_failures(tree, make_staff):
+    staff = make_staff(tree.hlg)
+    client = Client()
+    for _ in range(5):
+        client.post(reverse("accounts:staff_login"), {"username": staff.username, "password": "x"})
+    page = client.post(
+        reverse("accounts:staff_login"), {"username": staff.username, "password": "pw-staff"}
+    )
+    assert page.status_code == 200
+    assert "登录失败次数过多" in page.content.decode()
+
+
+def test_the_login_never_logs_the_mobile_number(caplog, settings, sms_outbox, request_code):
+    settings.SMS_SENDER = "gonghui.core.sms.ConsoleSmsSender"
+    with caplog.at_level("DEBUG"):
+        request_code(Client(), "13800138000")
+    assert "138****8000" in caplog.text
+    assert "13800138000" not in caplog.text

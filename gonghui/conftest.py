@@ -1,0 +1,114 @@
+"""Shared fixtures: a small union tree, staff at each level, signed-in clients."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from gonghui.accounts.actions import create_api_token
+from gonghui.accounts.models import RoleGrant, User
+from gonghui.accounts.roles import Role
+from gonghui.core.sms import MemorySmsSender
+from gonghui.orgs.actions import create_org
+from gonghui.orgs.models import Org, OrgKind
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings: Any) -> Iterator[None]:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SMS_SENDER = "gonghui.core.sms.MemorySmsSender"
+    MemorySmsSender.outbox.clear()
+    yield
+    MemorySmsSender.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox() -> list[Any]:
+    return MemorySmsSender.outbox
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    return User.objects.create_superuser("operator", "pw-operator", name="运维")
+
+
+@dataclass
+class Tree:
+    """root (北京市总工会)
+    ├── district (海淀区总工会)
+    │   └── zgc (中关村科学城总工会) ── sohu (搜狐集团（北京）工会)
+    ├── hlg (回龙观街道总工会) ── station (龙泽园驿站)
+    └── desheng (德胜街道总工会)
+    """
+
+    root: Org
+    district: Org
+    zgc: Org
+    sohu: Org
+    hlg: Org
+    station: Org
+    desheng: Org
+
+
+@pytest.fixture
+def tree(operator: User) -> Tree:
+    def make(name: str, kind: str, parent: Org | None) -> Org:
+        return create_org(actor=operator, parent=parent, name=name, kind=kind)
+
+    root = make("北京市总工会", OrgKind.FEDERATION, None)
+    district = make("海淀区总工会", OrgKind.FEDERATION, root)
+    zgc = make("中关村科学城总工会", OrgKind.FEDERATION, district)
+    sohu = make("搜狐集团（北京）工会", OrgKind.ENTERPRISE, zgc)
+    hlg = make("回龙观街道总工会", OrgKind.STREET, root)
+    station = make("龙泽园驿站", OrgKind.STATION, hlg)
+    desheng = make("德胜街道总工会", OrgKind.STREET, root)
+    return Tree(root, district, zgc, sohu, hlg, station, desheng)
+
+
+StaffFactory = Callable[..., User]
+
+
+@pytest.fixture
+def make_staff(db: None) -> StaffFactory:
+    counter = iter(range(1, 10_000))
+
+    def make(org: Org, role: str = Role.ORG_ADMIN, *, mobile: str = "", name: str = "") -> User:
+        n = next(counter)
+        user = User.objects.create_user(
+            f"staff{n}", "pw-staff", name=name or f"干部{n}", mobile=mobile
+        )
+        RoleGrant.objects.create(user=user, org=org, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client_for() -> Callable[[User], Client]:
+    """A client that authenticates with a real bearer token, as an integration would."""
+
+    def make(user: User) -> Client:
+        _token, raw = create_api_token(actor=user, name="test")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    return make
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Run the test with English active (messages default to Simplified Chinese)."""
+    with translation.override("en"):
+        yield

@@ -1,0 +1,8 @@
+from django.db import connection
+
+
+def database_answers() -> bool:
+    """Whether the database answers a trivial query (for load balancer health checks)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return bool(cursor.fetchone() == (1,))
