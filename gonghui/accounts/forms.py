@@ -54,7 +54,7 @@ class StaffCreateForm(forms.Form):
             "invalid": _("3–40 letters, digits, dots, dashes or underscores."),
         },
     )
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=_("Full name"), max_length=60)
     mobile = MobileField(required=False)
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

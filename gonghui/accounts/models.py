@@ -36,11 +36,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     username = models.CharField(_("username"), max_length=40, unique=True, null=True, blank=True)
-    name = models.CharField(_("name"), max_length=60, blank=True)
+    name = models.CharField(_("full name"), max_length=60, blank=True)
     mobile = EncryptedTextField(_("mobile number"), kind="mobile", blank=True, default="")
     mobile_hash = LookupHashField(source="mobile", kind="mobile", unique=True, null=True)
     is_active = models.BooleanField(_("active"), default=True)
-    is_staff = models.BooleanField(_("operator (Django admin)"), default=False)
+    is_staff = models.BooleanField(_("platform operator (Django admin)"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()

@@ -38,7 +38,7 @@ def _check_kind(parent: Org | None, kind: str) -> None:
     if parent is not None and not parent.may_hold(kind):
         raise DomainError(
             "kind_not_allowed",
-            _("A %(child)s cannot be placed under a %(parent)s.")
+            _("“%(child)s” cannot be placed directly under “%(parent)s”.")
             % {"child": OrgKind(kind).label, "parent": OrgKind(parent.kind).label},
             fields={"kind": [_("Not allowed under this parent.")]},
         )
@@ -49,7 +49,7 @@ def create_org(*, actor: Any, parent: Org | None, name: str, kind: str, **detail
     """Add an org under `parent` (orgs.manage there); a root org needs an operator."""
     if parent is None:
         if not getattr(actor, "is_superuser", False):
-            raise DomainError("root_not_allowed", _("Only operators can create a top-level org."))
+            raise DomainError("root_not_allowed", _("Only a platform operator can create a top-level organisation."))
     else:
         require(actor, "orgs.manage", parent.path)
     _check_kind(parent, kind)
@@ -104,7 +104,7 @@ def set_org_active(*, actor: Any, org: Org, active: bool) -> Org:
     """Deactivate (or reactivate) an org; its history and members stay."""
     require(actor, "orgs.manage", org.path)
     if org.parent_id is None and not active:
-        raise DomainError("cannot_deactivate_root", _("A top-level org cannot be deactivated."))
+        raise DomainError("cannot_deactivate_root", _("A top-level organisation cannot be deactivated."))
     Org.objects.filter(pk=org.pk).update(is_active=active, version=F("version") + 1)
     org.refresh_from_db()
     audit.record(
@@ -122,7 +122,7 @@ def move_org(*, actor: Any, org: Org, new_parent: Org) -> Org:
     require(actor, "orgs.move", org.path)
     require(actor, "orgs.move", new_parent.path)
     if org.parent_id is None:
-        raise DomainError("cannot_move_root", _("A top-level org cannot be moved."))
+        raise DomainError("cannot_move_root", _("A top-level organisation cannot be moved."))
     if new_parent.path.startswith(org.path):
         raise DomainError(
             "move_into_own_subtree",
