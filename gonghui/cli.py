@@ -34,8 +34,8 @@ def demo(argv: list[str]) -> int:
     if not demo_is_loaded():
         print("Loading demo data …", flush=True)
         load_demo()
-    print_demo_logins()
     bind = argv[0] if argv else DEMO_HOST
+    print_demo_logins(f"http://{bind}")
     env = dict(os.environ)
     worker = _spawn(["worker"], env)
     server = _spawn(["serve", "--bind", bind, "--workers", "2", "--no-collect"], env)
@@ -57,29 +57,27 @@ def demo(argv: list[str]) -> int:
 
 
 def serve(argv: list[str]) -> int:
-    """The production server: gunicorn, configured from GONGHUI_* variables."""
+    """The production server: gunicorn, configured from GONGHUI_* variables.
+
+    Extra arguments go to gunicorn and win over the environment (e.g. --bind, --workers).
+    """
     collect = "--no-collect" not in argv
     argv = [a for a in argv if a != "--no-collect"]
     if collect and os.environ.get("GONGHUI_MODE") == "production":
         _django(["collectstatic", "--noinput", "--verbosity", "0"])
-    bind = os.environ.get("GONGHUI_BIND", "127.0.0.1:8000")
-    workers = os.environ.get("GONGHUI_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1))
-    args = [
-        "gunicorn",
-        "gonghui.wsgi:application",
-        "--bind",
-        bind,
-        "--workers",
-        workers,
-        "--threads",
-        os.environ.get("GONGHUI_WEB_THREADS", "4"),
-        "--access-logfile",
-        "-",
-        *argv,
-    ]
+    defaults = {
+        "--bind": os.environ.get("GONGHUI_BIND", "127.0.0.1:8000"),
+        "--workers": os.environ.get("GONGHUI_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
+        "--threads": os.environ.get("GONGHUI_WEB_THREADS", "4"),
+        "--access-logfile": "-",
+    }
+    args = ["gunicorn", "gonghui.wsgi:application"]
+    for flag, value in defaults.items():
+        if flag not in argv:
+            args += [flag, value]
     from gunicorn.app.wsgiapp import run
 
-    sys.argv = args
+    sys.argv = [*args, *argv]
     run()
     return 0
 

@@ -218,6 +218,17 @@ TASKS = {
 }
 
 SMS_SENDER = env("SMS_SENDER", "gonghui.core.sms.ConsoleSmsSender")
+# Development prints mail to the console; production sends it over SMTP (EMAIL_HOST etc.).
+MAILERS = {
+    "default": {
+        "BACKEND": env(
+            "EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
+        )
+    }
+}
 DEMO = env_bool("DEMO")
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

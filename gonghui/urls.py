@@ -10,6 +10,7 @@ def operators_only(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.is_superuser)
 
 
+# mypy forbids assigning to a method; replacing the site's check is the documented hook here.
 admin.site.has_permission = operators_only  # type: ignore[method-assign]
 
 urlpatterns = [

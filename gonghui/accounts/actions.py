@@ -13,10 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.models import ApiToken, LoginCode, LoginFailure, RoleGrant, User
-from gonghui.accounts.roles import ROLE_CAPABILITIES, Role
+from gonghui.accounts.models import ApiToken, LoginCode, RoleGrant, User
+from gonghui.accounts.roles import ROLE_CAPABILITIES
+from gonghui.accounts.tokens import hash_token
 from gonghui.core import audit
-from gonghui.core.errors import DomainError, PermissionDeniedError
+from gonghui.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import mask_mobile, normalize_mobile
 from gonghui.core.scoping import require
@@ -92,11 +93,13 @@ def create_staff_user(
 def grant_role(*, actor: Any, user: User, org: Org, role: str) -> RoleGrant:
     """Give `user` a role on `org` and its subtree."""
     _check_may_grant(actor, org, role)
-    grant, created = RoleGrant.objects.get_or_create(
-        user=user, org=org, role=role, defaults={"granted_by": actor}
-    )
-    if not created:
-        raise DomainError("already_granted", _("This person already holds this role here."))
+    try:
+        with transaction.atomic():
+            grant = RoleGrant.objects.create(user=user, org=org, role=role, granted_by=actor)
+    except IntegrityError:
+        raise DomainError(
+            "already_granted", _("This person already holds this role here.")
+        ) from None
     audit.record(
         actor=actor, action="accounts.grant.created", org=org, target=user, changes={"role": role}
     )
@@ -105,7 +108,7 @@ def grant_role(*, actor: Any, user: User, org: Org, role: str) -> RoleGrant:
 
 @transaction.atomic
 def revoke_grant(*, actor: Any, grant: RoleGrant) -> None:
-    """Remove a role grant. Nobody can remove their own last way in."""
+    """Remove a role grant. Nobody removes their own roles: another administrator must."""
     _check_may_grant(actor, grant.org, grant.role)
     if grant.user_id == actor.pk:
         raise DomainError("cannot_revoke_own", _("You cannot remove your own role."))
@@ -234,34 +237,16 @@ def verify_login_code(*, mobile: str, code: str) -> User:
         user = User.objects.get(mobile_hash=mobile_hash)
     if not user.is_active:
         raise DomainError("account_locked", _("This account is locked."))
+    if user.is_union_staff:
+        # A text message alone must not open the back office: staff use their password.
+        raise DomainError(
+            "staff_use_password",
+            _("This number belongs to a union staff account. Please sign in with your password."),
+        )
     return user
 
 
-def _identifier_hash(identifier: str) -> str:
-    return hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
-
-
-def is_locked_out(identifier: str) -> bool:
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    failures = LoginFailure.objects.filter(
-        identifier_hash=_identifier_hash(identifier), created_at__gte=since
-    )
-    return failures.count() >= settings.LOGIN_FAILURE_LIMIT
-
-
-def record_login_failure(identifier: str) -> None:
-    LoginFailure.objects.create(identifier_hash=_identifier_hash(identifier))
-
-
-def clear_login_failures(identifier: str) -> None:
-    LoginFailure.objects.filter(identifier_hash=_identifier_hash(identifier)).delete()
-
-
 # --- API tokens ------------------------------------------------------------------------------
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -283,24 +268,6 @@ def create_api_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
 def revoke_api_token(*, actor: User, token: ApiToken) -> None:
     """Revoke one of the actor's own tokens."""
     if token.user_id != actor.pk:
-        raise DomainError("not_found", _("Not found."))
+        raise NotFoundError("not_found", _("Not found."))
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     audit.record(actor=actor, action="accounts.api_token.revoked", target=token)
-
-
-def authenticate_token(raw: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw), revoked_at=None, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
-    now = timezone.now()
-    # Touch last use at most once a minute: one write per request would make reads writes.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
-
-
-__all__ = ["Role"]

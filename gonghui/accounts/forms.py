@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,10 +11,10 @@ from gonghui.core.personal import normalize_mobile
 class MobileField(forms.CharField):
     """A mainland mobile number, normalised (full-width digits, spaces, +86)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("label", _("Mobile number"))
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
 
     def clean(self, value: object) -> str:

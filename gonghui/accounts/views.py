@@ -1,6 +1,5 @@
 """Signing in and out: workers by mobile and SMS code, staff by password."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts import actions
+from gonghui.accounts import actions, lockout
 from gonghui.accounts.forms import CodeRequestForm, CodeVerifyForm, StaffLoginForm
 from gonghui.core.errors import DomainError
 from gonghui.web.form_errors import add_domain_error
@@ -44,7 +43,6 @@ def login_request_code(request: HttpRequest) -> HttpResponse:
             {
                 "form": verify,
                 "mobile": mobile,
-                "demo": settings.DEMO,
                 "next": _next_url(request, ""),
             },
         )
@@ -68,7 +66,7 @@ def login_verify_code(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/login_code.html",
-        {"form": form, "mobile": mobile, "demo": settings.DEMO, "next": _next_url(request, "")},
+        {"form": form, "mobile": mobile, "next": _next_url(request, "")},
     )
 
 
@@ -76,17 +74,17 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     form = StaffLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["username"]
-        if actions.is_locked_out(identifier):
+        if lockout.is_locked_out(identifier):
             form.add_error(None, _("Too many failed sign-ins. Wait fifteen minutes and try again."))
         else:
             user = authenticate(
                 request, username=identifier, password=form.cleaned_data["password"]
             )
             if user is None:
-                actions.record_login_failure(identifier)
+                lockout.record_login_failure(identifier)
                 form.add_error(None, _("The username or password is not correct."))
             else:
-                actions.clear_login_failures(identifier)
+                lockout.clear_login_failures(identifier)
                 login(request, user)
                 return redirect(_next_url(request, "web:staff_home"))
     return render(

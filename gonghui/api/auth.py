@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from gonghui.accounts.actions import authenticate_token
+from gonghui.accounts.tokens import authenticate_token
 
 
 class TokenAuth(HttpBearer):

@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from gonghui.orgs.models import Org
+
 
 class OrgOut(Schema):
     id: int
@@ -21,8 +23,8 @@ class OrgOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_kind_label(obj: object) -> str:
-        return str(obj.get_kind_display())  # type: ignore[attr-defined]
+    def resolve_kind_label(obj: Org) -> str:
+        return str(obj.get_kind_display())
 
 
 class OrgCreateIn(Schema):

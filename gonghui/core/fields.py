@@ -10,6 +10,7 @@ from gonghui.core import crypto
 from gonghui.core.personal import PersonalText
 
 
+# The model field classes are generic only in django-stubs; subscripting them fails at run time.
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     """Stores AES-GCM ciphertext; reads back a PersonalText whose repr is masked.
 
@@ -50,7 +51,7 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return crypto.encrypt(str(value))
 
 
-class LookupHashField(models.CharField):  # type: ignore[type-arg]
+class LookupHashField(models.CharField):  # type: ignore[type-arg]  # see EncryptedTextField
     """HMAC of the value of `source` (an EncryptedTextField on the same model), set on save.
 
     Equality lookups and unique constraints work on it without decrypting anything. It is

@@ -21,10 +21,10 @@ def _next_child_path(parent: Org | None) -> str:
         siblings = Org.objects.filter(parent=None)
         prefix = ""
     else:
-        # Lock the parent so two concurrent creations under it cannot pick the same step.
-        Org.objects.select_for_update().filter(pk=parent.pk).first()
+        # Lock the parent so two concurrent creations under it cannot pick the same step, and
+        # read its path afresh: the caller's copy may predate a move of the parent.
+        prefix = Org.objects.select_for_update().values_list("path", flat=True).get(pk=parent.pk)
         siblings = Org.objects.filter(parent=parent)
-        prefix = parent.path
     last = siblings.aggregate(last=Max("path"))["last"]
     number = int(last[-STEP:]) + 1 if last else 1
     if number > MAX_CHILDREN:
@@ -49,7 +49,10 @@ def create_org(*, actor: Any, parent: Org | None, name: str, kind: str, **detail
     """Add an org under `parent` (orgs.manage there); a root org needs an operator."""
     if parent is None:
         if not getattr(actor, "is_superuser", False):
-            raise DomainError("root_not_allowed", _("Only a platform operator can create a top-level organisation."))
+            raise DomainError(
+                "root_not_allowed",
+                _("Only a platform operator can create a top-level organisation."),
+            )
     else:
         require(actor, "orgs.manage", parent.path)
     _check_kind(parent, kind)
@@ -104,7 +107,9 @@ def set_org_active(*, actor: Any, org: Org, active: bool) -> Org:
     """Deactivate (or reactivate) an org; its history and members stay."""
     require(actor, "orgs.manage", org.path)
     if org.parent_id is None and not active:
-        raise DomainError("cannot_deactivate_root", _("A top-level organisation cannot be deactivated."))
+        raise DomainError(
+            "cannot_deactivate_root", _("A top-level organisation cannot be deactivated.")
+        )
     Org.objects.filter(pk=org.pk).update(is_active=active, version=F("version") + 1)
     org.refresh_from_db()
     audit.record(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +28,8 @@ class OrgCreateForm(OrgDetailsForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
     field_order = ["name", "kind"]
 
-    def __init__(self, *args: object, parent: Org, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, parent: Org, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         allowed = [(value, label) for value, label in OrgKind.choices if parent.may_hold(value)]
         kind_field = self.fields["kind"]
         assert isinstance(kind_field, forms.ChoiceField)

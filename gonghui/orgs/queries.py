@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from gonghui.core.tree import subtree_q
-from gonghui.orgs.models import Org
+from gonghui.orgs.models import CHILD_KINDS, Org
 
 
 def list_orgs(
@@ -55,3 +55,11 @@ def list_visible_ancestors(user: Any, org: Org, capability: str) -> list[Org]:
 
 def count_subtree(org: Org) -> int:
     return Org.objects.filter(subtree_q("path", [org.path])).count()
+
+
+def list_move_targets(user: Any, org: Org, *, search: str) -> QuerySet[Org]:
+    """Where `org` could move: orgs the user may move things into, outside its own subtree."""
+    candidates = list_orgs(user, "orgs.move", search=search).exclude(subtree_q("path", [org.path]))
+    if org.parent_id is not None:
+        candidates = candidates.exclude(pk=org.parent_id)
+    return candidates.filter(kind__in=[k for k in CHILD_KINDS if org.kind in CHILD_KINDS[k]])[:30]

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_at
 from gonghui.core.audit import list_audit_entries
 from gonghui.core.errors import DomainError
@@ -42,7 +43,8 @@ def org_children(request: HttpRequest, org_id: int) -> HttpResponse:
 @staff_required
 def org_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     org = queries.get_org_for(request.user, org_id, "orgs.view")
-    capabilities = request.user.capabilities_at(org.path)  # type: ignore[union-attr]
+    assert isinstance(request.user, User)  # staff_required let only signed-in users through
+    capabilities = request.user.capabilities_at(org.path)
     context = {
         "org": org,
         "ancestors": queries.list_visible_ancestors(request.user, org, "orgs.view"),
@@ -108,13 +110,7 @@ def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
 def org_move(request: HtmxRequest, org_id: int) -> HttpResponse:
     org = queries.get_org_for(request.user, org_id, "orgs.move")
     search = request.GET.get("q", "").strip()
-    candidates = (
-        queries.list_orgs(request.user, "orgs.move", search=search)
-        .exclude(path__startswith=org.path)
-        .exclude(pk=org.parent_id or 0)[:30]
-        if search
-        else []
-    )
+    candidates = queries.list_move_targets(request.user, org, search=search) if search else []
     form = OrgMoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

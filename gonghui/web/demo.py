@@ -3,9 +3,9 @@ Science City and Huilongguan, with staff at each level and a worker."""
 
 from django.db import transaction
 
-from gonghui.accounts.models import RoleGrant, User
+from gonghui.accounts.actions import create_staff_user
+from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
-from gonghui.core import audit
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
 
@@ -94,26 +94,26 @@ def load_demo() -> None:
             actor=operator, parent=orgs[parent], name=name, kind=kind, district=district
         )
     for username, name, mobile, org_name, role in DEMO_STAFF:
-        staff = User.objects.create_user(username, DEMO_PASSWORD, name=name, mobile=mobile)
-        RoleGrant.objects.create(user=staff, org=orgs[org_name], role=role, granted_by=operator)
-        audit.record(
+        create_staff_user(
             actor=operator,
-            action="accounts.staff.created",
+            username=username,
+            name=name,
+            mobile=mobile,
+            password=DEMO_PASSWORD,
             org=orgs[org_name],
-            target=staff,
-            changes={"username": username, "role": role},
+            role=role,
         )
     worker = User.objects.create_user(None, None, name="李师傅", mobile=DEMO_WORKER_MOBILE)
     worker.set_unusable_password()
     worker.save(update_fields=["password"])
 
 
-def print_demo_logins() -> None:
+def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
     print(f"\nDemo sign-ins (password for all staff: {DEMO_PASSWORD})")
-    print("  Staff: http://127.0.0.1:8000/staff/login/")
+    print(f"  Staff: {base_url}/staff/login/")
     for username, name, _mobile, org_name, role in DEMO_STAFF:
         print(f"    {username:<11} {name}  {Role(role).label} · {org_name}")
     print("    operator    平台运维  operator (Django admin at /admin/)")
-    print("  Worker: http://127.0.0.1:8000/accounts/login/")
+    print(f"  Worker: {base_url}/accounts/login/")
     print(f"    mobile {DEMO_WORKER_MOBILE}; the six-digit code is printed in this terminal")
     print("    (look for a line 'SMS to 138****8000: …')", flush=True)

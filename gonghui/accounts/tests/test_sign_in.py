@@ -114,3 +114,15 @@ def test_the_login_never_logs_the_mobile_number(caplog, settings, sms_outbox, re
         request_code(Client(), "13800138000")
     assert "138****8000" in caplog.text
     assert "13800138000" not in caplog.text
+
+
+def test_a_text_message_alone_does_not_open_the_back_office(tree, make_staff, request_code, sms_outbox):
+    make_staff(tree.hlg, mobile="13911110000")
+    client = Client()
+    request_code(client, "13911110000")
+    page = client.post(
+        reverse("accounts:login_verify"), {"mobile": "13911110000", "code": _code_from(sms_outbox)}
+    )
+    assert page.status_code == 200
+    assert "该手机号属于工会工作人员账号，请使用密码登录。" in page.content.decode()
+    assert "_auth_user_id" not in client.session

@@ -9,7 +9,11 @@ from pathlib import Path
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GONGHUI_")}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GONGHUI_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "-m", "gonghui.cli", *args],
         env={**base, **env},

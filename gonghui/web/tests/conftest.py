@@ -1,0 +1,153 @@
+"""Browser fixtures: one headless Chromium per test session, a fresh context per test.
+
+The browser is Debian's Chromium (/usr/bin/chromium), never one downloaded by
+`playwright install`. If it is missing the fixtures FAIL: CI requires the browser tests to run,
+so a missing browser must never turn into a quiet skip.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Repository root: gonghui/web/tests/conftest.py -> /work/main
+ARTIFACTS_DIR = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+# A visitor whose browser asks for Chinese, as the members' phones do.
+CHINESE_VISITOR = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+TIMEOUT_MS = 10_000
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests after every other test (keeping pytest-django's order otherwise).
+
+    From the moment Playwright starts, its event loop counts as running in the main thread, so
+    Django's ORM only works there with DJANGO_ALLOW_ASYNC_UNSAFE set. Setting that variable
+    before other tests would leak it into them, and into the processes they start (the deploy
+    check in core/tests/test_settings.py warns about it). Going last, nothing else sees it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Let the page fixture know whether the test body failed, to keep a screenshot of it.
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    # Sync Playwright runs an event loop in the main thread until it stops; Django's ORM,
+    # called from that thread by fixtures and tests, would otherwise refuse with
+    # SynchronousOnlyOperation. The browser tests run last (see above), so only they see it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"The browser tests need Chromium at {CHROMIUM} (Debian package `chromium`, with "
+            "`fonts-wqy-microhei` for Chinese glyphs). Install it; do not run "
+            "`playwright install`.",
+            pytrace=False,
+        )
+    try:
+        browser = playwright_instance.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+    except Exception as error:
+        pytest.fail(f"Chromium at {CHROMIUM} did not start: {error}", pytrace=False)
+    yield browser
+    browser.close()
+
+
+PageFactory = Callable[..., Page]
+
+
+@pytest.fixture
+def new_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: Any
+) -> Iterator[PageFactory]:
+    """Open a page in a fresh browser context pointed at the live server.
+
+    Keyword arguments go to `browser.new_context` on top of a Chinese-speaking desktop
+    visitor. JavaScript errors on any page fail the test.
+    """
+    contexts: list[BrowserContext] = []
+    pages: list[Page] = []
+    js_errors: list[str] = []
+
+    def make(**options: Any) -> Page:
+        context = browser.new_context(
+            **{**DESKTOP, **CHINESE_VISITOR, "base_url": live_server.url, **options}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: js_errors.append(str(error)))
+        pages.append(page)
+        return page
+
+    yield make
+
+    if request.node.stash.get(_CALL_FAILED, False):
+        failures = ARTIFACTS_DIR / "failures"
+        failures.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        for number, page in enumerate(pages):
+            if not page.is_closed():
+                page.screenshot(path=failures / f"{stem}-{number}.png", full_page=True)
+    for context in contexts:
+        context.close()
+    if js_errors:
+        pytest.fail("JavaScript errors in the page: " + "; ".join(js_errors), pytrace=False)
+
+
+@pytest.fixture
+def page(new_page: PageFactory) -> Page:
+    """A desktop page, as union staff use the back office."""
+    return new_page()
+
+
+@pytest.fixture
+def phone_page(new_page: PageFactory) -> Page:
+    """A phone-sized page (390×844 CSS pixels at 2× density), as members use the site."""
+    return new_page(**PHONE)
