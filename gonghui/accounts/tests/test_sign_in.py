@@ -116,7 +116,9 @@ def test_the_login_never_logs_the_mobile_number(caplog, settings, sms_outbox, re
     assert "13800138000" not in caplog.text
 
 
-def test_a_text_message_alone_does_not_open_the_back_office(tree, make_staff, request_code, sms_outbox):
+def test_a_text_message_alone_does_not_open_the_back_office(
+    tree, make_staff, request_code, sms_outbox
+):
     make_staff(tree.hlg, mobile="13911110000")
     client = Client()
     request_code(client, "13911110000")
