@@ -112,3 +112,23 @@ def english() -> Iterator[None]:
     """Run the test with English active (messages default to Simplified Chinese)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def make_enterprise(operator: User) -> Callable[..., Any]:
+    """Register an enterprise through the real action (valid credit code, 100 employees)."""
+    from gonghui.enterprises.actions import create_enterprise
+    from gonghui.enterprises.tests.factories import credit_code, enterprise_name
+
+    def make(org: Org, **fields: Any) -> Any:
+        values: dict[str, Any] = {
+            "name": enterprise_name(),
+            "credit_code": credit_code(),
+            "industry": "I",
+            "headcount": 100,
+            "gig_headcount": 5,
+        }
+        values.update(fields)
+        return create_enterprise(actor=operator, org=org, **values)
+
+    return make

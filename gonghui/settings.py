@@ -103,12 +103,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
     "ninja",
     "gonghui.core",
     "gonghui.orgs",
     "gonghui.accounts",
+    "gonghui.enterprises",
     "gonghui.web",
     "gonghui.api",
 ]
@@ -216,6 +218,9 @@ TASKS = {
         )
     }
 }
+
+# Spreadsheet importers by kind (see core/imports.py).
+IMPORTERS = {"enterprises": "gonghui.enterprises.imports.EnterpriseImporter"}
 
 SMS_SENDER = env("SMS_SENDER", "gonghui.core.sms.ConsoleSmsSender")
 # Development prints mail to the console; production sends it over SMTP (EMAIL_HOST etc.).

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Fail when a domain module imports upward.
 
-The domain layer depends one way: core ← orgs ← accounts ← members ← the feature apps ←
-dashboards. A module may import its own app and any app of a lower rank. Feature apps share a
-rank and may not import each other's actions. View modules (views.py, staff_views.py, urls.py,
-templatetags) and the web and api apps sit on top and may import any domain module.
+The domain layer depends one way: core ← orgs ← accounts ← enterprises ← members ← the
+feature apps ← dashboards. A module may import its own app and any app of a lower rank.
+Feature apps share a rank and may not import each other's actions. View modules (views.py,
+staff_views.py, urls.py, templatetags) and the web and api apps sit on top and may import any
+domain module.
 
 Usage: check_layers.py [PACKAGE_DIR]
 """
@@ -14,8 +15,8 @@ import sys
 from pathlib import Path
 
 FEATURES = ["events", "benefits", "care", "learning", "innovation", "safety", "volunteers"]
-RANK = {"core": 0, "orgs": 1, "accounts": 2, "members": 3, **dict.fromkeys(FEATURES, 4)}
-RANK |= {"dashboards": 5, "web": 6, "api": 6}
+RANK = {"core": 0, "orgs": 1, "accounts": 2, "enterprises": 3, "members": 4}
+RANK |= dict.fromkeys(FEATURES, 5) | {"dashboards": 6, "web": 7, "api": 7}
 VIEW_MODULES = {"views.py", "staff_views.py", "urls.py"}
 
 

@@ -24,12 +24,19 @@ CAPABILITY_LABELS = {
     "accounts.manage": _("Create staff accounts and grant roles"),
     "audit.view": _("Read the audit log"),
     "personal_data.view": _("See personal data unmasked (each view is logged)"),
+    "enterprises.view": _("See enterprises, founding cases and coverage"),
+    "enterprises.manage": _("Register, edit and import enterprises"),
+    "founding.manage": _("Move founding cases and attach their documents"),
+    "imports.run": _("Import spreadsheets"),
 }
 
-_VIEWER = {"orgs.view"}
-_OPERATOR = _VIEWER | set()
+_VIEWER = {"orgs.view", "enterprises.view"}
+# Operators (经办人) do the data work: registers, imports, moving founding cases.
+_OPERATOR = _VIEWER | {"enterprises.manage", "founding.manage", "imports.run"}
 _REVIEWER = _VIEWER | {"personal_data.view"}
-_ORG_ADMIN = _REVIEWER | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view"}
+_ORG_ADMIN = (
+    _REVIEWER | _OPERATOR | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view"}
+)
 _FEDERATION_ADMIN = _ORG_ADMIN | {"orgs.move"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {

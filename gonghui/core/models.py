@@ -75,3 +75,59 @@ class IdempotencyRecord(models.Model):
 
     def headers(self) -> dict[str, Any]:
         return {"Content-Type": self.content_type, "Idempotent-Replayed": "true"}
+
+
+class ImportJobQuerySet(ScopedQuerySet["ImportJob"]):
+    org_path_lookup = "org__path"
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet: checked row by row (dry run), then imported on confirmation."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked: waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(max_length=40)
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/", max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CHECKING)
+    failure = models.TextField(blank=True)
+    column_map = models.JSONField(default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first errors, for the page and the error report; error_count holds the full number.
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.original_name}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.CHECKING, self.Status.IMPORTING}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.checked_rows / self.total_rows))

@@ -1,5 +1,6 @@
 """Demo data that tells the seed page's story: the Beijing union tree around Zhongguancun
-Science City and Huilongguan, with staff at each level and a worker."""
+Science City and Huilongguan, with staff at each level and a worker, and the enterprises and
+union foundings of demo_enterprises (搜狐集团（北京）工会 is founded there, through a case)."""
 
 from django.db import transaction
 
@@ -8,6 +9,7 @@ from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.web.demo_enterprises import load_enterprises
 
 DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo on purpose
 DEMO_WORKER_MOBILE = "13800138000"
@@ -45,7 +47,8 @@ HUILONGGUAN_STATIONS = [
     "农学院社区快递驿站",
 ]
 
-DEMO_STAFF = [
+StaffRow = tuple[str, str, str, str, str]  # username, name, mobile, org name, role
+DEMO_STAFF: list[StaffRow] = [
     # username, name, mobile, org name, role
     ("fed_admin", "王建国", "13910000001", ROOT_NAME, Role.FEDERATION_ADMIN),
     ("zgc_admin", "陈晓东", "13910000002", "中关村科学城总工会", Role.ORG_ADMIN),
@@ -59,11 +62,11 @@ def demo_is_loaded() -> bool:
 
 
 def _tree() -> list[tuple[str, str, str, str]]:
-    """(name, kind, parent name, district) in creation order."""
+    """(name, kind, parent name, district) in creation order. 搜狐集团（北京）工会 is not here:
+    its founding case creates it (demo_enterprises)."""
     rows: list[tuple[str, str, str, str]] = [
         ("海淀区总工会", OrgKind.FEDERATION, ROOT_NAME, "海淀区"),
         ("中关村科学城总工会", OrgKind.FEDERATION, "海淀区总工会", "海淀区"),
-        ("搜狐集团（北京）工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
         ("小米科技有限责任公司工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
         ("贝壳找房（北京）科技有限公司工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
         ("北京掌趣科技股份有限公司工会", OrgKind.ENTERPRISE, "中关村科学城总工会", "海淀区"),
@@ -81,6 +84,19 @@ def _tree() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _create_staff(operator: User, row: StaffRow, org: Org) -> User:
+    username, name, mobile, _org_name, role = row
+    return create_staff_user(
+        actor=operator,
+        username=username,
+        name=name,
+        mobile=mobile,
+        password=DEMO_PASSWORD,
+        org=org,
+        role=role,
+    )
+
+
 @transaction.atomic
 def load_demo() -> None:
     operator = User.objects.create_superuser("operator", DEMO_PASSWORD, name="平台运维")
@@ -93,16 +109,18 @@ def load_demo() -> None:
         orgs[name] = create_org(
             actor=operator, parent=orgs[parent], name=name, kind=kind, district=district
         )
-    for username, name, mobile, org_name, role in DEMO_STAFF:
-        create_staff_user(
-            actor=operator,
-            username=username,
-            name=name,
-            mobile=mobile,
-            password=DEMO_PASSWORD,
-            org=orgs[org_name],
-            role=role,
-        )
+    # Staff whose organisation exists now first: zgc_admin walks the founding cases, and
+    # sohu_staff's organisation only exists once 搜狐's case is established.
+    staff: dict[str, User] = {}
+    later: list[StaffRow] = []
+    for row in DEMO_STAFF:
+        if row[3] in orgs:
+            staff[row[0]] = _create_staff(operator, row, orgs[row[3]])
+        else:
+            later.append(row)
+    load_enterprises(operator=operator, zgc_admin=staff["zgc_admin"], hlg_staff=staff["hlg_staff"])
+    for row in later:
+        _create_staff(operator, row, Org.objects.get(name=row[3]))
     worker = User.objects.create_user(None, None, name="李师傅", mobile=DEMO_WORKER_MOBILE)
     worker.set_unusable_password()
     worker.save(update_fields=["password"])

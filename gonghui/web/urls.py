@@ -8,5 +8,9 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/audit/", views.audit_log, name="audit_log"),
+    path("staff/imports/<int:job_id>/", views.import_job, name="import_job"),
+    path("staff/imports/<int:job_id>/confirm/", views.import_job_confirm, name="import_confirm"),
+    path("staff/imports/<int:job_id>/cancel/", views.import_job_cancel, name="import_cancel"),
+    path("staff/imports/template/<slug:kind>.xlsx", views.import_template, name="import_template"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,12 +1,17 @@
 """The member-facing shell and the staff home."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_of
+from gonghui.core import imports
 from gonghui.core.audit import list_audit_entries
+from gonghui.core.errors import DomainError
 from gonghui.core.health import database_answers
 from gonghui.orgs.queries import list_top_orgs
 from gonghui.web.access import HtmxRequest, staff_required
@@ -47,3 +52,46 @@ def healthz(request: HttpRequest) -> HttpResponse:
     if not database_answers():
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@staff_required
+def import_job(request: HtmxRequest, job_id: int) -> HttpResponse:
+    job = imports.get_job_for(request.user, job_id)
+    context = {"job": job, "importer": imports.importer_for(job.kind)}
+    if request.htmx:
+        return render(request, "web/import_job.html#status", context)
+    return render(request, "web/import_job.html", context)
+
+
+@staff_required
+@require_POST
+def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = imports.get_job_for(request.user, job_id)
+    try:
+        imports.confirm_import(actor=request.user, job=job)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("web:import_job", job_id=job.pk)
+
+
+@staff_required
+@require_POST
+def import_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = imports.get_job_for(request.user, job_id)
+    imports.cancel_import(actor=request.user, job=job)
+    messages.info(request, _("The file was set aside; nothing was imported."))
+    return redirect("web:import_job", job_id=job.pk)
+
+
+@staff_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        content = imports.template_for(kind)
+    except DomainError:
+        raise Http404 from None
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
+    return response

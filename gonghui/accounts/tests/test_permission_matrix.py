@@ -12,15 +12,26 @@ Adding a staff URL or an API operation without an entry here fails
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from gonghui.accounts.models import RoleGrant, User
 from gonghui.accounts.roles import Role
 from gonghui.api.api import api
+from gonghui.core.imports import start_import
+from gonghui.core.models import ImportJob
+from gonghui.enterprises.actions import (
+    advance_founding_case,
+    attach_founding_document,
+    open_founding_case,
+)
+from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingDocument, Stage
+from gonghui.enterprises.tests.factories import credit_code
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
 
@@ -36,6 +47,11 @@ class Ctx:
     orgs: dict[str, Org]
     subject: User
     subject_grant: RoleGrant
+    enterprise: Enterprise
+    case: FoundingCase  # at the congress stage, with a document
+    document: FoundingDocument
+    job: ImportJob  # checked, waiting for confirmation
+    second_enterprise: Enterprise  # without a case yet
 
 
 @dataclass
@@ -48,6 +64,7 @@ class Case:
     kind: str = "object"
     marker: Callable[[Ctx], str] = lambda ctx: ctx.target.name
     api: bool = False
+    multipart: bool = False
     ok: set[int] = field(default_factory=lambda: {200, 201, 302})
 
 
@@ -120,6 +137,93 @@ STAFF_CASES: dict[str, Case] = {
         "POST", lambda c: (url("accounts:grant_revoke", grant_id=c.subject_grant.pk), {})
     ),
     "accounts:roles": Case("GET", lambda c: (url("accounts:roles"), {}), kind="unscoped"),
+    "enterprises:list": Case(
+        "GET", lambda c: (url("enterprises:list"), {}), kind="list", marker=lambda c: "被测企业"
+    ),
+    "enterprises:create": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:create"),
+            {
+                "org": c.target.pk,
+                "name": "新登记企业",
+                "credit_code": credit_code(),
+                "industry": "I",
+                "headcount": 10,
+                "gig_headcount": 0,
+            },
+        ),
+    ),
+    "enterprises:import": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:import"),
+            {"org": c.target.pk, "file": SimpleUploadedFile("a.csv", "企业名称\n".encode())},
+        ),
+    ),
+    "enterprises:detail": Case(
+        "GET", lambda c: (url("enterprises:detail", enterprise_id=c.enterprise.pk), {})
+    ),
+    "enterprises:edit": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:edit", enterprise_id=c.enterprise.pk),
+            {
+                "name": "被测企业",
+                "credit_code": c.enterprise.credit_code,
+                "industry": "M",
+                "headcount": 20,
+                "gig_headcount": 1,
+                "version": c.enterprise.version,
+            },
+        ),
+    ),
+    "enterprises:reveal_contact": Case(
+        "POST", lambda c: (url("enterprises:reveal_contact", enterprise_id=c.enterprise.pk), {})
+    ),
+    "enterprises:case_open": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:case_open", enterprise_id=c.second_enterprise.pk),
+            {"happened_on": "2026-07-28", "responsible": c.subject.pk},
+        ),
+    ),
+    "enterprises:case_advance": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:case_advance", case_id=c.case.pk),
+            {"to_stage": 4, "happened_on": "2026-10-19", "responsible": c.subject.pk},
+        ),
+    ),
+    "enterprises:case_step_back": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:case_step_back", case_id=c.case.pk),
+            {"from_stage": 3, "happened_on": "2026-10-20", "reason": "重新召开"},
+        ),
+    ),
+    "enterprises:case_attach": Case(
+        "POST",
+        lambda c: (
+            url("enterprises:case_attach", case_id=c.case.pk),
+            {"document": SimpleUploadedFile("m.pdf", b"%PDF-1.7 minutes")},
+        ),
+    ),
+    "enterprises:document": Case(
+        "GET", lambda c: (url("enterprises:document", document_id=c.document.pk), {})
+    ),
+    "enterprises:board": Case(
+        "GET", lambda c: (url("enterprises:board") + f"?org={c.target.pk}", {})
+    ),
+    "enterprises:coverage": Case(
+        "GET", lambda c: (url("enterprises:coverage") + f"?org={c.target.pk}", {})
+    ),
+    "web:import_job": Case("GET", lambda c: (url("web:import_job", job_id=c.job.pk), {})),
+    "web:import_confirm": Case("POST", lambda c: (url("web:import_confirm", job_id=c.job.pk), {})),
+    "web:import_cancel": Case("POST", lambda c: (url("web:import_cancel", job_id=c.job.pk), {})),
+    "web:import_template": Case(
+        "GET", lambda c: (url("web:import_template", kind="enterprises"), {}), kind="unscoped"
+    ),
     "accounts:tokens": Case("GET", lambda c: (url("accounts:tokens"), {}), kind="unscoped"),
 }
 
@@ -140,6 +244,85 @@ API_CASES: dict[str, Case] = {
         ),
         api=True,
     ),
+    "list_enterprises": Case(
+        "GET",
+        lambda c: ("/api/v1/enterprises", {}),
+        kind="list",
+        marker=lambda c: "被测企业",
+        api=True,
+    ),
+    "get_enterprise": Case(
+        "GET", lambda c: (f"/api/v1/enterprises/{c.enterprise.pk}", {}), api=True
+    ),
+    "create_enterprise": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/enterprises",
+            {
+                "org_id": c.target.pk,
+                "name": "新登记企业",
+                "credit_code": credit_code(),
+                "industry": "I",
+                "headcount": 10,
+            },
+        ),
+        api=True,
+    ),
+    "update_enterprise": Case(
+        "PATCH",
+        lambda c: (
+            f"/api/v1/enterprises/{c.enterprise.pk}",
+            {"version": c.enterprise.version, "headcount": 30},
+        ),
+        api=True,
+    ),
+    "list_founding_cases": Case(
+        "GET",
+        lambda c: ("/api/v1/founding-cases", {}),
+        kind="list",
+        marker=lambda c: c.case.enterprise.name,
+        api=True,
+    ),
+    "get_founding_case": Case(
+        "GET", lambda c: (f"/api/v1/founding-cases/{c.case.pk}", {}), api=True
+    ),
+    "open_founding_case": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/enterprises/{c.second_enterprise.pk}/founding-case",
+            {"happened_on": "2026-07-28"},
+        ),
+        api=True,
+    ),
+    "advance_founding_case": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/founding-cases/{c.case.pk}/advance",
+            {"to_stage": 4, "happened_on": "2026-10-19"},
+        ),
+        api=True,
+    ),
+    "step_back_founding_case": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/founding-cases/{c.case.pk}/step-back",
+            {"from_stage": 3, "happened_on": "2026-10-20", "reason": "重新召开"},
+        ),
+        api=True,
+    ),
+    "attach_founding_document": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/founding-cases/{c.case.pk}/documents",
+            {"file": SimpleUploadedFile("m.pdf", b"%PDF-1.7 minutes")},
+        ),
+        api=True,
+        multipart=True,
+    ),
+    "download_founding_document": Case(
+        "GET", lambda c: (f"/api/v1/founding-documents/{c.document.pk}", {}), api=True
+    ),
+    "get_coverage": Case("GET", lambda c: (f"/api/v1/orgs/{c.target.pk}/coverage", {}), api=True),
     "move_org": Case(
         "POST",
         lambda c: (f"/api/v1/orgs/{c.child.pk}/move", {"new_parent_id": c.second_child.pk}),
@@ -184,7 +367,7 @@ def test_every_endpoint_has_a_matrix_entry():
 
 
 @pytest.fixture
-def ctx(tree, make_staff, operator) -> Ctx:
+def ctx(tree, make_staff, operator, make_enterprise, django_capture_on_commit_callbacks) -> Ctx:
     sibling = create_org(
         actor=operator, parent=tree.district, name="海淀区学院路街道总工会", kind="street"
     )
@@ -193,7 +376,33 @@ def ctx(tree, make_staff, operator) -> Ctx:
     )
     outsider_home = tree.hlg
     subject = make_staff(tree.zgc, Role.VIEWER, mobile="13911112222", name="被测干部")
-    return Ctx(
+    enterprise = make_enterprise(tree.zgc, name="被测企业", contact_mobile="13700000001")
+    case = open_founding_case(
+        actor=operator,
+        enterprise=make_enterprise(tree.zgc),
+        happened_on=date(2026, 7, 28),
+        responsible=operator,
+    )
+    for stage, day in ((Stage.RECRUITING, date(2026, 8, 10)), (Stage.CONGRESS, date(2026, 10, 19))):
+        case = advance_founding_case(
+            actor=operator, case=case, to_stage=stage, happened_on=day, responsible=operator
+        )
+    document = attach_founding_document(
+        actor=operator, case=case, upload=SimpleUploadedFile("m.pdf", b"%PDF-1.7 minutes")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_import(
+            actor=operator,
+            org=tree.zgc,
+            kind="enterprises",
+            upload=SimpleUploadedFile(
+                "e.csv",
+                f"企业名称,统一社会信用代码,所属行业,职工人数\n甲,{credit_code()},I,3\n".encode(),
+            ),
+        )
+    job.refresh_from_db()
+    assert job.status == "checked"
+    context = Ctx(
         target=tree.zgc,
         child=tree.sohu,
         second_child=second_child,
@@ -206,7 +415,13 @@ def ctx(tree, make_staff, operator) -> Ctx:
         },
         subject=subject,
         subject_grant=RoleGrant.objects.get(user=subject),
+        enterprise=enterprise,
+        case=case,
+        document=document,
+        job=job,
+        second_enterprise=make_enterprise(tree.zgc),
     )
+    return context
 
 
 def _send(client: Client, case: Case, ctx: Ctx) -> Any:
@@ -214,6 +429,8 @@ def _send(client: Client, case: Case, ctx: Ctx) -> Any:
     if case.api:
         if case.method == "GET":
             return client.get(path)
+        if case.multipart:
+            return client.post(path, data)
         return client.generic(case.method, path, json.dumps(data), content_type="application/json")
     if case.method == "GET":
         return client.get(path)
