@@ -53,12 +53,16 @@ def development_secrets() -> dict[str, str]:
     path = DATA_DIR / "dev-secrets.json"
     if path.exists():
         stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        if "card_signing_key" not in stored:  # data folders made before cards existed
+            stored["card_signing_key"] = secrets.token_urlsafe(32)
+            path.write_text(json.dumps(stored), encoding="utf-8")
         return stored
     generated = {
         "secret_key": secrets.token_urlsafe(50),
         "encryption_keys": "dev1:" + secrets.token_urlsafe(32),
         "lookup_key": secrets.token_urlsafe(32),
     }
+    generated["card_signing_key"] = secrets.token_urlsafe(32)
     path.write_text(json.dumps(generated), encoding="utf-8")
     path.chmod(0o600)
     return generated
@@ -69,6 +73,9 @@ SECRET_KEY = env_secret("SECRET_KEY")
 PERSONAL_DATA_KEYS = env_secret("ENCRYPTION_KEYS")
 # Keyed hash for lookups of encrypted values (duplicate checks, sign-in by phone).
 PERSONAL_DATA_LOOKUP_KEY = env_secret("LOOKUP_KEY")
+# Ed25519 private key (32 bytes, base64) that signs e-member card QR codes; devices verify
+# them offline with the public half.
+CARD_SIGNING_KEY = env_secret("CARD_SIGNING_KEY")
 
 if PRODUCTION:
     missing = [
@@ -77,6 +84,7 @@ if PRODUCTION:
             ("GONGHUI_SECRET_KEY", SECRET_KEY),
             ("GONGHUI_ENCRYPTION_KEYS", PERSONAL_DATA_KEYS),
             ("GONGHUI_LOOKUP_KEY", PERSONAL_DATA_LOOKUP_KEY),
+            ("GONGHUI_CARD_SIGNING_KEY", CARD_SIGNING_KEY),
         )
         if not value
     ]
@@ -91,6 +99,7 @@ else:
     SECRET_KEY = SECRET_KEY or dev["secret_key"]
     PERSONAL_DATA_KEYS = PERSONAL_DATA_KEYS or dev["encryption_keys"]
     PERSONAL_DATA_LOOKUP_KEY = PERSONAL_DATA_LOOKUP_KEY or dev["lookup_key"]
+    CARD_SIGNING_KEY = CARD_SIGNING_KEY or dev["card_signing_key"]
 
 DEBUG = env_bool("DEBUG") and not PRODUCTION
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -111,6 +120,7 @@ INSTALLED_APPS = [
     "gonghui.orgs",
     "gonghui.accounts",
     "gonghui.enterprises",
+    "gonghui.members",
     "gonghui.web",
     "gonghui.api",
 ]
@@ -220,7 +230,14 @@ TASKS = {
 }
 
 # Spreadsheet importers by kind (see core/imports.py).
-IMPORTERS = {"enterprises": "gonghui.enterprises.imports.EnterpriseImporter"}
+IMPORTERS = {
+    "enterprises": "gonghui.enterprises.imports.EnterpriseImporter",
+    "members": "gonghui.members.imports.MemberImporter",
+}
+# The privacy notice a joining worker consents to; bump the version when its text changes.
+CONSENT_VERSION = "2026-11"
+# Reviewers see applications older than this many days flagged in their queue.
+REVIEW_WAITING_DAYS = int(env("REVIEW_WAITING_DAYS", "3"))
 
 SMS_SENDER = env("SMS_SENDER", "gonghui.core.sms.ConsoleSmsSender")
 # Development prints mail to the console; production sends it over SMTP (EMAIL_HOST etc.).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("gonghui.accounts.urls")),
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.enterprises.urls")),
+    path("", include("gonghui.members.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -28,16 +28,24 @@ CAPABILITY_LABELS = {
     "enterprises.manage": _("Register, edit and import enterprises"),
     "founding.manage": _("Move founding cases and attach their documents"),
     "imports.run": _("Import spreadsheets"),
+    "members.view": _("See members, applications and recruitment figures"),
+    "members.recruit": _("Run recruitment events and hand out welcome gifts"),
+    "members.review": _("Approve or reject applications and accept transfers"),
+    "members.manage": _("Edit members, start transfers, record leaving and revoke cards"),
+    "members.export_personal": _("Export member lists with ID and mobile numbers unmasked"),
 }
 
-_VIEWER = {"orgs.view", "enterprises.view"}
-# Operators (经办人) do the data work: registers, imports, moving founding cases.
-_OPERATOR = _VIEWER | {"enterprises.manage", "founding.manage", "imports.run"}
-_REVIEWER = _VIEWER | {"personal_data.view"}
+_VIEWER = {"orgs.view", "enterprises.view", "members.view"}
+# Operators (经办人) do the data work: registers, imports, founding cases, recruitment events.
+_OPERATOR = _VIEWER | {"enterprises.manage", "founding.manage", "imports.run", "members.recruit"}
+_REVIEWER = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN = (
-    _REVIEWER | _OPERATOR | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view"}
+    _REVIEWER
+    | _OPERATOR
+    | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view", "members.manage"}
 )
-_FEDERATION_ADMIN = _ORG_ADMIN | {"orgs.move"}
+# Unmasked personal-data exports leave the platform's protection: federation level only.
+_FEDERATION_ADMIN = _ORG_ADMIN | {"orgs.move", "members.export_personal"}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.FEDERATION_ADMIN: frozenset(_FEDERATION_ADMIN),

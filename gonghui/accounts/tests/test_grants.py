@@ -10,7 +10,9 @@ from gonghui.core.models import AuditEntry
 def test_grants_cover_the_subtree(tree, make_staff):
     staff = make_staff(tree.district, Role.VIEWER)
     assert staff.scope_paths("orgs.view") == [tree.district.path]
-    assert staff.capabilities_at(tree.sohu.path) == frozenset({"orgs.view", "enterprises.view"})
+    assert staff.capabilities_at(tree.sohu.path) == frozenset(
+        {"orgs.view", "enterprises.view", "members.view"}
+    )
     assert staff.capabilities_at(tree.hlg.path) == frozenset()
 
 

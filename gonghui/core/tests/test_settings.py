@@ -33,6 +33,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "GONGHUI_SECRET_KEY_FILE": str(secret_file),
         "GONGHUI_ENCRYPTION_KEYS": f"2026a:{key}",
         "GONGHUI_LOOKUP_KEY": secrets.token_urlsafe(32),
+        "GONGHUI_CARD_SIGNING_KEY": secrets.token_urlsafe(32),
         "GONGHUI_ALLOWED_HOSTS": "gonghui.example.org",
     }
 

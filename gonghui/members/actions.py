@@ -1,0 +1,614 @@
+"""Recruitment and membership: events, joining, review, members, cards, transfers, leaving."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core import audit
+from gonghui.core.errors import ConflictError, DomainError
+from gonghui.core.fields import lookup_value
+from gonghui.core.personal import (
+    birth_date_of,
+    mask_id_number,
+    mask_mobile,
+    normalize_id_number,
+    normalize_mobile,
+)
+from gonghui.core.scoping import require
+from gonghui.core.sms import send_sms_on_commit
+from gonghui.enterprises.models import Enterprise
+from gonghui.members.choices import ETHNICITY_NAMES, Education, Gender, JobType, PoliticalStatus
+from gonghui.members.models import (
+    Application,
+    Episode,
+    Member,
+    MemberSequence,
+    RecruitmentEvent,
+    Transfer,
+)
+from gonghui.orgs.models import Org, OrgKind
+
+MIN_AGE = 16  # the Labour Law's minimum working age
+# An event's link keeps working for a while after the planned end: queues run over.
+EVENT_GRACE = timedelta(hours=12)
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off a poster
+PERSON_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "id_number",
+    "mobile",
+    "employer_name",
+    "has_employer_union",
+    "job_type",
+    "education",
+    "political_status",
+)
+
+
+def _field_error(field: str, code: str, message: str) -> DomainError:
+    return DomainError(code, message, fields={field: [message]})
+
+
+def clean_person(fields: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    """Normalise and check what a person typed; a DomainError names the field that is wrong."""
+    cleaned = dict(fields)
+    name = " ".join(str(cleaned.get("name", "")).split())
+    if not 2 <= len(name) <= 40:
+        raise _field_error("name", "invalid_name", _("Enter your full name as on your ID card."))
+    cleaned["name"] = name
+    try:
+        cleaned["id_number"] = normalize_id_number(str(cleaned.get("id_number", "")), today=today)
+    except DomainError as error:
+        raise _field_error("id_number", error.code, str(error.message)) from None
+    today = today or timezone.localdate()
+    born = birth_date_of(cleaned["id_number"])
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age < MIN_AGE:
+        raise _field_error(
+            "id_number",
+            "too_young",
+            _("Union membership starts at %(age)d, the minimum working age.") % {"age": MIN_AGE},
+        )
+    try:
+        cleaned["mobile"] = normalize_mobile(str(cleaned.get("mobile", "")))
+    except DomainError as error:
+        raise _field_error("mobile", error.code, str(error.message)) from None
+    choices = {
+        "gender": Gender.values,
+        "ethnicity": list(ETHNICITY_NAMES),
+        "job_type": JobType.values,
+        "education": Education.values,
+        "political_status": PoliticalStatus.values,
+    }
+    for field, allowed in choices.items():
+        if cleaned.get(field) not in allowed:
+            raise _field_error(field, "invalid_choice", _("Choose one of the options."))
+    cleaned["employer_name"] = str(cleaned.get("employer_name", "")).strip()[:120]
+    cleaned["has_employer_union"] = bool(cleaned.get("has_employer_union", False))
+    return cleaned
+
+
+# --- recruitment events ----------------------------------------------------------------------
+
+
+def _new_event_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+@transaction.atomic
+def create_recruitment_event(
+    *,
+    actor: Any,
+    org: Org,
+    enterprise: Enterprise | None,
+    title: str,
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    target: int = 0,
+    gift_name: str = "",
+    gift_stock: int = 0,
+) -> RecruitmentEvent:
+    """Set up an on-site recruitment event whose applications go to `org` (members.recruit)."""
+    require(actor, "members.recruit", org.path)
+    if org.kind == OrgKind.STATION:
+        raise DomainError(
+            "wrong_org_kind", _("Applications are received by a union, not by a station.")
+        )
+    if (
+        enterprise is not None
+        and not enterprise.org.path.startswith(org.path)
+        and not (enterprise.union_id and enterprise.union_id == org.pk)
+    ):
+        raise _field_error(
+            "enterprise", "enterprise_elsewhere", _("This enterprise is not in the union's area.")
+        )
+    if ends_at <= starts_at:
+        raise _field_error("ends_at", "ends_before_start", _("The event must end after it starts."))
+    if target < 0 or gift_stock < 0:
+        raise DomainError("negative_number", _("Numbers cannot be below zero."))
+    event = RecruitmentEvent.objects.create(
+        org=org,
+        enterprise=enterprise,
+        title=title.strip(),
+        place=place.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        target=target,
+        gift_name=gift_name.strip(),
+        gift_stock=gift_stock,
+        code=_new_event_code(),
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="members.event.created",
+        org=org,
+        target=event,
+        changes={"title": event.title, "starts_at": starts_at.isoformat(), "gifts": gift_stock},
+    )
+    return event
+
+
+@transaction.atomic
+def restock_gifts(*, actor: Any, event: RecruitmentEvent, added: int) -> RecruitmentEvent:
+    """Add welcome gifts to an event's stock (members.recruit)."""
+    require(actor, "members.recruit", event.org.path)
+    if added <= 0:
+        raise _field_error("added", "invalid_number", _("Add at least one gift."))
+    RecruitmentEvent.objects.filter(pk=event.pk).update(gift_stock=F("gift_stock") + added)
+    event.refresh_from_db()
+    audit.record(
+        actor=actor, action="members.event.restocked", org=event.org, target=event,
+        changes={"added": added, "stock": event.gift_stock},
+    )  # fmt: skip
+    return event
+
+
+def count_scan(event: RecruitmentEvent) -> None:
+    """Someone opened the joining link (the first step of the per-event funnel)."""
+    RecruitmentEvent.objects.filter(pk=event.pk).update(scans=F("scans") + 1)
+
+
+# --- joining ---------------------------------------------------------------------------------
+
+
+def route(event: RecruitmentEvent | None, enterprise: Enterprise | None, org: Org | None) -> Org:
+    """The union that should accept an application: the enterprise's union when it has one,
+    otherwise the event's union (a street or industry union for workers without one)."""
+    chosen_enterprise = enterprise or (event.enterprise if event else None)
+    if chosen_enterprise is not None and chosen_enterprise.union_id is not None:
+        union = chosen_enterprise.union
+        assert union is not None
+        return union
+    if event is not None:
+        return event.org
+    if org is None:
+        raise DomainError("no_union", _("Choose the union you want to join."))
+    return org
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application: Application
+    replayed: bool  # True when this was a retry of an earlier submission
+
+
+def _existing_answer(application: Application, mobile: str) -> Submitted:
+    # The same person (same ID number and mobile) applying again gets their own application
+    # back; anyone else typing that ID number learns only that it is already in review.
+    if lookup_value("mobile", mobile) == application.mobile_hash:
+        return Submitted(application, replayed=True)
+    raise _field_error(
+        "id_number",
+        "already_applied",
+        _("An application with this ID number is already waiting for review (since %(date)s).")
+        % {"date": timezone.localtime(application.submitted_at).strftime("%Y-%m-%d")},
+    )
+
+
+def submit_application(
+    *,
+    event: RecruitmentEvent | None,
+    org: Org | None = None,
+    enterprise: Enterprise | None = None,
+    submission_key: str,
+    consent: bool,
+    consent_version: str,
+    channel: str = "web",
+    status_url: str = "",
+    **person: Any,
+) -> Submitted:
+    """A worker applies to join (no sign-in needed). Retrying with the same submission key
+    returns the first result; the same person applying twice gets their application back."""
+    if not consent:
+        raise _field_error(
+            "consent", "consent_required", _("Please read and agree to the privacy notice.")
+        )
+    if consent_version != settings.CONSENT_VERSION:
+        raise _field_error(
+            "consent",
+            "consent_outdated",
+            _("The privacy notice has changed; please read it again."),
+        )
+    if not submission_key or len(submission_key) > 64:
+        raise DomainError("invalid_submission_key", _("The form has expired; reload the page."))
+    replay = Application.objects.filter(submission_key=submission_key).first()
+    if replay is not None:
+        return Submitted(replay, replayed=True)
+    cleaned = clean_person(person)
+    id_hash = lookup_value("id_number", cleaned["id_number"])
+    if Member.objects.filter(id_number_hash=id_hash).exists():
+        raise _field_error(
+            "id_number",
+            "already_member",
+            _("This ID number already belongs to a union member. Sign in to see your card."),
+        )
+    pending = Application.objects.filter(id_number_hash=id_hash, status="pending").first()
+    if pending is not None:
+        return _existing_answer(pending, cleaned["mobile"])
+    now = timezone.now()
+    if event is not None and not (event.starts_at <= now <= event.ends_at + EVENT_GRACE):
+        raise DomainError(
+            "event_closed", _("This recruitment event is not open; you can still join online.")
+        )
+    union = route(event, enterprise, org)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                org=union,
+                event=event,
+                enterprise=enterprise or (event.enterprise if event else None),
+                consent_version=consent_version,
+                consented_at=now,
+                submission_key=submission_key,
+                receipt=secrets.token_urlsafe(18),
+                channel=channel,
+                **cleaned,
+            )
+            if status_url:
+                send_sms_on_commit(
+                    mobile=cleaned["mobile"],
+                    text=_(
+                        "Your application to join %(union)s was received. Check its status: %(url)s"
+                    )
+                    % {
+                        "union": union.name,
+                        "url": status_url.replace("RECEIPT", application.receipt),
+                    },
+                )
+    except IntegrityError:
+        # A concurrent duplicate won the race: answer with what it created.
+        replay = Application.objects.filter(submission_key=submission_key).first()
+        if replay is not None:
+            return Submitted(replay, replayed=True)
+        pending = Application.objects.filter(id_number_hash=id_hash, status="pending").first()
+        if pending is not None:
+            return _existing_answer(pending, cleaned["mobile"])
+        raise
+    return Submitted(application, replayed=False)
+
+
+@transaction.atomic
+def give_welcome_gift(*, actor: Any, application: Application) -> Application:
+    """Record that the applicant received the event's welcome gift (once, while stock lasts)."""
+    require(actor, "members.recruit", application.org.path)
+    if application.event_id is None:
+        raise DomainError("no_event", _("This application did not come from an event."))
+    taken = RecruitmentEvent.objects.filter(
+        pk=application.event_id, gifts_given__lt=F("gift_stock")
+    ).update(gifts_given=F("gifts_given") + 1)
+    if not taken:
+        raise DomainError("gifts_out", _("No welcome gifts are left for this event."))
+    marked = Application.objects.filter(pk=application.pk, gift_given_at=None).update(
+        gift_given_at=timezone.now()
+    )
+    if not marked:
+        raise DomainError("gift_already_given", _("This applicant already received a gift."))
+    application.refresh_from_db()
+    audit.record(actor=actor, action="members.gift.given", org=application.org, target=application)
+    return application
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+def _next_number(org: Org) -> str:
+    """Readable member numbers: the union's id and a sequence within it (e.g. 000123-000045)."""
+    sequence, _created = MemberSequence.objects.select_for_update().get_or_create(org=org)
+    MemberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db()
+    return f"{org.pk:06d}-{sequence.last:06d}"
+
+
+def _link_account(member: Member) -> None:
+    from gonghui.accounts.models import User
+
+    user = User.objects.filter(mobile_hash=member.mobile_hash, member=None).first()
+    if user is not None:
+        Member.objects.filter(pk=member.pk).update(user=user)
+
+
+def _make_member(*, person: dict[str, Any], org: Org, joined_on: date, **extra: Any) -> Member:
+    member = Member.objects.create(
+        number=_next_number(org), org=org, joined_on=joined_on, **person, **extra
+    )
+    Episode.objects.create(
+        member=member, org=org, employer_name=member.employer_name, started_on=joined_on
+    )
+    _link_account(member)
+    return member
+
+
+def _approve(actor: Any, application: Application) -> Member:
+    current = Application.objects.select_for_update().select_related("org").get(pk=application.pk)
+    require(actor, "members.review", current.org.path)
+    if current.status != Application.Status.PENDING:
+        raise ConflictError(
+            "already_reviewed",
+            _("%(name)s's application was already reviewed (%(status)s).")
+            % {"name": current.name, "status": current.get_status_display()},
+        )
+    if Member.objects.filter(id_number_hash=current.id_number_hash).exists():
+        raise DomainError(
+            "duplicate_member",
+            _("%(name)s is already a member (same ID number); reject this application.")
+            % {"name": current.name},
+        )
+    person = {name: getattr(current, name) for name in PERSON_FIELDS}
+    member = _make_member(
+        person=person,
+        org=current.org,
+        joined_on=timezone.localdate(),
+        enterprise=current.enterprise,
+        recruitment_event=current.event,
+    )
+    Application.objects.filter(pk=current.pk).update(
+        status=Application.Status.APPROVED,
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+        member=member,
+    )
+    audit.record(
+        actor=actor,
+        action="members.application.approved",
+        org=current.org,
+        target=current,
+        changes={"member": member.number},
+    )
+    send_sms_on_commit(
+        mobile=str(current.mobile),
+        text=_("Welcome to %(union)s! Your member number is %(number)s.")
+        % {"union": current.org.name, "number": member.number},
+    )
+    return member
+
+
+@transaction.atomic
+def approve_application(*, actor: Any, application: Application) -> Member:
+    """Approve an application: the applicant becomes a member with a number (members.review)."""
+    return _approve(actor, application)
+
+
+def approve_applications(*, actor: Any, applications: list[Application]) -> dict[str, Any]:
+    """Bulk approval: each one in its own transaction, so one refusal does not undo the rest."""
+    approved: list[Member] = []
+    refused: list[tuple[Application, str]] = []
+    for application in applications:
+        try:
+            with transaction.atomic():
+                approved.append(_approve(actor, application))
+        except DomainError as error:
+            refused.append((application, str(error.message)))
+    return {"approved": approved, "refused": refused}
+
+
+@transaction.atomic
+def reject_application(*, actor: Any, application: Application, reason: str) -> Application:
+    """Reject with a reason the applicant is told (members.review)."""
+    current = Application.objects.select_for_update().select_related("org").get(pk=application.pk)
+    require(actor, "members.review", current.org.path)
+    if current.status != Application.Status.PENDING:
+        raise ConflictError("already_reviewed", _("This application was already reviewed."))
+    reason = reason.strip()
+    if not reason:
+        raise _field_error("reason", "reason_required", _("Say why, so the applicant knows."))
+    Application.objects.filter(pk=current.pk).update(
+        status=Application.Status.REJECTED,
+        reject_reason=reason[:200],
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+    )
+    current.refresh_from_db()
+    audit.record(
+        actor=actor, action="members.application.rejected", org=current.org, target=current,
+        changes={"reason": reason[:200]},
+    )  # fmt: skip
+    send_sms_on_commit(
+        mobile=str(current.mobile),
+        text=_("Your application to join %(union)s was not approved: %(reason)s")
+        % {"union": current.org.name, "reason": reason[:200]},
+    )
+    return current
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_member(*, actor: Any, org: Org, joined_on: date, **person: Any) -> Member:
+    """Record an existing member from a roster (members.manage); see imports.py for bulk."""
+    require(actor, "members.manage", org.path)
+    cleaned = clean_person(person)
+    if Member.objects.filter(
+        id_number_hash=lookup_value("id_number", cleaned["id_number"])
+    ).exists():
+        raise _field_error("id_number", "already_member", _("This person is already a member."))
+    member = _make_member(person=cleaned, org=org, joined_on=joined_on)
+    audit.record(
+        actor=actor, action="members.member.recorded", org=org, target=member,
+        changes={"id_number": mask_id_number(cleaned["id_number"])},
+    )  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def revoke_card(*, actor: Any, member: Member, reason: str) -> Member:
+    """Invalidate the member's current card (lost phone, misuse); a new one shows at once."""
+    require(actor, "members.manage", member.org.path)
+    Member.objects.filter(pk=member.pk).update(card_version=F("card_version") + 1)
+    member.refresh_from_db()
+    audit.record(
+        actor=actor, action="members.card.revoked", org=member.org, target=member,
+        changes={"version": member.card_version, "reason": reason.strip()[:200]},
+    )  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def record_leaving(
+    *, actor: Any, member: Member, status: str, reason: str, left_on: date | None = None
+) -> Member:
+    """End a membership: withdrawn (on request), lapsed, deceased or transferred out of the
+    system. Staff need members.manage; a member may withdraw themselves."""
+    if status not in {s for s in Member.Status.values if s != Member.Status.ACTIVE}:
+        raise DomainError("invalid_status", _("Unknown status."))
+    is_self = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    if not (is_self and status == Member.Status.WITHDRAWN):
+        require(actor, "members.manage", member.org.path)
+    current = Member.objects.select_for_update().get(pk=member.pk)
+    if current.status != Member.Status.ACTIVE:
+        raise ConflictError("not_active", _("This membership has already ended."))
+    if not reason.strip():
+        raise _field_error("reason", "reason_required", _("Give a reason."))
+    left_on = left_on or timezone.localdate()
+    Member.objects.filter(pk=current.pk).update(
+        status=status, left_on=left_on, leave_reason=reason.strip()[:200],
+        card_version=F("card_version") + 1, version=F("version") + 1,
+    )  # fmt: skip
+    Episode.objects.filter(member=current, ended_on=None).update(ended_on=left_on)
+    Transfer.objects.filter(member=current, status=Transfer.Status.PENDING).update(
+        status=Transfer.Status.CANCELLED, decided_at=timezone.now()
+    )
+    current.refresh_from_db()
+    audit.record(
+        actor=actor, action="members.member.left", org=current.org, target=current,
+        changes={"status": status, "reason": reason.strip()[:200]},
+    )  # fmt: skip
+    return current
+
+
+# --- transfers (会员关系接转) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_transfer(*, actor: Any, member: Member, to_org: Org, new_employer_name: str) -> Transfer:
+    """Ask another union to take over a membership. Staff of the current union
+    (members.manage) or the member themselves may ask."""
+    is_self = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    if not is_self:
+        require(actor, "members.manage", member.org.path)
+    if not member.is_active:
+        raise ConflictError("not_active", _("This membership has ended."))
+    if to_org.pk == member.org_id:
+        raise _field_error("to_org", "same_union", _("The member already belongs to this union."))
+    if to_org.kind == OrgKind.STATION or not to_org.is_active:
+        raise _field_error("to_org", "wrong_org_kind", _("Choose a union that receives members."))
+    if not new_employer_name.strip():
+        raise _field_error(
+            "new_employer_name", "employer_required", _("Name the new employer or platform.")
+        )
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                member=member,
+                from_org=member.org,
+                to_org=to_org,
+                new_employer_name=new_employer_name.strip()[:120],
+                requested_by=actor,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            "transfer_pending", _("A transfer of this membership is already waiting.")
+        ) from None
+    audit.record(
+        actor=actor, action="members.transfer.requested", org=member.org, target=member,
+        changes={"to": to_org.pk},
+    )  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
+    """The receiving union takes the member over; membership continues without a gap."""
+    current = (
+        Transfer.objects.select_for_update().select_related("to_org", "member").get(pk=transfer.pk)
+    )
+    require(actor, "members.review", current.to_org.path)
+    if current.status != Transfer.Status.PENDING:
+        raise ConflictError("already_decided", _("This transfer was already decided."))
+    member = Member.objects.select_for_update().get(pk=current.member_id)
+    if not member.is_active:
+        raise ConflictError("not_active", _("This membership has ended."))
+    today = timezone.localdate()
+    Episode.objects.filter(member=member, ended_on=None).update(ended_on=today)
+    Episode.objects.create(
+        member=member, org=current.to_org, employer_name=current.new_employer_name,
+        started_on=today,
+    )  # fmt: skip
+    # The member number stays: it identifies the person's membership, not the union.
+    Member.objects.filter(pk=member.pk).update(
+        org=current.to_org, employer_name=current.new_employer_name, enterprise=None,
+        version=F("version") + 1,
+    )  # fmt: skip
+    Transfer.objects.filter(pk=current.pk).update(
+        status=Transfer.Status.ACCEPTED, decided_by=actor, decided_at=timezone.now()
+    )
+    member.refresh_from_db()
+    audit.record(
+        actor=actor, action="members.transfer.accepted", org=current.to_org, target=member,
+        changes={"from": current.from_org_id, "to": current.to_org_id},
+    )  # fmt: skip
+    send_sms_on_commit(
+        mobile=str(member.mobile),
+        text=_("Your membership moved to %(union)s; your member number stays %(number)s.")
+        % {"union": current.to_org.name, "number": member.number},
+    )
+    return member
+
+
+@transaction.atomic
+def decline_transfer(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+    """The receiving union declines; the member stays where they are."""
+    current = Transfer.objects.select_for_update().select_related("to_org").get(pk=transfer.pk)
+    require(actor, "members.review", current.to_org.path)
+    if current.status != Transfer.Status.PENDING:
+        raise ConflictError("already_decided", _("This transfer was already decided."))
+    if not reason.strip():
+        raise _field_error("reason", "reason_required", _("Give a reason."))
+    Transfer.objects.filter(pk=current.pk).update(
+        status=Transfer.Status.DECLINED, decline_reason=reason.strip()[:200], decided_by=actor,
+        decided_at=timezone.now(),
+    )  # fmt: skip
+    current.refresh_from_db()
+    audit.record(
+        actor=actor, action="members.transfer.declined", org=current.to_org,
+        target=current.member, changes={"reason": reason.strip()[:200]},
+    )  # fmt: skip
+    return current
+
+
+def masked_person(member_or_application: Any) -> dict[str, str]:
+    """What may appear in lists and audit entries."""
+    return {
+        "id_number": mask_id_number(str(member_or_application.id_number)),
+        "mobile": mask_mobile(str(member_or_application.mobile)),
+    }

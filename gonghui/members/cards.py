@@ -1,0 +1,103 @@
+"""E-member card codes: the QR content is signed with Ed25519 so that any device holding the
+public key can tell, without a connection, that a card is genuine and unaltered.
+
+A code reads  GH1.<payload>.<signature>  with both parts base64url: the payload is compact
+JSON {"n": number, "m": name, "u": union, "j": joined (ISO date), "v": card version}. A revoked
+card keeps a valid signature (it was genuine), so revocation is an online check of the version.
+"""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+PREFIX = "GH1"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@cache
+def _private_key(secret: str) -> Ed25519PrivateKey:
+    raw = _unb64(secret)
+    if len(raw) != 32:
+        raise ImproperlyConfigured("GONGHUI_CARD_SIGNING_KEY must be 32 bytes, base64-encoded.")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def signing_key() -> Ed25519PrivateKey:
+    return _private_key(settings.CARD_SIGNING_KEY)
+
+
+def public_key_b64() -> str:
+    """The raw public key, base64url, as the offline verifier page embeds it."""
+    raw = signing_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return _b64(raw)
+
+
+@dataclass(frozen=True)
+class CardClaims:
+    number: str
+    name: str
+    union: str
+    joined_on: date
+    version: int
+
+
+def sign_card(claims: CardClaims) -> str:
+    payload = json.dumps(
+        {
+            "n": claims.number,
+            "m": claims.name,
+            "u": claims.union,
+            "j": claims.joined_on.isoformat(),
+            "v": claims.version,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    signature = signing_key().sign(payload)
+    return f"{PREFIX}.{_b64(payload)}.{_b64(signature)}"
+
+
+class CardCodeError(ValueError):
+    """The code is not a genuine, unaltered card code."""
+
+
+def verify_card(code: str, public_key: Ed25519PublicKey | None = None) -> CardClaims:
+    """The claims of a genuine code, or CardCodeError. Needs no database and no network."""
+    key = public_key or signing_key().public_key()
+    try:
+        prefix, payload_b64, signature_b64 = code.strip().split(".")
+        if prefix != PREFIX:
+            raise CardCodeError("unknown card format")
+        payload = _unb64(payload_b64)
+        key.verify(_unb64(signature_b64), payload)
+        data = json.loads(payload)
+        return CardClaims(
+            number=str(data["n"]),
+            name=str(data["m"]),
+            union=str(data["u"]),
+            joined_on=date.fromisoformat(data["j"]),
+            version=int(data["v"]),
+        )
+    except InvalidSignature:
+        raise CardCodeError(
+            "the signature does not match: the code was altered or forged"
+        ) from None
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
+        if isinstance(error, CardCodeError):
+            raise
+        raise CardCodeError("not a card code") from None

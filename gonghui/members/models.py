@@ -1,0 +1,305 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.fields import EncryptedTextField, LookupHashField
+from gonghui.core.scoping import ScopedQuerySet
+from gonghui.core.tree import subtree_q
+from gonghui.members.choices import (
+    ETHNICITIES,
+    Education,
+    Gender,
+    JobType,
+    PoliticalStatus,
+)
+
+
+class RecruitmentEventQuerySet(ScopedQuerySet["RecruitmentEvent"]):
+    org_path_lookup = "org__path"
+
+
+class RecruitmentEvent(models.Model):
+    """An on-site recruitment event (双沟通): a poster with a QR code people scan to join.
+
+    Applications from its link go to `org` (the union that reviews them): the enterprise's
+    union when it has one, otherwise the street or industry union running the event.
+    """
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("receiving union"), on_delete=models.PROTECT,
+        related_name="recruitment_events",
+    )  # fmt: skip
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="recruitment_events",
+    )  # fmt: skip
+    title = models.CharField(_("title"), max_length=120)
+    place = models.CharField(_("place"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    target = models.PositiveIntegerField(_("target number of applications"), default=0)
+    gift_name = models.CharField(_("welcome gift"), max_length=60, blank=True)
+    gift_stock = models.PositiveIntegerField(_("welcome gifts in stock"), default=0)
+    gifts_given = models.PositiveIntegerField(default=0)
+    # The short code in the joining link and the poster's fallback URL.
+    code = models.CharField(max_length=12, unique=True)
+    scans = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RecruitmentEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("recruitment event")
+        verbose_name_plural = _("recruitment events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(gifts_given__lte=models.F("gift_stock")), name="event_gifts_in_stock"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PersonFields(models.Model):
+    """What the membership form (会员信息采集表) records about a person."""
+
+    name = models.CharField(_("full name"), max_length=40)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES)
+    id_number = EncryptedTextField(_("ID number"), kind="id_number")
+    id_number_hash = LookupHashField(source="id_number", kind="id_number", db_index=True)
+    mobile = EncryptedTextField(_("mobile number"), kind="mobile")
+    mobile_hash = LookupHashField(source="mobile", kind="mobile", db_index=True)
+    employer_name = models.CharField(_("employer or platform"), max_length=120, blank=True)
+    has_employer_union = models.BooleanField(_("the employer has a union"), default=False)
+    job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ApplicationQuerySet(ScopedQuerySet["Application"]):
+    org_path_lookup = "org__path"
+
+
+class Application(PersonFields):
+    """A request to join the union, from the phone form, the API or a staff device."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("receiving union"), on_delete=models.PROTECT,
+        related_name="applications",
+    )  # fmt: skip
+    event = models.ForeignKey(
+        RecruitmentEvent, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="applications",
+    )  # fmt: skip
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="applications",
+    )  # fmt: skip
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reject_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    consent_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField()
+    # The form's one-time token (or the API's Idempotency-Key): a retried submission finds
+    # the application it already created instead of making a second one.
+    submission_key = models.CharField(max_length=64, unique=True)
+    # Secret for the applicant's status link; nothing else identifies them in a URL.
+    receipt = models.CharField(max_length=32, unique=True)
+    channel = models.CharField(max_length=10, default="web")
+    gift_given_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            # One open application per person: a second one is answered with the first.
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=Q(status="pending"),
+                name="application_one_pending_per_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org", "status", "submitted_at"]),
+            models.Index(fields=["event", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.get_status_display()}"
+
+
+class MemberQuerySet(ScopedQuerySet["Member"]):
+    org_path_lookup = "org__path"
+
+
+class Member(PersonFields):
+    """A union member. Membership belongs to the person and follows them between unions."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out of the system")
+        LAPSED = "lapsed", _("Lapsed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DECEASED = "deceased", _("Deceased")
+
+    number = models.CharField(_("member number"), max_length=24, unique=True)
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("union"), on_delete=models.PROTECT, related_name="members"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="members",
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    leave_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+    # Bumped when a card is revoked: older cards then fail the online check.
+    card_version = models.PositiveIntegerField(default=1)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="member",
+    )  # fmt: skip
+    recruitment_event = models.ForeignKey(
+        RecruitmentEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            # A person is a member once, wherever they move.
+            models.UniqueConstraint(fields=["id_number_hash"], name="member_one_per_person"),
+        ]
+        indexes = [
+            models.Index(fields=["org", "status"]),
+            models.Index(fields=["joined_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class MemberSequence(models.Model):
+    """The last member number handed out per union (locked while numbering)."""
+
+    org = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.org_id}: {self.last}"
+
+
+class Episode(models.Model):
+    """One stretch of a membership at one union and employer (会员关系接转 history)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="episodes")
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    employer_name = models.CharField(max_length=120, blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.org_id} from {self.started_on}"
+
+
+class TransferQuerySet(ScopedQuerySet["Transfer"]):
+    org_path_lookup = "to_org__path"
+
+    def visible_to(self, user: Any, capability: str) -> "TransferQuerySet":
+        """Both unions see a transfer: the one it leaves and the one it goes to."""
+        paths_of = getattr(user, "scope_paths", None)
+        if paths_of is None:
+            return self.none()
+        paths: list[str] | None = paths_of(capability)
+        if paths is None:
+            return self.all()
+        return self.filter(subtree_q("to_org__path", paths) | subtree_q("from_org__path", paths))
+
+
+class Transfer(models.Model):
+    """A move of a membership from one union to another, accepted by the receiving union."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the receiving union")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    to_org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("receiving union"), on_delete=models.PROTECT, related_name="+"
+    )
+    new_employer_name = models.CharField(_("new employer or platform"), max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(status="pending"), name="transfer_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_org_id} → {self.to_org_id}"
