@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fail when a domain module imports upward.
 
-The domain layer depends one way: core ← orgs ← accounts ← enterprises ← members ← the
-feature apps ← dashboards. A module may import its own app and any app of a lower rank.
+The domain layer depends one way: core ← orgs ← accounts ← enterprises ← members ←
+checkins (the one check-in mechanism) ← the feature apps ← dashboards. A module may import its own app and any app of a lower rank.
 Feature apps share a rank and may not import each other's actions. View modules (views.py,
 staff_views.py, urls.py, templatetags) and the web and api apps sit on top and may import any
 domain module.
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 FEATURES = ["events", "benefits", "care", "learning", "innovation", "safety", "volunteers"]
-RANK = {"core": 0, "orgs": 1, "accounts": 2, "enterprises": 3, "members": 4}
-RANK |= dict.fromkeys(FEATURES, 5) | {"dashboards": 6, "web": 7, "api": 7}
+RANK = {"core": 0, "orgs": 1, "accounts": 2, "enterprises": 3, "members": 4, "checkins": 5}
+RANK |= dict.fromkeys(FEATURES, 6) | {"dashboards": 7, "web": 8, "api": 8}
 VIEW_MODULES = {"views.py", "staff_views.py", "urls.py"}
 
 

@@ -33,11 +33,20 @@ CAPABILITY_LABELS = {
     "members.review": _("Approve or reject applications and accept transfers"),
     "members.manage": _("Edit members, start transfers, record leaving and revoke cards"),
     "members.export_personal": _("Export member lists with ID and mobile numbers unmasked"),
+    "events.manage": _("Publish activities and manage their registrations"),
+    "checkins.scan": _("Run check-in: show rotating codes, scan cards, upload offline scans"),
 }
 
 _VIEWER = {"orgs.view", "enterprises.view", "members.view"}
 # Operators (经办人) do the data work: registers, imports, founding cases, recruitment events.
-_OPERATOR = _VIEWER | {"enterprises.manage", "founding.manage", "imports.run", "members.recruit"}
+_OPERATOR = _VIEWER | {
+    "enterprises.manage",
+    "founding.manage",
+    "imports.run",
+    "members.recruit",
+    "events.manage",
+    "checkins.scan",
+}
 _REVIEWER = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN = (
     _REVIEWER

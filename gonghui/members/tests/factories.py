@@ -1,6 +1,6 @@
 """Valid people for tests: ID numbers with a correct check character and a real region."""
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
@@ -9,10 +9,13 @@ WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
 def id_number(
-    born: date = date(1995, 6, 15), serial: int | None = None, region: str = "110108"
+    born: date | None = None, serial: int | None = None, region: str = "110108"
 ) -> str:
-    """An 18-character resident ID number (Haidian by default) that passes GB 11643."""
-    body = f"{region}{born:%Y%m%d}{(serial or next(_serial)) % 1000:03d}"
+    """An 18-character resident ID number (Haidian by default) that passes GB 11643; unique
+    per serial (the birth date moves on every thousand serials)."""
+    serial = serial or next(_serial)
+    born = born or date(1990, 1, 1) + timedelta(days=serial // 1000)
+    body = f"{region}{born:%Y%m%d}{serial % 1000:03d}"
     total = sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True))
     return body + "10X98765432"[total % 11]
 

@@ -1,0 +1,199 @@
+"""Reads of activities, for members (by audience) and for staff (by scope)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+
+from gonghui.checkins.models import CheckIn, Checkpoint, Registration
+from gonghui.core.tree import ancestor_paths
+from gonghui.events.models import Activity, Audience
+from gonghui.members.models import Member
+from gonghui.orgs.models import Org
+
+
+def _pk(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _open_to(member: Member | None) -> Q:
+    """Activities a member (or, with None, the public) may see and join."""
+    if member is None or not member.is_active:
+        return Q(audience=Audience.PUBLIC)
+    paths = [*ancestor_paths(member.org.path), member.org.path]
+    return Q(audience__in=[Audience.PUBLIC, Audience.MEMBERS]) | Q(
+        audience=Audience.SUBTREE, audience_org__path__in=paths
+    )
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    category: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+
+
+def _filtered(activities: QuerySet[Activity], filters: ActivityFilters) -> QuerySet[Activity]:
+    if filters.category:
+        activities = activities.filter(category=filters.category)
+    if filters.date_from:
+        activities = activities.filter(ends_at__date__gte=filters.date_from)
+    if filters.date_to:
+        activities = activities.filter(starts_at__date__lte=filters.date_to)
+    if filters.search:
+        activities = activities.filter(title__icontains=filters.search)
+    return activities
+
+
+def list_open_activities(member: Member | None, *, filters: ActivityFilters) -> QuerySet[Activity]:
+    """Published activities open to the member, soonest first."""
+    activities = Activity.objects.filter(_open_to(member), status=Activity.Status.PUBLISHED)
+    return (
+        _filtered(activities, filters)
+        .select_related("org", "checkpoint")
+        .order_by("starts_at", "pk")
+    )
+
+
+def get_open_activity(member: Member | None, activity_id: int | str) -> Activity:
+    """A published (or cancelled, to say so) activity the member may see; else 404."""
+    try:
+        return (
+            Activity.objects.filter(_open_to(member))
+            .exclude(status=Activity.Status.DRAFT)
+            .select_related("org", "checkpoint", "audience_org")
+            .get(pk=_pk(activity_id))
+        )
+    except Activity.DoesNotExist:
+        raise Http404 from None
+
+
+def list_own_registrations(member: Member) -> QuerySet[Registration]:
+    return (
+        Registration.objects.filter(member=member)
+        .exclude(status__in=["cancelled", "expired"])
+        .select_related("checkpoint", "checkpoint__activity")
+        .annotate(
+            checked_in=Exists(
+                CheckIn.objects.filter(checkpoint=OuterRef("checkpoint"), member=OuterRef("member"))
+            )
+        )
+        .order_by("-checkpoint__opens_at")
+    )
+
+
+def get_own_registration(member: Member, activity: Activity) -> Registration | None:
+    return (
+        Registration.objects.filter(member=member, checkpoint_id=activity.checkpoint_id)
+        .exclude(status__in=["cancelled", "rejected", "expired"])
+        .first()
+    )
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def list_activities(
+    user: Any, capability: str, *, filters: ActivityFilters, within: Org | None = None
+) -> QuerySet[Activity]:
+    activities = Activity.objects.visible_to(user, capability)
+    if within is not None:
+        activities = activities.in_subtree(within.path)
+    return (
+        _filtered(activities, filters)
+        .select_related("org", "checkpoint")
+        .order_by("-starts_at", "pk")
+    )
+
+
+def get_activity_for(user: Any, activity_id: int | str, capability: str) -> Activity:
+    try:
+        return (
+            Activity.objects.visible_to(user, capability)
+            .select_related("org", "checkpoint", "audience_org")
+            .get(pk=_pk(activity_id))
+        )
+    except Activity.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class Attendance:
+    registered: int  # confirmed places
+    waitlisted: int
+    pending: int
+    checked_in: int
+    walk_ins: int
+    no_shows: int  # confirmed registrations without a check-in (after the start)
+
+
+def attendance_of(activity: Activity) -> Attendance:
+    """Live counts: the checkpoint's exact counters plus one grouped count of registrations."""
+    checkpoint = Checkpoint.objects.only("confirmed_places", "checked_in", "walk_ins").get(
+        pk=activity.checkpoint_id
+    )
+    by_status = dict(
+        Registration.objects.filter(checkpoint=checkpoint)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    registered_checked_in = checkpoint.checked_in - checkpoint.walk_ins
+    return Attendance(
+        registered=checkpoint.confirmed_places,
+        waitlisted=by_status.get("waitlisted", 0),
+        pending=by_status.get("pending", 0),
+        checked_in=checkpoint.checked_in,
+        walk_ins=checkpoint.walk_ins,
+        no_shows=max(by_status.get("confirmed", 0) - registered_checked_in, 0),
+    )
+
+
+def list_attendance(activity: Activity) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.filter(checkpoint_id=activity.checkpoint_id)
+        .select_related("member", "member__org")
+        .order_by("checked_in_at", "pk")
+    )
+
+
+def list_registrations(activity: Activity, *, status: str = "") -> QuerySet[Registration]:
+    registrations = Registration.objects.filter(checkpoint_id=activity.checkpoint_id)
+    if status:
+        registrations = registrations.filter(status=status)
+    return registrations.select_related("member", "member__org").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class CategoryFigures:
+    category: str
+    activities: int
+    registered: int
+    checked_in: int
+
+
+def figures_by_category(
+    org: Org, *, start: datetime | None, end: datetime | None
+) -> list[CategoryFigures]:
+    """Per category for a subtree and period: activities, registered places, check-ins."""
+    activities = Activity.objects.in_subtree(org.path).exclude(status=Activity.Status.DRAFT)
+    if start:
+        activities = activities.filter(starts_at__gte=start)
+    if end:
+        activities = activities.filter(starts_at__lt=end)
+    rows = (
+        activities.values("category")
+        .annotate(
+            n=Count("pk"),
+            registered=Sum("checkpoint__confirmed_places", default=0),
+            checked_in=Sum("checkpoint__checked_in", default=0),
+        )
+        .order_by("category")
+    )
+    return [CategoryFigures(r["category"], r["n"], r["registered"], r["checked_in"]) for r in rows]
