@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "gonghui.accounts",
     "gonghui.enterprises",
     "gonghui.members",
+    "gonghui.checkins",
+    "gonghui.events",
     "gonghui.web",
     "gonghui.api",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.enterprises.urls")),
     path("", include("gonghui.members.urls")),
+    path("", include("gonghui.events.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

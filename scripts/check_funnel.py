@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fail when a view or API module reads tenant data around the permission funnel.
 
-Views (views.py, staff_views.py) and API modules (gonghui/api/) reach data only through
+Views (views.py and every *_views.py) and API modules (gonghui/api/) reach data only through
 `queries` (the `visible_to(user, capability)` / `get_*_for` funnel) and `actions`. So in those
 modules any `<Model>.objects`, `_default_manager`, `get_object_or_404`/`get_list_or_404` or raw
 SQL is an error.
@@ -20,8 +20,10 @@ FORBIDDEN_METHODS = {"raw", "extra"}
 
 
 def is_view_or_api_module(path: Path) -> bool:
-    return path.name in {"views.py", "staff_views.py"} or (
-        "api" in path.parts and "tests" not in path.parts and path.suffix == ".py"
+    return (
+        path.name == "views.py"
+        or path.name.endswith("_views.py")
+        or ("api" in path.parts and "tests" not in path.parts and path.suffix == ".py")
     )
 
 

@@ -2,10 +2,10 @@
 """Fail when a domain module imports upward.
 
 The domain layer depends one way: core ← orgs ← accounts ← enterprises ← members ←
-checkins (the one check-in mechanism) ← the feature apps ← dashboards. A module may import its own app and any app of a lower rank.
-Feature apps share a rank and may not import each other's actions. View modules (views.py,
-staff_views.py, urls.py, templatetags) and the web and api apps sit on top and may import any
-domain module.
+checkins (the one check-in mechanism) ← the feature apps ← dashboards. A module may import
+its own app and any app of a lower rank. Feature apps share a rank and may not import each
+other's actions. View modules (views.py, *_views.py, urls.py, *_urls.py, templatetags) and the
+web and api apps sit on top and may import any domain module.
 
 Usage: check_layers.py [PACKAGE_DIR]
 """
@@ -17,7 +17,10 @@ from pathlib import Path
 FEATURES = ["events", "benefits", "care", "learning", "innovation", "safety", "volunteers"]
 RANK = {"core": 0, "orgs": 1, "accounts": 2, "enterprises": 3, "members": 4, "checkins": 5}
 RANK |= dict.fromkeys(FEATURES, 6) | {"dashboards": 7, "web": 8, "api": 8}
-VIEW_MODULES = {"views.py", "staff_views.py", "urls.py"}
+
+
+def is_view_module(name: str) -> bool:
+    return name in {"views.py", "urls.py"} or name.endswith(("_views.py", "_urls.py"))
 
 
 def imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
@@ -57,7 +60,7 @@ def check(package: Path) -> list[str]:
             "tests" in relative.parts
             or "migrations" in relative.parts
             or "templatetags" in relative.parts
-            or path.name in VIEW_MODULES
+            or is_view_module(path.name)
             or RANK[app] == RANK["web"]
         ):
             continue

@@ -1,5 +1,7 @@
 """Signing in and out: workers by mobile and SMS code, staff by password."""
 
+from contextlib import suppress
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +12,10 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts import actions, lockout
 from gonghui.accounts.forms import CodeRequestForm, CodeVerifyForm, StaffLoginForm
+from gonghui.accounts.models import User
 from gonghui.core.errors import DomainError
+from gonghui.members.actions import link_member_account
+from gonghui.members.queries import find_own_member
 from gonghui.web.form_errors import add_domain_error
 
 WORKER_BACKEND = "gonghui.accounts.backends.StaffPasswordBackend"
@@ -23,6 +28,16 @@ def _next_url(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def _link_membership(user: User) -> None:
+    """A worker approved before their first sign-in meets their membership here: the SMS code
+    just proved they hold the mobile number it was recorded with."""
+    member = find_own_member(user)
+    if member is not None and member.user_id is None:
+        # Linked to another account meanwhile: the card page explains.
+        with suppress(DomainError):
+            link_member_account(actor=user, member=member)
 
 
 def login_request_code(request: HttpRequest) -> HttpResponse:
@@ -62,6 +77,7 @@ def login_verify_code(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             login(request, user, backend=WORKER_BACKEND)
+            _link_membership(user)
             return redirect(_next_url(request, "web:me"))
     return render(
         request,

@@ -1,6 +1,6 @@
 from ninja import NinjaAPI
 
-from gonghui.api import enterprises, me, orgs
+from gonghui.api import enterprises, imports, me, members, orgs
 from gonghui.api.auth import AUTH
 from gonghui.api.errors import install_error_handlers
 
@@ -21,3 +21,5 @@ install_error_handlers(api)
 api.add_router("", me.router)
 api.add_router("", orgs.router)
 api.add_router("", enterprises.router)
+api.add_router("", members.router)
+api.add_router("", imports.router)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration, ScanNonce
 from gonghui.core import audit
-from gonghui.core.errors import ConflictError, DomainError
+from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.personal import mask_name
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
@@ -30,6 +30,7 @@ ROTATION_SECONDS = 30
 SCREEN_PREFIX = "GC1"
 OFFER_HOURS = 24
 MAX_BATCH = 500
+PLACE_HOLDING = (Registration.Status.CONFIRMED, Registration.Status.OFFERED)
 
 
 # --- registration ----------------------------------------------------------------------------
@@ -104,13 +105,12 @@ def register(*, member: Member, checkpoint: Checkpoint, places: int = 1) -> Regi
 def _promote_next(checkpoint: Checkpoint) -> Registration | None:
     """Offer freed places to the first on the waiting list who fits; they must confirm."""
     checkpoint.refresh_from_db(fields=["confirmed_places", "capacity"])
-    for candidate in (
-        Registration.objects.select_for_update()
-        .filter(checkpoint=checkpoint, status=Registration.Status.WAITLISTED)
-        .select_related("member")[:20]
-    ):
+    waiting = Registration.objects.select_for_update().filter(
+        checkpoint=checkpoint, status=Registration.Status.WAITLISTED
+    )
+    for candidate in waiting.select_related("member").iterator(chunk_size=200):
         if not _take_places(checkpoint, candidate.places):
-            continue
+            continue  # someone asking for fewer places further down may still fit
         expires = timezone.now() + timedelta(hours=OFFER_HOURS)
         Registration.objects.filter(pk=candidate.pk).update(
             status=Registration.Status.OFFERED, offer_expires_at=expires
@@ -140,12 +140,18 @@ def cancel_registration(*, actor: Any, registration: Registration) -> Registrati
         .select_related("checkpoint", "checkpoint__org", "member")
         .get(pk=registration.pk)
     )
-    if current.member.user_id != getattr(actor, "pk", None):
+    by_staff = current.member.user_id != getattr(actor, "pk", None)
+    if by_staff:
         require(actor, "events.manage", current.checkpoint.org.path)
     if current.status in {"cancelled", "rejected", "expired"}:
         raise ConflictError("not_live", _("This registration is no longer live."))
     held = current.holds_place
     Registration.objects.filter(pk=current.pk).update(status=Registration.Status.CANCELLED)
+    if by_staff:
+        audit.record(
+            actor=actor, action="checkins.registration.cancelled", org=current.checkpoint.org,
+            target=current,
+        )  # fmt: skip
     if held:
         _release_places(current.checkpoint, current.places)
         _promote_next(current.checkpoint)
@@ -158,7 +164,7 @@ def confirm_offer(*, member: Member, registration: Registration) -> Registration
     """The member takes the place they were offered from the waiting list."""
     current = Registration.objects.select_for_update().get(pk=registration.pk)
     if current.member_id != member.pk:
-        raise DomainError("not_found", _("Not found."))
+        raise NotFoundError("not_found", _("Not found."))
     if current.status != Registration.Status.OFFERED:
         raise ConflictError("no_offer", _("There is no place waiting for you."))
     if current.offer_expires_at and current.offer_expires_at < timezone.now():
@@ -263,8 +269,9 @@ def _record(
         return _refused("closed", _("Check-in has closed."), member)
     walk_in = False
     if checkpoint.requires_registration:
+        # An offered place is held for the member, so they are let in too.
         registered = Registration.objects.filter(
-            checkpoint=checkpoint, member=member, status=Registration.Status.CONFIRMED
+            checkpoint=checkpoint, member=member, status__in=PLACE_HOLDING
         ).exists()
         if not registered:
             if not checkpoint.allows_walk_ins:
@@ -365,7 +372,12 @@ def check_in_by_card(
         claims = verify_card(card_code)
     except CardCodeError:
         return _refused("card_invalid", _("Not a genuine member card."))
-    member = Member.objects.filter(number=claims.number).first()
+    # Only what a scan needs: loading the encrypted columns would decrypt them on every scan.
+    member = (
+        Member.objects.filter(number=claims.number)
+        .only("pk", "number", "name", "card_version", "status", "user_id")
+        .first()
+    )
     if member is None:
         return _refused("card_unknown", _("No member with this card."))
     if claims.version != member.card_version:
@@ -420,9 +432,7 @@ def upload_batch(
         member_ids = [m.pk for m in members.values()]
         registered = set(
             Registration.objects.filter(
-                checkpoint=checkpoint,
-                member_id__in=member_ids,
-                status=Registration.Status.CONFIRMED,
+                checkpoint=checkpoint, member_id__in=member_ids, status__in=PLACE_HOLDING
             ).values_list("member_id", flat=True)
         )
         first_times = dict(

@@ -89,9 +89,8 @@ class IdempotencyMiddleware:
             )
         scope = _scope(request)
         fingerprint = _fingerprint(request)
-        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-        if existing is not None:
-            return _replay(existing, fingerprint)
+        # No lookup first: most requests carry a new key, and a known one fails the insert
+        # below and is replayed from there.
         try:
             with transaction.atomic():
                 # Claim the key first: a concurrent duplicate blocks here until we commit.
@@ -114,7 +113,7 @@ class IdempotencyMiddleware:
         except _RollbackError as rollback:
             return rollback.response
         except IntegrityError:
-            # Lost the race to a concurrent duplicate, which has committed by now.
+            # A retry, or a concurrent duplicate that has committed by now.
             winner = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
             if winner is None:
                 raise

@@ -176,6 +176,15 @@ def start_import(*, actor: Any, org: Any, kind: str, upload: UploadedFile[Any]) 
     return job
 
 
+def _fail_unexpectedly(job_id: int) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED,
+        failure=_("The file could not be processed because of an error on our side. Nothing "
+                  "was imported; please try again or tell the platform operator."),
+        finished_at=timezone.now(),
+    )  # fmt: skip
+
+
 def _save_progress(job_id: int, checked: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(checked_rows=checked)
 
@@ -194,6 +203,9 @@ def check_job(job_id: int) -> ImportJob:
         )
         job.refresh_from_db()
         return job
+    except Exception:
+        _fail_unexpectedly(job.pk)
+        raise
     total = len(checked.valid) + len({e.row for e in checked.errors})
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.CHECKED,
@@ -254,6 +266,10 @@ def run_job(job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, failure=str(error.message), finished_at=timezone.now()
         )
+    except Exception:
+        # Nothing was written (the write is one transaction); say so instead of polling forever.
+        _fail_unexpectedly(job.pk)
+        raise
     job.refresh_from_db()
     return job
 

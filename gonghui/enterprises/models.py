@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gonghui.core.fields import EncryptedTextField, LookupHashField
 from gonghui.core.scoping import ScopedQuerySet
@@ -25,7 +26,7 @@ class Industry(models.TextChoices):
     RESEARCH = "M", _("Research and technical services")
     ENVIRONMENT = "N", _("Water, environment and public facilities")
     RESIDENT_SERVICES = "O", _("Resident and other services")
-    EDUCATION = "P", _("Education")
+    EDUCATION = "P", pgettext_lazy("industry", "Education")
     HEALTH = "Q", _("Health and social work")
     CULTURE = "R", _("Culture, sports and entertainment")
     PUBLIC = "S", _("Public administration and social organisations")

@@ -79,6 +79,10 @@ def create_activity(
     unknown = set(checkpoint_fields) - set(CHECKPOINT_FIELDS)
     if unknown:
         raise ValueError(f"unknown checkpoint fields: {sorted(unknown)}")
+    # Without a stated end, registration closes when the activity ends (latecomers may still
+    # register at the door), never after.
+    if checkpoint_fields.get("registration_closes_at") is None:
+        checkpoint_fields["registration_closes_at"] = ends_at
     _check_times(
         starts_at,
         ends_at,
@@ -145,15 +149,21 @@ def cancel_activity(*, actor: Any, activity: Activity, reason: str) -> Activity:
     )
     if not updated:
         raise ConflictError("already_cancelled", _("The activity is already cancelled."))
-    for registration in Registration.objects.filter(
+    live = Registration.objects.filter(
         checkpoint_id=activity.checkpoint_id,
         status__in=["confirmed", "offered", "waitlisted", "pending"],
-    ).select_related("member"):
+    )
+    for registration in live.select_related("member"):
         send_sms_on_commit(
             mobile=str(registration.member.mobile),
             text=_("“%(title)s” is cancelled: %(reason)s")
             % {"title": activity.title, "reason": reason.strip()[:100]},
         )
+    live.update(status=Registration.Status.CANCELLED)
+    # Closing the checkpoint refuses every way in (screen, card, API, offline batch).
+    Checkpoint.objects.filter(pk=activity.checkpoint_id).update(
+        confirmed_places=0, closes_at=timezone.now()
+    )
     activity.refresh_from_db()
     audit.record(
         actor=actor, action="events.activity.cancelled", org=activity.org, target=activity,
@@ -217,3 +227,152 @@ def publish_report(*, actor: Any, activity: Activity, text: str) -> Activity:
     activity.refresh_from_db()
     audit.record(actor=actor, action="events.report.published", org=activity.org, target=activity)
     return activity
+
+
+def check_in_at_activity(
+    *, member: Member | None, activity: Activity, code: str
+) -> checkins.ScanResult:
+    """A signed-in member checks in with the code the activity's big screen shows (see
+    checkins.check_in_by_screen); a draft or cancelled activity checks nobody in."""
+    refused = _not_running(activity)
+    if refused is not None:
+        return refused
+    return checkins.check_in_by_screen(member=member, checkpoint=activity.checkpoint, code=code)
+
+
+# --- staff desk: editing, card scans and offline batches at an activity ------------------------
+
+
+@transaction.atomic
+def update_activity(
+    *,
+    actor: Any,
+    activity: Activity,
+    expected_version: int,
+    org: Org,
+    title: str,
+    category: str,
+    description: str,
+    audience: str,
+    audience_org: Org | None,
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    **checkpoint_fields: Any,
+) -> Activity:
+    """Edit an activity (events.manage at its organiser, and at the new one if it moves). A
+    stale form is refused; capacity never drops below the places already held, and places a
+    larger capacity frees go to the waiting list."""
+    require(actor, "events.manage", activity.org.path)
+    require(actor, "events.manage", org.path)
+    if category not in Category.values or audience not in Audience.values:
+        raise DomainError("invalid_choice", _("Choose one of the options."))
+    if audience == Audience.SUBTREE:
+        audience_org = audience_org or org
+        require(actor, "events.manage", audience_org.path)
+    else:
+        audience_org = None
+    unknown = set(checkpoint_fields) - set(CHECKPOINT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown checkpoint fields: {sorted(unknown)}")
+    _check_times(
+        starts_at,
+        ends_at,
+        checkpoint_fields.get("registration_opens_at"),
+        checkpoint_fields.get("registration_closes_at"),
+    )
+    if (checkpoint_fields.get("per_person_limit") or 1) < 1:
+        raise DomainError("invalid_limit", _("At least one place per person."))
+    # Locked so that no registration takes a place between the capacity check and the update.
+    checkpoint = Checkpoint.objects.select_for_update().get(pk=activity.checkpoint_id)
+    capacity = checkpoint_fields.get("capacity", checkpoint.capacity)
+    if capacity is not None and capacity < checkpoint.confirmed_places:
+        message = _("%(n)d places are already taken; the capacity cannot be lower.") % {
+            "n": checkpoint.confirmed_places
+        }
+        raise DomainError("capacity_below_taken", message, fields={"capacity": [message]})
+    before = {
+        "org": activity.org_id, "title": activity.title, "category": activity.category,
+        "description": activity.description, "audience": activity.audience,
+        "audience_org": activity.audience_org_id, "place": activity.place,
+        "starts_at": activity.starts_at, "ends_at": activity.ends_at,
+        **{name: getattr(checkpoint, name) for name in checkpoint_fields},
+    }  # fmt: skip
+    values = {
+        "org": org, "title": title.strip(), "category": category,
+        "description": description.strip(), "audience": audience, "audience_org": audience_org,
+        "place": place.strip(), "starts_at": starts_at, "ends_at": ends_at,
+    }  # fmt: skip
+    updated = (
+        Activity.objects.filter(pk=activity.pk, version=expected_version)
+        .exclude(status=Activity.Status.CANCELLED)
+        .update(**values, version=F("version") + 1)
+    )
+    if not updated:
+        current = Activity.objects.only("status").get(pk=activity.pk)
+        if current.status == Activity.Status.CANCELLED:
+            raise ConflictError("cancelled", _("A cancelled activity cannot be changed."))
+        raise ConflictError(
+            "stale", _("Someone else changed this activity meanwhile; reload it and try again.")
+        )
+    # Counters are never written from an instance (see Checkpoint): update() only.
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(
+        org=org,
+        title=values["title"],
+        opens_at=starts_at - timedelta(hours=1),
+        closes_at=ends_at,
+        **checkpoint_fields,
+    )
+    if checkpoint.capacity is not None and (capacity is None or capacity > checkpoint.capacity):
+        while checkins._promote_next(checkpoint) is not None:
+            pass
+    activity.refresh_from_db()
+    after = {
+        **{name: values[name] for name in values if name not in {"org", "audience_org"}},
+        "org": org.pk,
+        "audience_org": audience_org.pk if audience_org else None,
+        **checkpoint_fields,
+    }
+    audit.record(
+        actor=actor, action="events.activity.updated", org=activity.org, target=activity,
+        changes=audit.diff(before, after),
+    )  # fmt: skip
+    return activity
+
+
+def _not_running(activity: Activity) -> checkins.ScanResult | None:
+    if activity.status == Activity.Status.CANCELLED:
+        return checkins.ScanResult(
+            ok=False, code="activity_cancelled", message=_("This activity is cancelled.")
+        )
+    if activity.status != Activity.Status.PUBLISHED:
+        return checkins.ScanResult(
+            ok=False, code="not_published", message=_("This activity is not published yet.")
+        )
+    return None
+
+
+def scan_card(*, actor: Any, activity: Activity, card_code: str) -> checkins.ScanResult:
+    """Staff (checkins.scan) scanned a member card at the activity's desk; a draft or cancelled
+    activity checks nobody in."""
+    require(actor, "checkins.scan", activity.org.path)
+    refused = _not_running(activity)
+    if refused is not None:
+        return refused
+    return checkins.check_in_by_card(
+        actor=actor, checkpoint=activity.checkpoint, card_code=card_code
+    )
+
+
+def upload_scans(
+    *, actor: Any, activity: Activity, device: str, items: list[checkins.BatchItem]
+) -> list[dict[str, Any]]:
+    """A staff device's offline scans for the activity (checkins.scan), one answer per item;
+    a repeated upload replays the stored answers (see checkins.upload_batch)."""
+    require(actor, "checkins.scan", activity.org.path)
+    refused = _not_running(activity)
+    if refused is not None:
+        return [{"nonce": i.nonce, **refused.as_dict(), "replayed": False} for i in items]
+    return checkins.upload_batch(
+        actor=actor, checkpoint=activity.checkpoint, device=device, items=items
+    )

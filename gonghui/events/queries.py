@@ -9,7 +9,7 @@ from django.http import Http404
 
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.core.tree import ancestor_paths
-from gonghui.events.models import Activity, Audience
+from gonghui.events.models import Activity, ActivityPhoto, Audience
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
 
@@ -182,7 +182,7 @@ def figures_by_category(
     org: Org, *, start: datetime | None, end: datetime | None
 ) -> list[CategoryFigures]:
     """Per category for a subtree and period: activities, registered places, check-ins."""
-    activities = Activity.objects.in_subtree(org.path).exclude(status=Activity.Status.DRAFT)
+    activities = Activity.objects.in_subtree(org.path).filter(status=Activity.Status.PUBLISHED)
     if start:
         activities = activities.filter(starts_at__gte=start)
     if end:
@@ -197,3 +197,135 @@ def figures_by_category(
         .order_by("category")
     )
     return [CategoryFigures(r["category"], r["n"], r["registered"], r["checked_in"]) for r in rows]
+
+
+# --- members' phone pages --------------------------------------------------------------------
+
+
+def get_open_activity_by_checkpoint(member: Member | None, checkpoint_id: int) -> Activity:
+    """The activity whose big screen showed a check-in code, if the member may see it; else 404
+    alike, so a made-up code learns nothing about activities outside the member's audience."""
+    try:
+        return (
+            Activity.objects.filter(_open_to(member), checkpoint_id=checkpoint_id)
+            .exclude(status=Activity.Status.DRAFT)
+            .select_related("org", "checkpoint")
+            .get()
+        )
+    except Activity.DoesNotExist:
+        raise Http404 from None
+
+
+def _shown_photos(activity: Activity) -> QuerySet[ActivityPhoto]:
+    photos = ActivityPhoto.objects.filter(activity_id=activity.pk)
+    # The report's photos appear with the report, not while staff are still writing it.
+    if activity.report_published_at is None:
+        photos = photos.filter(use=ActivityPhoto.Use.DESCRIPTION)
+    return photos
+
+
+def list_shown_photos(activity: Activity) -> list[ActivityPhoto]:
+    """The photos a visitor of the activity page sees: the description's, and the report's
+    once it is published."""
+    return list(_shown_photos(activity).order_by("uploaded_at", "pk"))
+
+
+def get_shown_photo(activity: Activity, photo_id: int | str) -> ActivityPhoto:
+    """One photo of an activity the caller already got through get_open_activity; else 404."""
+    try:
+        return _shown_photos(activity).get(pk=_pk(photo_id))
+    except ActivityPhoto.DoesNotExist:
+        raise Http404 from None
+
+
+def list_own_activity_registrations(member: Member) -> QuerySet[Registration]:
+    """The member's live registrations for activities (not stations or shifts), newest first,
+    each with `checked_in`."""
+    return list_own_registrations(member).filter(checkpoint__activity__isnull=False)
+
+
+def get_own_check_in(member: Member, activity: Activity) -> CheckIn | None:
+    return CheckIn.objects.filter(checkpoint_id=activity.checkpoint_id, member=member).first()
+
+
+# --- staff pages (activity desk) -------------------------------------------------------------
+
+
+def home_org_for(user: Any, capability: str) -> Org | None:
+    """The highest organisation where the user holds `capability`: where their lists start."""
+    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
+    if paths is None:
+        return Org.objects.filter(parent=None).order_by("path").first()
+    return Org.objects.filter(path__in=paths).order_by("path").first()
+
+
+def list_organiser_choices(user: Any) -> list[tuple[int, str]]:
+    """Organisations the user may organise activities for (events.manage), in tree order."""
+    orgs = Org.objects.visible_to(user, "events.manage").filter(is_active=True).order_by("path")
+    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
+
+
+def list_attendance_rows(activity: Activity) -> QuerySet[CheckIn]:
+    """Check-ins with only what the attendance list and its export show: loading whole members
+    would decrypt two personal fields per row, 20,000 decryptions for a large activity."""
+    return (
+        CheckIn.objects.filter(checkpoint_id=activity.checkpoint_id)
+        .select_related("member", "member__org")
+        .only(
+            "checked_in_at",
+            "method",
+            "walk_in",
+            "member__number",
+            "member__name",
+            "member__org__name",
+        )
+        .order_by("checked_in_at", "pk")
+    )
+
+
+def list_registration_rows(activity: Activity, *, status: str = "") -> QuerySet[Registration]:
+    """Registrations for the staff list, oldest first, without the members' encrypted fields."""
+    registrations = Registration.objects.filter(checkpoint_id=activity.checkpoint_id)
+    if status:
+        registrations = registrations.filter(status=status)
+    return (
+        registrations.select_related("member", "member__org")
+        .only(
+            "places",
+            "status",
+            "offer_expires_at",
+            "created_at",
+            "checkpoint",
+            "member__number",
+            "member__name",
+            "member__org__name",
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def get_registration_of(activity: Activity, registration_id: int | str) -> Registration:
+    """A registration of this activity (the caller already holds the activity); else 404."""
+    try:
+        return Registration.objects.select_related("member").get(
+            pk=_pk(registration_id), checkpoint_id=activity.checkpoint_id
+        )
+    except Registration.DoesNotExist:
+        raise Http404 from None
+
+
+def list_photos(activity: Activity, *, use: str = "") -> QuerySet[ActivityPhoto]:
+    photos = ActivityPhoto.objects.filter(activity=activity)
+    if use:
+        photos = photos.filter(use=use)
+    return photos.order_by("uploaded_at", "pk")
+
+
+def get_photo_for(user: Any, photo_id: int | str, capability: str) -> ActivityPhoto:
+    """A photo of an activity the user holds `capability` over; 404 alike for missing/forbidden."""
+    try:
+        return ActivityPhoto.objects.select_related("activity").get(
+            pk=_pk(photo_id), activity__in=Activity.objects.visible_to(user, capability)
+        )
+    except ActivityPhoto.DoesNotExist:
+        raise Http404 from None

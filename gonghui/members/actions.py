@@ -53,6 +53,16 @@ PERSON_FIELDS = (
 )
 
 
+# Built once: clean_person runs for every row of a 200,000-row roster.
+CHOICES = {
+    "gender": frozenset(Gender.values),
+    "ethnicity": frozenset(ETHNICITY_NAMES),
+    "job_type": frozenset(JobType.values),
+    "education": frozenset(Education.values),
+    "political_status": frozenset(PoliticalStatus.values),
+}
+
+
 def _field_error(field: str, code: str, message: str) -> DomainError:
     return DomainError(code, message, fields={field: [message]})
 
@@ -81,14 +91,7 @@ def clean_person(fields: dict[str, Any], *, today: date | None = None) -> dict[s
         cleaned["mobile"] = normalize_mobile(str(cleaned.get("mobile", "")))
     except DomainError as error:
         raise _field_error("mobile", error.code, str(error.message)) from None
-    choices = {
-        "gender": Gender.values,
-        "ethnicity": list(ETHNICITY_NAMES),
-        "job_type": JobType.values,
-        "education": Education.values,
-        "political_status": PoliticalStatus.values,
-    }
-    for field, allowed in choices.items():
+    for field, allowed in CHOICES.items():
         if cleaned.get(field) not in allowed:
             raise _field_error(field, "invalid_choice", _("Choose one of the options."))
     cleaned["employer_name"] = str(cleaned.get("employer_name", "")).strip()[:120]
@@ -246,15 +249,15 @@ def submit_application(
         return Submitted(replay, replayed=True)
     cleaned = clean_person(person)
     id_hash = lookup_value("id_number", cleaned["id_number"])
-    if Member.objects.filter(id_number_hash=id_hash).exists():
+    # A former member (withdrawn, lapsed) may apply again; approval reactivates them.
+    if Member.objects.filter(id_number_hash=id_hash, status=Member.Status.ACTIVE).exists():
         raise _field_error(
             "id_number",
             "already_member",
             _("This ID number already belongs to a union member. Sign in to see your card."),
         )
-    pending = Application.objects.filter(id_number_hash=id_hash, status="pending").first()
-    if pending is not None:
-        return _existing_answer(pending, cleaned["mobile"])
+    # An open application of the same person is found by the partial unique index at insert
+    # time (below), not by a lookup on every submission: bursts are mostly first attempts.
     now = timezone.now()
     if event is not None and not (event.starts_at <= now <= event.ends_at + EVENT_GRACE):
         raise DomainError(
@@ -303,6 +306,10 @@ def give_welcome_gift(*, actor: Any, application: Application) -> Application:
     require(actor, "members.recruit", application.org.path)
     if application.event_id is None:
         raise DomainError("no_event", _("This application did not come from an event."))
+    if application.status == Application.Status.REJECTED:
+        raise DomainError("application_rejected", _("This application was not approved."))
+    if application.gift_given_at is not None:
+        raise DomainError("gift_already_given", _("This applicant already received a gift."))
     taken = RecruitmentEvent.objects.filter(
         pk=application.event_id, gifts_given__lt=F("gift_stock")
     ).update(gifts_given=F("gifts_given") + 1)
@@ -348,6 +355,25 @@ def _make_member(*, person: dict[str, Any], org: Org, joined_on: date, **extra: 
     return member
 
 
+def _rejoin(former: Member, *, person: dict[str, Any], org: Org, enterprise: Any) -> Member:
+    """A former member comes back: the same membership record and number, a new episode."""
+    today = timezone.localdate()
+    for name, value in person.items():
+        setattr(former, name, value)
+    former.org = org
+    former.enterprise = enterprise
+    former.status = Member.Status.ACTIVE
+    former.left_on = None
+    former.leave_reason = ""
+    former.card_version += 1
+    former.version += 1
+    former.save()
+    Episode.objects.create(
+        member=former, org=org, employer_name=former.employer_name, started_on=today
+    )
+    return former
+
+
 def _approve(actor: Any, application: Application) -> Member:
     current = Application.objects.select_for_update().select_related("org").get(pk=application.pk)
     require(actor, "members.review", current.org.path)
@@ -357,20 +383,26 @@ def _approve(actor: Any, application: Application) -> Member:
             _("%(name)s's application was already reviewed (%(status)s).")
             % {"name": current.name, "status": current.get_status_display()},
         )
-    if Member.objects.filter(id_number_hash=current.id_number_hash).exists():
+    former = (
+        Member.objects.select_for_update().filter(id_number_hash=current.id_number_hash).first()
+    )
+    if former is not None and former.is_active:
         raise DomainError(
             "duplicate_member",
             _("%(name)s is already a member (same ID number); reject this application.")
             % {"name": current.name},
         )
     person = {name: getattr(current, name) for name in PERSON_FIELDS}
-    member = _make_member(
-        person=person,
-        org=current.org,
-        joined_on=timezone.localdate(),
-        enterprise=current.enterprise,
-        recruitment_event=current.event,
-    )
+    if former is not None:
+        member = _rejoin(former, person=person, org=current.org, enterprise=current.enterprise)
+    else:
+        member = _make_member(
+            person=person,
+            org=current.org,
+            joined_on=timezone.localdate(),
+            enterprise=current.enterprise,
+            recruitment_event=current.event,
+        )
     Application.objects.filter(pk=current.pk).update(
         status=Application.Status.APPROVED,
         reviewed_by=actor,
@@ -464,6 +496,10 @@ def import_member(*, actor: Any, org: Org, joined_on: date, **person: Any) -> Me
 def revoke_card(*, actor: Any, member: Member, reason: str) -> Member:
     """Invalidate the member's current card (lost phone, misuse); a new one shows at once."""
     require(actor, "members.manage", member.org.path)
+    if not member.is_active:
+        raise ConflictError("not_active", _("This membership has ended; its card is void."))
+    if not reason.strip():
+        raise _field_error("reason", "reason_required", _("Give a reason."))
     Member.objects.filter(pk=member.pk).update(card_version=F("card_version") + 1)
     member.refresh_from_db()
     audit.record(
@@ -564,11 +600,18 @@ def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
         member=member, org=current.to_org, employer_name=current.new_employer_name,
         started_on=today,
     )  # fmt: skip
-    # The member number stays: it identifies the person's membership, not the union.
+    # The member number stays: it identifies the person's membership, not the union. The
+    # enterprise stays only when the employer does (e.g. the company founded its own union).
+    same_employer = current.new_employer_name == member.employer_name
     Member.objects.filter(pk=member.pk).update(
-        org=current.to_org, employer_name=current.new_employer_name, enterprise=None,
+        org=current.to_org,
+        employer_name=current.new_employer_name,
+        enterprise=member.enterprise if same_employer else None,
+        has_employer_union=current.to_org.kind == OrgKind.ENTERPRISE,
+        # The card names the union: the old one stops passing the online check.
+        card_version=F("card_version") + 1,
         version=F("version") + 1,
-    )  # fmt: skip
+    )
     Transfer.objects.filter(pk=current.pk).update(
         status=Transfer.Status.ACCEPTED, decided_by=actor, decided_at=timezone.now()
     )
@@ -612,3 +655,191 @@ def masked_person(member_or_application: Any) -> dict[str, str]:
         "id_number": mask_id_number(str(member_or_application.id_number)),
         "mobile": mask_mobile(str(member_or_application.mobile)),
     }
+
+
+# --- membership pages: audited reveals, linking the worker's account -------------------------
+
+REVEALABLE_FIELDS = ("id_number", "mobile")
+
+
+def reveal_personal_data(*, actor: Any, person: Member | Application, field: str) -> str:
+    """A member's or applicant's full ID or mobile number for someone holding
+    personal_data.view over their union; every such read is audited (PIPL)."""
+    require(actor, "personal_data.view", person.org.path)
+    if field not in REVEALABLE_FIELDS:
+        raise DomainError("invalid_field", _("Unknown field."))
+    kind = "member" if isinstance(person, Member) else "application"
+    audit.record(
+        actor=actor, action=f"members.{kind}.personal_data_viewed", org=person.org,
+        target=person, changes={"field": field},
+    )  # fmt: skip
+    return str(getattr(person, field))
+
+
+@transaction.atomic
+def link_member_account(*, actor: Any, member: Member) -> Member:
+    """Link a membership to the worker's account on first use: the account signed in with the
+    mobile number the membership was recorded with (approval links accounts that already
+    existed; this covers workers who sign in for the first time after approval)."""
+    from gonghui.core.errors import NotFoundError
+
+    mobile_hash = getattr(actor, "mobile_hash", None)
+    if not mobile_hash or member.mobile_hash != mobile_hash:
+        raise NotFoundError("not_found", _("Not found."))
+    if member.user_id == actor.pk:
+        return member
+    # The user=None guard keeps a concurrent link (or an account that already has a
+    # membership, through the one-to-one) from taking over someone else's link.
+    try:
+        with transaction.atomic():
+            linked = Member.objects.filter(pk=member.pk, user=None).update(user=actor)
+    except IntegrityError:
+        linked = 0
+    if not linked:
+        raise ConflictError("already_linked", _("This membership belongs to another account."))
+    member.refresh_from_db()
+    audit.record(actor=actor, action="members.member.account_linked", org=member.org, target=member)
+    return member
+
+
+# --- roster import ---------------------------------------------------------------------------
+
+ROSTER_BATCH = 2_000
+
+
+@transaction.atomic
+def record_roster_members(*, actor: Any, org: Org, people: list[dict[str, Any]]) -> int:
+    """Record the people of an imported roster as members of `org` (members.manage).
+
+    Each person is a `clean_person` result plus `joined_on` (and `id_number_hash` when the
+    caller has it), already checked against existing members (the unique ID-number hash
+    still stops a concurrent duplicate). Member numbers
+    come as one block under one lock on the union's sequence; members and their first
+    episodes are written in batches, each batch linking the accounts that sign in with the
+    same mobile number, as approval does.
+    """
+    require(actor, "members.manage", org.path)
+    if org.kind == OrgKind.STATION:
+        raise DomainError(
+            "wrong_org_kind", _("Members belong to a union, not to a station; choose a union.")
+        )
+    if not people:
+        return 0
+    from gonghui.accounts.models import User
+    from gonghui.members.queries import among
+
+    enterprise = (
+        Enterprise.objects.filter(union=org).first() if org.kind == OrgKind.ENTERPRISE else None
+    )
+    sequence, _created = MemberSequence.objects.select_for_update().get_or_create(org=org)
+    MemberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + len(people))
+    sequence.refresh_from_db()
+    first = sequence.last - len(people) + 1
+    linked: set[int] = set()
+    for start in range(0, len(people), ROSTER_BATCH):
+        batch = people[start : start + ROSTER_BATCH]
+        mobile_hashes = [lookup_value("mobile", person["mobile"]) for person in batch]
+        accounts = dict(
+            User.objects.filter(
+                mobile_hash__in=among(list(set(mobile_hashes))), member=None
+            ).values_list("mobile_hash", "pk")
+        )
+        rows = []
+        for offset, (person, mobile_hash) in enumerate(zip(batch, mobile_hashes, strict=True)):
+            user_id = accounts.get(mobile_hash)
+            if user_id in linked:
+                user_id = None  # two people on the roster share a phone: link the first
+            elif user_id is not None:
+                linked.add(user_id)
+            row = {name: person[name] for name in PERSON_FIELDS}
+            row["number"] = f"{org.pk:06d}-{first + start + offset:06d}"
+            row["joined_on"] = person["joined_on"]
+            row["user_id"] = user_id
+            # The hashes are computed once: the importer's check has the ID number's.
+            row["id_number_hash"] = person.get("id_number_hash") or lookup_value(
+                "id_number", person["id_number"]
+            )
+            row["mobile_hash"] = mobile_hash
+            rows.append(row)
+        keys = _insert_rows(Member, {"org": org, "enterprise": enterprise}, rows)
+        episodes = [
+            {
+                "member_id": key,
+                "employer_name": row["employer_name"],
+                "started_on": row["joined_on"],
+            }
+            for key, row in zip(keys, rows, strict=True)
+        ]
+        _insert_rows(Episode, {"org": org}, episodes)
+    audit.record(
+        actor=actor, action="members.roster.recorded", org=org,
+        changes={"count": len(people), "first": f"{org.pk:06d}-{first:06d}"},
+    )  # fmt: skip
+    return len(people)
+
+
+def _insert_rows(model: Any, fixed: dict[str, Any], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new rows of `model`, each `fixed` plus one dict of {attname: value}; return their
+    primary keys in order. Elsewhere this is bulk_create.
+
+    On PostgreSQL the rows go in with COPY, several times faster than bulk_create for the
+    200,000 rows of a large roster, and without a model instance per row: the keys come from
+    the table's sequence first; each value is prepared by its own field (encrypted, say)
+    exactly as an INSERT would send it; the lookup hashes that the rows do not carry by their
+    own pre_save; every other field holds the same value in every row and is prepared once.
+    """
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from gonghui.core.fields import LookupHashField
+
+    if connection.vendor != "postgresql" or not rows:
+        objects = [model(**fixed, **row) for row in rows]
+        model.objects.bulk_create(objects)
+        return [obj.pk for obj in objects]
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    hashed = [f for f in fields if isinstance(f, LookupHashField) and f.attname not in rows[0]]
+    given = [f for f in fields if f.attname in rows[0] and f not in hashed]
+    same_fields = [f for f in fields if f not in given and f not in hashed]
+    template = model(**fixed, **rows[0])
+    same = tuple(f.get_db_prep_save(f.pre_save(template, True), connection) for f in same_fields)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in [meta.pk, *same_fields, *given, *hashed])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        keys: list[int] = [key for (key,) in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for key, row in zip(keys, rows, strict=True):
+                values = [f.get_db_prep_save(row[f.attname], connection) for f in given]
+                source: Any = SimpleNamespace(**row)  # what a hash field's pre_save reads
+                hashes = [f.pre_save(source, True) for f in hashed]
+                copy.write_row((key, *same, *values, *hashes))
+    return keys
+
+
+@transaction.atomic
+def start_roster_import(
+    *, actor: Any, org: Org, upload: Any, column_map: dict[str, str] | None = None
+) -> Any:
+    """Upload a member roster for its dry run (imports.run and members.manage at `org`).
+    `column_map` names the file's header for a column the importer does not recognise by
+    itself ({"id_number": "证件号"}); it is in place before the queued check starts."""
+    from gonghui.core.imports import start_import
+    from gonghui.core.models import ImportJob
+    from gonghui.core.spreadsheets import normalize_header
+
+    job = start_import(actor=actor, org=org, kind="members", upload=upload)
+    mapping = {
+        field: normalize_header(header)
+        for field, header in (column_map or {}).items()
+        if normalize_header(header)
+    }
+    if mapping:
+        ImportJob.objects.filter(pk=job.pk).update(column_map=mapping)
+        job.column_map = mapping
+    return job

@@ -83,6 +83,11 @@ def verify_card(code: str, public_key: Ed25519PublicKey | None = None) -> CardCl
         prefix, payload_b64, signature_b64 = code.strip().split(".")
         if prefix != PREFIX:
             raise CardCodeError("unknown card format")
+        # Base64 lets the last character carry unused bits; only the canonical spelling is a
+        # card, so that any changed character is refused.
+        for part in (payload_b64, signature_b64):
+            if _b64(_unb64(part)) != part:
+                raise CardCodeError("not a canonical card code")
         payload = _unb64(payload_b64)
         key.verify(_unb64(signature_b64), payload)
         data = json.loads(payload)

@@ -78,9 +78,10 @@ class PersonFields(models.Model):
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES)
     id_number = EncryptedTextField(_("ID number"), kind="id_number")
-    id_number_hash = LookupHashField(source="id_number", kind="id_number", db_index=True)
+    # Indexed in each model's Meta: db_index would add a useless LIKE index on PostgreSQL.
+    id_number_hash = LookupHashField(source="id_number", kind="id_number")
     mobile = EncryptedTextField(_("mobile number"), kind="mobile")
-    mobile_hash = LookupHashField(source="mobile", kind="mobile", db_index=True)
+    mobile_hash = LookupHashField(source="mobile", kind="mobile")
     employer_name = models.CharField(_("employer or platform"), max_length=120, blank=True)
     has_employer_union = models.BooleanField(_("the employer has a union"), default=False)
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
@@ -155,6 +156,8 @@ class Application(PersonFields):
         indexes = [
             models.Index(fields=["org", "status", "submitted_at"]),
             models.Index(fields=["event", "status"]),
+            models.Index(fields=["id_number_hash"]),
+            models.Index(fields=["mobile_hash"]),
         ]
 
     def __str__(self) -> str:
@@ -214,6 +217,8 @@ class Member(PersonFields):
         indexes = [
             models.Index(fields=["org", "status"]),
             models.Index(fields=["joined_on"]),
+            # id_number_hash is indexed by its unique constraint.
+            models.Index(fields=["mobile_hash"]),
         ]
 
     def __str__(self) -> str:

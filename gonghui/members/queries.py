@@ -30,9 +30,13 @@ def list_events(
     events = RecruitmentEvent.objects.visible_to(user, capability)
     if within is not None:
         events = events.in_subtree(within.path)
-    return events.select_related("org", "enterprise").annotate(
-        application_count=Count("applications"),
-        approved_count=Count("applications", filter=Q(applications__status="approved")),
+    return (
+        events.select_related("org", "enterprise")
+        .annotate(
+            application_count=Count("applications"),
+            approved_count=Count("applications", filter=Q(applications__status="approved")),
+        )
+        .order_by("-starts_at", "pk")
     )
 
 
@@ -286,3 +290,188 @@ def list_receiving_unions(search: str) -> QuerySet[Org]:
     if search:
         orgs = orgs.filter(name__icontains=search)
     return orgs.order_by("path")[:20]
+
+
+# --- recruitment pages -----------------------------------------------------------------------
+
+
+def list_recruiting_unions(user: Any) -> list[tuple[int, str]]:
+    """Unions the user may run recruitment events for, as form choices (tree order)."""
+    from gonghui.orgs.models import OrgKind
+
+    orgs = (
+        Org.objects.visible_to(user, "members.recruit")
+        .filter(is_active=True)
+        .exclude(kind=OrgKind.STATION)
+        .order_by("path")
+    )
+    listed = list(orgs[:500])
+    top = min((org.depth for org in listed), default=0)
+    return [(org.pk, "　" * (org.depth - top) + org.name) for org in listed]
+
+
+def list_event_enterprise_choices(
+    user: Any, *, search: str = "", include: int | None = None, limit: int = 50
+) -> list[tuple[int, str]]:
+    """Enterprises an event may be held at (members.recruit scope), by name; `include` keeps
+    an already chosen one among the choices when it is in scope."""
+    from gonghui.enterprises.models import Enterprise
+
+    enterprises = Enterprise.objects.visible_to(user, "members.recruit")
+    found = enterprises
+    if search:
+        found = found.filter(name__icontains=search.strip())
+    choices = list(found.order_by("name", "pk").values_list("pk", "name")[:limit])
+    if include is not None and include not in {pk for pk, _name in choices}:
+        choices = list(enterprises.filter(pk=include).values_list("pk", "name")) + choices
+    return choices
+
+
+def search_event_applications(
+    user: Any, capability: str, *, event: RecruitmentEvent, search: str, limit: int = 20
+) -> list[Application]:
+    """The gift desk's lookup: an event's applications by name, by the last four digits of
+    the mobile number, or by the whole number. Mobile numbers are encrypted, so the last
+    digits are compared after decryption, within the one event only."""
+    from gonghui.core.fields import lookup_value
+
+    applications = Application.objects.visible_to(user, capability).filter(event=event)
+    search = "".join(search.split())
+    if not search:
+        return list(applications.select_related("org").order_by("-submitted_at", "-pk")[:limit])
+    if search.isdigit() and len(search) == 11:
+        found = applications.filter(mobile_hash=lookup_value("mobile", search))
+    elif search.isdigit() and len(search) == 4:
+        ids = [
+            pk
+            for pk, mobile in applications.values_list("pk", "mobile")
+            if str(mobile).endswith(search)
+        ]
+        found = applications.filter(pk__in=ids)
+    else:
+        found = applications.filter(name__icontains=search)
+    return list(found.select_related("org").order_by("name", "pk")[:limit])
+
+
+# --- membership pages: review, members, transfers, the worker's card -------------------------
+
+
+def list_event_choices(user: Any, capability: str) -> list[tuple[int, str]]:
+    """(id, title) of the events the user sees, newest first, for a filter menu."""
+    return list(
+        RecruitmentEvent.objects.visible_to(user, capability)
+        .order_by("-starts_at", "-pk")
+        .values_list("pk", "title")[:200]
+    )
+
+
+def is_already_member(application: Application) -> bool:
+    """Whether someone with the applicant's ID number is a member anywhere (a duplicate)."""
+    return Member.objects.filter(id_number_hash=application.id_number_hash).exists()
+
+
+def _scope_paths(user: Any, capability: str) -> list[str] | None:
+    paths_of = getattr(user, "scope_paths", None)
+    if paths_of is None:
+        return []
+    paths: list[str] | None = paths_of(capability)
+    return paths
+
+
+def list_incoming_transfers(
+    user: Any, capability: str, *, status: str = Transfer.Status.PENDING
+) -> QuerySet[Transfer]:
+    """Transfers to a union in the user's scope: the ones they accept or decline."""
+    from gonghui.core.tree import subtree_q
+
+    paths = _scope_paths(user, capability)
+    transfers = Transfer.objects.all()
+    if paths is not None:
+        transfers = transfers.filter(subtree_q("to_org__path", paths))
+    if status:
+        transfers = transfers.filter(status=status)
+    return transfers.select_related("member", "from_org", "to_org").order_by("requested_at", "pk")
+
+
+def list_outgoing_transfers(user: Any, capability: str) -> QuerySet[Transfer]:
+    """Transfers from the user's unions to unions outside their scope, newest first."""
+    from gonghui.core.tree import subtree_q
+
+    paths = _scope_paths(user, capability)
+    if paths is None:
+        return Transfer.objects.none()  # everything is "incoming" for an operator
+    return (
+        Transfer.objects.filter(subtree_q("from_org__path", paths))
+        .exclude(subtree_q("to_org__path", paths))
+        .select_related("member", "from_org", "to_org")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def get_receiving_union(org_id: int | str) -> Org:
+    """A union a membership may move to (public names, as list_receiving_unions); 404 if not."""
+    try:
+        return Org.objects.filter(is_active=True).exclude(kind="station").get(pk=_pk(org_id))
+    except Org.DoesNotExist:
+        raise Http404 from None
+
+
+def find_own_member(user: Any) -> Member | None:
+    """The worker's membership: linked to the account, or else the one unlinked membership
+    recorded with the mobile number the account signed in with (to be linked on first use)."""
+    own = get_own_member(user)
+    if own is not None or not getattr(user, "mobile_hash", None):
+        return own
+    candidates = list(
+        Member.objects.select_related("org").filter(user=None, mobile_hash=user.mobile_hash)[:2]
+    )
+    return candidates[0] if len(candidates) == 1 else None
+
+
+# --- roster import and export ----------------------------------------------------------------
+
+
+def list_roster_import_orgs(user: Any) -> list[tuple[int, str]]:
+    """Unions the user may import a roster into (members.manage and imports.run), as form
+    choices in tree order."""
+    orgs = (
+        Org.objects.visible_to(user, "members.manage")
+        .visible_to(user, "imports.run")
+        .filter(is_active=True)
+        .exclude(kind="station")
+        .order_by("path")
+    )
+    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
+
+
+def members_for_export(
+    user: Any, capability: str, *, filters: MemberFilters, within: Org | None = None
+) -> QuerySet[Member]:
+    """The members list's rows (same scope and filters), with only what an export writes."""
+    return list_members(user, capability, filters=filters, within=within).only(
+        "number",
+        "name",
+        "gender",
+        "ethnicity",
+        "id_number",
+        "mobile",
+        "employer_name",
+        "job_type",
+        "education",
+        "political_status",
+        "joined_on",
+        "status",
+        "org__name",
+    )
+
+
+def among(values: list[str]) -> Any:
+    """The right-hand side of a `field__in=` lookup over many values (hashes, mostly). On
+    PostgreSQL it is one array parameter, IN (SELECT unnest(…)), where a list would send a
+    placeholder per value that the driver parses one by one; elsewhere, the list itself."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", (list(values),))
+    return list(values)

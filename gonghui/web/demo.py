@@ -10,6 +10,7 @@ from gonghui.accounts.roles import Role
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.web.demo_enterprises import load_enterprises
+from gonghui.web.demo_members import DEMO_WORKER_NAME, load_members
 
 DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo on purpose
 DEMO_WORKER_MOBILE = "13800138000"
@@ -120,10 +121,19 @@ def load_demo() -> None:
             later.append(row)
     load_enterprises(operator=operator, zgc_admin=staff["zgc_admin"], hlg_staff=staff["hlg_staff"])
     for row in later:
-        _create_staff(operator, row, Org.objects.get(name=row[3]))
+        staff[row[0]] = _create_staff(operator, row, Org.objects.get(name=row[3]))
     worker = User.objects.create_user(None, None, name="李师傅", mobile=DEMO_WORKER_MOBILE)
     worker.set_unusable_password()
     worker.save(update_fields=["password"])
+    # The seed's recruitment story: 23 双沟通 events, 5,137 members, 482 of them at 搜狐; and
+    # 李师傅's membership at 回龙观, so his e-member card shows after he signs in.
+    load_members(
+        zgc_admin=staff["zgc_admin"],
+        hlg_staff=staff["hlg_staff"],
+        sohu_staff=staff["sohu_staff"],
+        worker=worker,
+        reserved_mobiles=[mobile for _u, _n, mobile, _o, _r in DEMO_STAFF],
+    )
 
 
 def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
@@ -133,5 +143,6 @@ def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
         print(f"    {username:<11} {name}  {Role(role).label} · {org_name}")
     print("    operator    平台运维  operator (Django admin at /admin/)")
     print(f"  Worker: {base_url}/accounts/login/")
-    print(f"    mobile {DEMO_WORKER_MOBILE}; the six-digit code is printed in this terminal")
+    print(f"    mobile {DEMO_WORKER_MOBILE} (李师傅, {DEMO_WORKER_NAME}: a courier at 回龙观 whose")
+    print("    e-member card shows after sign-in); the six-digit code is printed in this terminal")
     print("    (look for a line 'SMS to 138****8000: …')", flush=True)

@@ -104,3 +104,9 @@ def test_messages_are_chinese_by_default():
     with pytest.raises(DomainError) as caught:
         normalize_mobile("1380013800")
     assert str(caught.value.message) == "手机号应为 11 位，当前为 10 位。"
+
+
+def test_a_region_code_newer_than_the_birth_year_is_accepted():
+    # 昌平区 got 110114 in 1999; someone born there in 1990 holds it on a later card.
+    number = _with_check("11011419900101001")
+    assert normalize_id_number(number, today=TODAY) == number

@@ -32,7 +32,9 @@ def activity(tree, make_staff):
 def test_the_audience_decides_who_sees_and_registers(activity, tree, operator):
     inside = make_member(tree.sohu, operator)
     outside = make_member(tree.hlg, operator)
-    assert list(queries.list_open_activities(inside, filters=queries.ActivityFilters())) == [activity]
+    assert list(queries.list_open_activities(inside, filters=queries.ActivityFilters())) == [
+        activity
+    ]
     assert list(queries.list_open_activities(outside, filters=queries.ActivityFilters())) == []
     assert actions.register_for_activity(member=inside, activity=activity).status == "confirmed"
     with pytest.raises(NotFoundError):

@@ -8,9 +8,7 @@ _serial = count(1)
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
-def id_number(
-    born: date | None = None, serial: int | None = None, region: str = "110108"
-) -> str:
+def id_number(born: date | None = None, serial: int | None = None, region: str = "110108") -> str:
     """An 18-character resident ID number (Haidian by default) that passes GB 11643; unique
     per serial (the birth date moves on every thousand serials)."""
     serial = serial or next(_serial)

@@ -2,7 +2,7 @@
 in Chinese with real CJK glyphs, the worker's SMS sign-in and the language switch.
 
 Run on their own with `pytest -m browser`. They drive Debian's Chromium through Playwright
-against pytest-django's live server (see conftest.py next to this file).
+against pytest-django's live server (see gonghui/web/tests/browser.py).
 """
 
 import re

@@ -1,17 +1,38 @@
-from datetime import date
+from collections import Counter
+from datetime import date, datetime
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEntry
+from gonghui.core.personal import birth_date_of, normalize_id_number, normalize_mobile
 from gonghui.enterprises.credit_code import normalize_credit_code
 from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingStep, Stage
 from gonghui.enterprises.queries import coverage_of
+from gonghui.members.actions import approve_application
+from gonghui.members.models import (
+    Application,
+    Episode,
+    Member,
+    MemberSequence,
+    RecruitmentEvent,
+    Transfer,
+)
+from gonghui.members.queries import (
+    ApplicationFilters,
+    count_waiting,
+    event_figures,
+    get_own_member,
+    list_applications,
+)
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.web.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_WORKER_MOBILE, load_demo
 from gonghui.web.demo_enterprises import HAIDIAN_STREETS, build_dataset
+from gonghui.web.demo_members import build_members_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +104,16 @@ def test_a_dump_of_the_demo_holds_no_mobile_number_in_clear():
     assert all(len(mobile) == 11 for mobile in contacts)
     for mobile in mobiles + contacts:
         assert mobile not in dump
+    # Members' and applicants' ID and mobile numbers, a sample of each.
+    people = [
+        *Member.objects.order_by("pk").values_list("id_number", "mobile")[::97],
+        *Application.objects.order_by("pk").values_list("id_number", "mobile")[::89],
+    ]
+    assert len(people) > 100
+    for id_number, mobile in people:
+        assert len(str(id_number)) == 18
+        assert str(id_number) not in dump
+        assert str(mobile) not in dump
 
 
 def test_zhongguancun_has_the_seed_pages_582_unions_covering_199128_workers():
@@ -212,3 +243,180 @@ def test_the_generated_data_is_the_same_every_time():
     first, second = build_dataset(), build_dataset()
     assert first == second
     assert sum(c.headcount for c, _on in first.historical) == 199_128 - 6800 - 3600 - 650 - 2460
+
+
+# --- the recruitment story (demo_members) ----------------------------------------------------
+
+ZGC = "中关村科学城总工会"
+HLG = "回龙观街道总工会"
+SOHU = "搜狐集团（北京）有限公司"
+
+
+def _local(moment: datetime) -> datetime:
+    return timezone.localtime(moment)
+
+
+def test_23_events_at_20_companies_brought_5137_members():
+    load_demo()
+    zgc = Org.objects.get(name=ZGC)
+    events = list(RecruitmentEvent.objects.select_related("enterprise__union", "org"))
+    assert len(events) == 23
+    assert {event.org for event in events} == {zgc}
+    assert all(_local(event.starts_at).year == 2026 for event in events)
+    per_company = Counter(event.enterprise.name for event in events if event.enterprise)
+    assert len(per_company) == 20
+    assert sorted(n for n in per_company.values() if n > 1) == [2, 2, 2]
+    assert {SOHU, "小米科技有限责任公司", "贝壳找房（北京）科技有限公司"} <= set(per_company)
+    assert "北京掌趣科技股份有限公司" in per_company
+    assert all(e.enterprise and e.enterprise.industry in {"I", "C", "M"} for e in events)
+    assert Member.objects.filter(recruitment_event__isnull=False).count() == 5137
+    approved = Application.objects.filter(event__isnull=False, status="approved")
+    assert approved.count() == 5137
+    # Every approved application made exactly the member recruited through its event.
+    assert not approved.exclude(member__recruitment_event=F("event")).exists()
+    totals = Counter[str]()
+    for event in events:
+        figures = event_figures(event)
+        assert figures.scans > figures.applications >= figures.approved > 0, event.title
+        assert figures.members == figures.approved
+        assert 0.8 * figures.applications <= figures.gifts_given <= event.gift_stock
+        totals.update(scans=figures.scans, applications=figures.applications)
+        totals.update(approved=figures.approved, rejected=figures.rejected)
+        # Routing on the day: the company's union if it had one, else 中关村 itself.
+        assert event.enterprise is not None
+        union = event.enterprise.union
+        founded = event.enterprise.union_established_on
+        had_union = founded is not None and founded < _local(event.starts_at).date()
+        expected = union if had_union else zgc
+        assert set(Application.objects.filter(event=event).values_list("org", flat=True)) == {
+            expected.pk if expected else None
+        }
+        times = Application.objects.filter(event=event).values_list("submitted_at", flat=True)
+        assert all(event.starts_at <= t <= event.ends_at for t in times)
+    assert totals["approved"] == 5137
+    assert totals["scans"] > totals["applications"] > totals["approved"]
+    assert totals["rejected"] > 0
+    entries = AuditEntry.objects.filter(action="members.member.bulk_created", org=zgc)
+    assert entries.get().changes["members"] == 5137
+
+
+def test_482_joined_at_sohu_about_one_a_minute_and_moved_to_their_new_union():
+    load_demo()
+    zgc = Org.objects.get(name=ZGC)
+    sohu_union = Org.objects.get(name="搜狐集团（北京）工会")
+    event = RecruitmentEvent.objects.get(enterprise__name=SOHU)
+    assert event.place == "搜狐媒体大厦"
+    assert _local(event.starts_at).month == 7
+    figures = event_figures(event)
+    assert figures.applications == figures.approved == figures.members == 482
+    assert 1 <= figures.peak_per_minute <= 15
+    minutes = (event.ends_at - event.starts_at).total_seconds() / 60
+    assert 0.9 <= 482 / minutes <= 1.1  # 平均每分钟就有1名职工提交申请
+    # 搜狐 had no union in July: the applications went to 中关村科学城总工会 …
+    applications = Application.objects.filter(event=event)
+    assert set(applications.values_list("org", flat=True)) == {zgc.pk}
+    assert not applications.filter(has_employer_union=True).exists()
+    # … whose numbers the members keep after moving to the union founded on 19 October.
+    members = Member.objects.filter(recruitment_event=event)
+    assert members.count() == 482
+    assert set(members.values_list("org", flat=True)) == {sohu_union.pk}
+    assert all(n.startswith(f"{zgc.pk:06d}-") for n in members.values_list("number", flat=True))
+    assert all(d.month == 7 for d in members.values_list("joined_on", flat=True))
+    moved = Transfer.objects.filter(
+        member__recruitment_event=event, from_org=zgc, to_org=sohu_union, status="accepted"
+    )
+    assert moved.count() == 482
+    assert {_local(t.requested_at).date() for t in moved} == {date(2026, 10, 20)}
+    episodes = Episode.objects.filter(member__recruitment_event=event)
+    assert episodes.count() == 964
+    assert episodes.filter(org=zgc, ended_on=date(2026, 10, 20)).count() == 482
+    assert (
+        episodes.filter(org=sohu_union, started_on=date(2026, 10, 20), ended_on=None).count() == 482
+    )
+
+
+def test_members_are_plausible_people_with_valid_unique_numbers():
+    load_demo()
+    rows = list(Member.objects.values_list("id_number", "mobile", "gender", "ethnicity", "name"))
+    assert len(rows) > 5137
+    ids = [str(row[0]) for row in rows]
+    assert len(set(ids)) == len(ids)
+    for id_number, _mobile, gender, _ethnicity, name in rows:
+        assert normalize_id_number(str(id_number)) == id_number
+        assert 1970 <= birth_date_of(str(id_number)).year <= 2004
+        assert int(str(id_number)[16]) % 2 == (1 if gender == "M" else 0)
+        assert 2 <= len(name) <= 3
+    mobiles = [str(row[1]) for row in rows]
+    assert len(set(mobiles)) == len(mobiles)
+    assert all(normalize_mobile(mobile) == mobile for mobile in mobiles)
+    regions = Counter(id_number[:2] for id_number in ids)
+    assert len(regions) >= 25  # from across China
+    han = sum(1 for row in rows if row[3] == "01") / len(rows)
+    assert 0.85 < han < 0.97
+    employees = Member.objects.filter(job_type="employee")
+    assert employees.count() / len(rows) > 0.85
+    degrees = employees.filter(education__in=["bachelor", "graduate"]).count()
+    assert degrees / employees.count() > 0.75
+    # Member numbers come from each union's sequence, which knows how far it got.
+    prefixes = Counter(
+        number.split("-")[0] for number in Member.objects.values_list("number", flat=True)
+    )
+    sequences = {
+        f"{org:06d}": last for org, last in MemberSequence.objects.values_list("org", "last")
+    }
+    assert prefixes == sequences
+    assert Application.objects.values("receipt").distinct().count() == Application.objects.count()
+
+
+def test_the_queues_wait_and_li_shifu_holds_his_card():
+    load_demo()
+    zgc_admin = User.objects.get(username="zgc_admin")
+    hlg_staff = User.objects.get(username="hlg_staff")
+    hlg = Org.objects.get(name=HLG)
+    for user in (zgc_admin, hlg_staff):
+        queue = list_applications(user, "members.review", filters=ApplicationFilters())
+        assert len(queue) >= 3
+        assert count_waiting(user, "members.review") >= 2  # older than the warning threshold
+        assert count_waiting(user, "members.review") < len(queue)
+    flagged = [
+        a
+        for a in list_applications(zgc_admin, "members.review", filters=ApplicationFilters())
+        if getattr(a, "is_member_already")  # noqa: B009 — an annotation, unknown to mypy
+    ]
+    assert len(flagged) == 1
+    # New-employment-form members at 回龙观, whose employers or platforms have no union.
+    couriers = Member.objects.filter(org=hlg)
+    assert couriers.count() >= 30
+    assert set(couriers.values_list("job_type", flat=True)) <= {
+        "courier",
+        "rider",
+        "truck",
+        "ride_hailing",
+    }
+    assert not couriers.filter(has_employer_union=True).exists()
+    assert not couriers.filter(recruitment_event__isnull=False).exists()
+    # 李师傅 signs in with his mobile and finds his membership.
+    worker = User.objects.get_by_mobile(DEMO_WORKER_MOBILE)
+    member = get_own_member(worker)
+    assert member is not None
+    assert member.is_active
+    assert member.org == hlg
+    assert member.job_type == "courier"
+    assert str(member.mobile) == DEMO_WORKER_MOBILE
+    assert worker.name == "李师傅"
+    # The next approval continues 回龙观's sequence.
+    last = MemberSequence.objects.get(org=hlg).last
+    waiting = Application.objects.filter(org=hlg, status="pending").first()
+    assert waiting is not None
+    approved = approve_application(actor=hlg_staff, application=waiting)
+    assert approved.number == f"{hlg.pk:06d}-{last + 1:06d}"
+
+
+def test_the_recruitment_data_is_the_same_every_time():
+    now = timezone.now()
+    first = build_members_dataset(now, worker_mobile=DEMO_WORKER_MOBILE)
+    second = build_members_dataset(now, worker_mobile=DEMO_WORKER_MOBILE)
+    assert first == second
+    people = [a.person for e in first.events for a in e.applicants]
+    assert sum(1 for e in first.events for a in e.applicants if a.status == "approved") == 5137
+    assert len({p.id_number for p in people}) == len(people)

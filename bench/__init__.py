@@ -1,0 +1,1 @@
+"""Benchmarks: the production server on PostgreSQL under load, with a bare-Django baseline."""

@@ -1,0 +1,349 @@
+"""Members' activity pages on the phone: browse what is open to them, register (capacity and
+waiting list), see their own registrations, and check in with the big screen's rotating code."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gonghui.checkins import actions as checkins
+from gonghui.checkins.models import Checkpoint, Registration
+from gonghui.core.errors import DomainError
+from gonghui.events import actions, queries
+from gonghui.events.models import Activity, Category
+from gonghui.members.models import Member
+from gonghui.members.queries import get_own_member
+from gonghui.web.pagination import paginate
+
+PAGE_SIZE = 20
+# The answer to a check-in, carried across the redirect after the POST (shown once).
+CHECKIN_RESULT_KEY = "events.checkin_result"
+
+
+class ActivityFilterForm(forms.Form):
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"),
+        required=False,
+        choices=[("", gettext_lazy("All categories")), *Category.choices],
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _filter_data(query: QueryDict) -> QueryDict:
+    # Without a "from" in the address the list starts today: what is coming up, not years of
+    # past activities. An emptied "from" field (present but blank) shows everything.
+    data = query.copy()
+    if "date_from" not in data:
+        data["date_from"] = timezone.localdate().isoformat()
+    return data
+
+
+def _filters(form: ActivityFilterForm) -> queries.ActivityFilters:
+    # A malformed field is dropped (is_valid leaves it out of cleaned_data), never a 500.
+    form.is_valid()
+    data = form.cleaned_data
+    return queries.ActivityFilters(
+        category=data.get("category") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+
+
+def _places_left(checkpoint: Checkpoint) -> int | None:
+    """None when the activity has no capacity limit."""
+    if checkpoint.capacity is None:
+        return None
+    return max(checkpoint.capacity - checkpoint.confirmed_places, 0)
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    activity: Activity
+    places_left: int | None
+
+
+def member_list(request: HttpRequest) -> HttpResponse:
+    member = get_own_member(request.user)
+    form = ActivityFilterForm(_filter_data(request.GET))
+    activities = queries.list_open_activities(member, filters=_filters(form))
+    page = paginate(request, activities, per_page=PAGE_SIZE)
+    rows = [ActivityRow(a, _places_left(a.checkpoint)) for a in page.object_list]
+    return render(
+        request,
+        "events/member_list.html",
+        {"form": form, "page": page, "rows": rows, "member": member},
+    )
+
+
+def _registration_state(activity: Activity, now: datetime) -> str:
+    """What the register button may do now: open, not_open, closed, not_needed, cancelled."""
+    checkpoint = activity.checkpoint
+    if activity.status != Activity.Status.PUBLISHED:
+        return "cancelled"
+    if not checkpoint.requires_registration:
+        return "not_needed"
+    closes = checkpoint.registration_closes_at
+    if activity.ends_at <= now or (closes is not None and now > closes):
+        return "closed"
+    if checkpoint.registration_opens_at and now < checkpoint.registration_opens_at:
+        return "not_open"
+    return "open"
+
+
+def member_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
+    member = get_own_member(request.user)
+    activity = queries.get_open_activity(member, activity_id)
+    registration = queries.get_own_registration(member, activity) if member else None
+    check_in = queries.get_own_check_in(member, activity) if member else None
+    photos = queries.list_shown_photos(activity)
+    context: dict[str, Any] = {
+        "activity": activity,
+        "checkpoint": activity.checkpoint,
+        "member": member,
+        "is_member": member is not None and member.is_active,
+        "registration": registration,
+        "check_in": check_in,
+        "places_left": _places_left(activity.checkpoint),
+        "place_choices": range(1, activity.checkpoint.per_person_limit + 1),
+        "state": _registration_state(activity, timezone.now()),
+        "description_photos": [p for p in photos if p.use == p.Use.DESCRIPTION],
+        "report_photos": [p for p in photos if p.use == p.Use.REPORT],
+    }
+    return render(request, "events/member_detail.html", context)
+
+
+def _detail(activity: Activity) -> HttpResponse:
+    return redirect("events:member_detail", activity_id=activity.pk)
+
+
+def _participant(
+    request: HttpRequest, activity_id: int
+) -> tuple[Member | None, Activity] | HttpResponse:
+    """The signed-in member and an activity open to them, for the POST buttons; a visitor who
+    is not signed in goes to sign in and comes back to the activity page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("events:member_detail", args=[activity_id]))
+    member = get_own_member(request.user)
+    return member, queries.get_open_activity(member, activity_id)
+
+
+def _join_first(request: HttpRequest, activity: Activity) -> HttpResponse:
+    messages.error(request, _("Only union members can register: join the union first."))
+    return _detail(activity)
+
+
+def _refused(request: HttpRequest, error: DomainError) -> None:
+    if error.status == 404:
+        raise Http404
+    messages.error(request, str(error.message))
+
+
+@require_POST
+def member_register(request: HttpRequest, activity_id: int) -> HttpResponse:
+    found = _participant(request, activity_id)
+    if isinstance(found, HttpResponse):
+        return found
+    member, activity = found
+    if member is None:
+        return _join_first(request, activity)
+    try:
+        places = int(request.POST.get("places", "1"))
+    except ValueError:
+        places = 0  # refused by the action with its own message
+    try:
+        registration = actions.register_for_activity(
+            member=member, activity=activity, places=places
+        )
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        if registration.status == Registration.Status.CONFIRMED:
+            messages.success(request, _("You are registered."))
+        elif registration.status == Registration.Status.WAITLISTED:
+            messages.info(
+                request,
+                _(
+                    "The activity is full: you are on the waiting list. If a place comes free "
+                    "we will text you."
+                ),
+            )
+        else:
+            messages.info(request, _("Registered: the organiser will approve it."))
+    return _detail(activity)
+
+
+@require_POST
+def member_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
+    found = _participant(request, activity_id)
+    if isinstance(found, HttpResponse):
+        return found
+    member, activity = found
+    registration = queries.get_own_registration(member, activity) if member else None
+    if registration is None:
+        messages.error(request, _("You are not registered for this activity."))
+        return _detail(activity)
+    try:
+        checkins.cancel_registration(actor=request.user, registration=registration)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Your registration is cancelled."))
+    return _detail(activity)
+
+
+@require_POST
+def member_confirm_offer(request: HttpRequest, activity_id: int) -> HttpResponse:
+    found = _participant(request, activity_id)
+    if isinstance(found, HttpResponse):
+        return found
+    member, activity = found
+    registration = queries.get_own_registration(member, activity) if member else None
+    if member is None or registration is None:
+        messages.error(request, _("There is no place waiting for you."))
+        return _detail(activity)
+    try:
+        checkins.confirm_offer(member=member, registration=registration)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("The place is yours: you are registered."))
+    return _detail(activity)
+
+
+@login_required
+def my_activities(request: HttpRequest) -> HttpResponse:
+    member = get_own_member(request.user)
+    registrations = (
+        list(queries.list_own_activity_registrations(member)) if member is not None else []
+    )
+    return render(
+        request,
+        "events/member_mine.html",
+        {"member": member, "registrations": registrations},
+    )
+
+
+# --- check-in by the big screen's rotating code ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    """A check-in answer as the page shows it: a big headline in a colour, then the details."""
+
+    tone: str  # ok, warn, bad (the CSS colour)
+    title: str
+    message: str
+    code: str
+
+
+def _answer(code: str, message: str, checked_in_at: str = "") -> CheckinAnswer:
+    titles = {
+        "checked_in": ("ok", _("Checked in")),
+        "already_checked_in": ("warn", _("Already checked in")),
+        "code_expired": ("bad", _("Code expired")),
+        "code_invalid": ("bad", _("Not a valid code")),
+        "not_registered": ("bad", _("Not registered")),
+        "not_a_member": ("bad", _("Not a member")),
+        "not_open": ("bad", _("Check-in is not open yet")),
+        "closed": ("bad", _("Check-in has closed")),
+        "activity_cancelled": ("bad", _("Activity cancelled")),
+    }
+    tone, title = titles.get(code, ("bad", _("Not checked in")))
+    if code == "checked_in" and checked_in_at:
+        at = parse_datetime(checked_in_at)
+        if at is not None:
+            message = _("Checked in at %(time)s.") % {
+                "time": timezone.localtime(at).strftime("%H:%M")
+            }
+    return CheckinAnswer(tone=tone, title=title, message=message, code=code)
+
+
+def _checkin_page(
+    request: HttpRequest,
+    *,
+    code: str,
+    activity: Activity | None,
+    answer: CheckinAnswer | None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"code": code, "activity": activity, "answer": answer}
+    return render(request, "events/member_checkin.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_checkin(request: HttpRequest, code: str) -> HttpResponse:
+    """GET shows the activity and a button; only the POST checks in, so a link preview or a
+    browser's prefetch of the scanned address checks nobody in."""
+    try:
+        checkpoint_id, _window, _signature = checkins.parse_screen_code(code)
+    except DomainError as error:
+        invalid = _answer(error.code, str(error.message))
+        return _checkin_page(request, code=code, activity=None, answer=invalid, status=400)
+    member = get_own_member(request.user)
+    if member is None or not member.is_active:
+        outsider = _answer(
+            "not_a_member", _("Only active union members can check in: join the union first.")
+        )
+        return _checkin_page(request, code=code, activity=None, answer=outsider, status=403)
+    activity = queries.get_open_activity_by_checkpoint(member, checkpoint_id)
+    if request.method == "POST":
+        try:
+            result = actions.check_in_at_activity(member=member, activity=activity, code=code)
+        except DomainError as error:
+            result = checkins.ScanResult(ok=False, code=error.code, message=str(error.message))
+        request.session[CHECKIN_RESULT_KEY] = {
+            "checkpoint": activity.checkpoint_id,
+            "code": result.code,
+            "message": result.message,
+            "checked_in_at": result.checked_in_at,
+        }
+        # Post/redirect/get: a reload shows the button again instead of re-sending the form.
+        return redirect("events:member_checkin", code=code)
+    shown = request.session.pop(CHECKIN_RESULT_KEY, None)
+    answer: CheckinAnswer | None = None
+    if isinstance(shown, dict) and shown.get("checkpoint") == activity.checkpoint_id:
+        answer = _answer(
+            str(shown.get("code", "")),
+            str(shown.get("message", "")),
+            str(shown.get("checked_in_at", "")),
+        )
+    elif activity.status == Activity.Status.CANCELLED:
+        answer = _answer("activity_cancelled", _("This activity is cancelled."))
+    return _checkin_page(request, code=code, activity=activity, answer=answer)
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
+@require_GET
+@cache_control(private=True, max_age=3600)
+def photo(request: HttpRequest, activity_id: int, photo_id: int) -> FileResponse:
+    """An activity's photo, for anyone who may see the activity (the audience decides)."""
+    member = get_own_member(request.user)
+    activity = queries.get_open_activity(member, activity_id)
+    picture = queries.get_shown_photo(activity, photo_id)
+    try:
+        handle = picture.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type="image/jpeg")

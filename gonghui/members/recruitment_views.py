@@ -1,0 +1,304 @@
+"""Recruitment (双沟通) pages: staff run events, print the poster, watch the big screen and hand
+out welcome gifts; workers join from their phones through the poster's link."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gonghui.accounts.models import User
+from gonghui.core.errors import DomainError
+from gonghui.enterprises.queries import get_enterprise_for
+from gonghui.members import actions, poster, queries
+from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, RestockForm
+from gonghui.members.models import Application, RecruitmentEvent
+from gonghui.orgs.queries import get_org_for
+from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.form_errors import add_domain_error
+from gonghui.web.pagination import paginate
+
+# The big screen asks for fresh figures this often (seconds).
+SCREEN_REFRESH = 5
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # staff_required let only signed-in users through
+    return request.user
+
+
+def _join_url(request: HttpRequest, event: RecruitmentEvent) -> str:
+    return request.build_absolute_uri(reverse("members:join", args=[event.code]))
+
+
+def _short_url(request: HttpRequest, event: RecruitmentEvent) -> str:
+    """The fallback printed under the QR code: no trailing slash, easy to type."""
+    return _join_url(request, event).rstrip("/")
+
+
+# --- staff: events ---------------------------------------------------------------------------
+
+
+@staff_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    events = queries.list_events(request.user, "members.view").order_by("-starts_at", "-pk")
+    page = paginate(request, events)
+    return render(
+        request,
+        "members/event_list.html",
+        {"page": page, "may_create": bool(queries.list_recruiting_unions(request.user))},
+    )
+
+
+def _posted_int(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@staff_required
+def event_create(request: HttpRequest) -> HttpResponse:
+    org_choices = queries.list_recruiting_unions(request.user)
+    if not org_choices:
+        raise Http404
+    if request.method == "POST":
+        # Outside the user's scope is a 404, like everywhere, not a form error.
+        get_org_for(request.user, request.POST.get("org", ""), "members.recruit")
+    enterprise_choices = queries.list_event_enterprise_choices(
+        request.user, include=_posted_int(request, "enterprise")
+    )
+    form = EventForm(
+        request.POST or None,
+        initial={"org": request.GET.get("org") or org_choices[0][0]},
+        org_choices=org_choices,
+        enterprise_choices=enterprise_choices,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        org = get_org_for(request.user, data.pop("org"), "members.recruit")
+        enterprise_id = data.pop("enterprise")
+        enterprise = (
+            get_enterprise_for(request.user, enterprise_id, "members.recruit")
+            if enterprise_id
+            else None
+        )
+        try:
+            event = actions.create_recruitment_event(
+                actor=_actor(request), org=org, enterprise=enterprise, **data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The event is set up. Print its poster."))
+            return redirect("members:event_detail", event_id=event.pk)
+    return render(request, "members/event_form.html", {"form": form})
+
+
+@staff_required
+def event_enterprise_options(request: HttpRequest) -> HttpResponse:
+    """The enterprise select's options for a name search (htmx, on the create form)."""
+    choices = queries.list_event_enterprise_choices(
+        request.user, search=request.GET.get("enterprise_q", "")
+    )
+    return render(request, "members/event_form.html#enterprise_options", {"choices": choices})
+
+
+def _detail_context(request: HttpRequest, event: RecruitmentEvent, **extra: Any) -> dict[str, Any]:
+    capabilities = _actor(request).capabilities_at(event.org.path)
+    context: dict[str, Any] = {
+        "event": event,
+        "figures": queries.event_figures(event),
+        "join_url": _join_url(request, event),
+        "short_url": _short_url(request, event),
+        "capabilities": capabilities,
+    }
+    if "members.recruit" in capabilities:
+        context["restock_form"] = extra.get("restock_form") or RestockForm()
+    return context
+
+
+@staff_required
+def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, event_id, "members.view")
+    return render(request, "members/event_detail.html", _detail_context(request, event))
+
+
+@staff_required
+@require_POST
+def event_restock(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, event_id, "members.recruit")
+    form = RestockForm(request.POST)
+    if form.is_valid():
+        try:
+            event = actions.restock_gifts(
+                actor=_actor(request), event=event, added=form.cleaned_data["added"]
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(added)d gifts added; %(left)d left.")
+                % {
+                    "added": form.cleaned_data["added"],
+                    "left": event.gift_stock - event.gifts_given,
+                },
+            )
+            return redirect("members:event_detail", event_id=event.pk)
+    context = _detail_context(request, event, restock_form=form)
+    return render(request, "members/event_detail.html", context, status=400)
+
+
+@staff_required
+def event_poster(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, event_id, "members.view")
+    pdf = poster.render_poster(
+        event, join_url=_join_url(request, event), short_url=_short_url(request, event)
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="poster-{event.code}.pdf"'
+    return response
+
+
+@staff_required
+def event_screen(request: HtmxRequest, event_id: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, event_id, "members.view")
+    context = {
+        "event": event,
+        "figures": queries.event_figures(event),
+        "refresh": SCREEN_REFRESH,
+        "updated_at": timezone.localtime(),
+    }
+    if request.htmx:
+        return render(request, "members/event_screen.html#figures", context)
+    context["qr_svg"] = poster.qr_svg(_join_url(request, event))
+    context["short_url"] = _short_url(request, event)
+    return render(request, "members/event_screen.html", context)
+
+
+# --- staff: the gift desk --------------------------------------------------------------------
+
+
+@staff_required
+def event_gifts(request: HtmxRequest, event_id: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, event_id, "members.recruit")
+    search = request.GET.get("q", "").strip()
+    context = {
+        "event": event,
+        "search": search,
+        "applications": queries.search_event_applications(
+            request.user, "members.recruit", event=event, search=search
+        ),
+        "gifts_left": max(event.gift_stock - event.gifts_given, 0),
+    }
+    if request.htmx:
+        return render(request, "members/event_gifts.html#results", context)
+    return render(request, "members/event_gifts.html", context)
+
+
+@staff_required
+@require_POST
+def event_give_gift(request: HtmxRequest, event_id: int, application_id: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, event_id, "members.recruit")
+    application = queries.get_application_for(request.user, application_id, "members.recruit")
+    if application.event_id != event.pk:
+        raise Http404
+    error = ""
+    try:
+        application = actions.give_welcome_gift(actor=_actor(request), application=application)
+    except DomainError as refused:
+        error = str(refused.message)
+    if request.htmx:
+        event = queries.get_event_for(request.user, event_id, "members.recruit")
+        context = {
+            "event": event,
+            "application": application,
+            "error": error,
+            "given_now": not error,
+            "gifts_left": max(event.gift_stock - event.gifts_given, 0),
+        }
+        # 200 even when refused: htmx swaps only successful responses, and the row shows why.
+        return render(request, "members/event_gifts.html#row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Gift handed out to %(name)s.") % {"name": application.name})
+    url = reverse("members:event_gifts", args=[event.pk])
+    search = request.POST.get("q", "")
+    return redirect(f"{url}?{urlencode({'q': search})}" if search else url)
+
+
+# --- workers: joining and the receipt --------------------------------------------------------
+
+
+def _join_page(
+    request: HttpRequest, event: RecruitmentEvent, form: JoinForm, *, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    is_open = event.starts_at <= now <= event.ends_at + actions.EVENT_GRACE
+    return render(
+        request,
+        "members/join.html",
+        {
+            "event": event,
+            "form": form,
+            "platforms": PLATFORMS,
+            "is_open": is_open,
+            "receiving_union": actions.route(event, None, None),
+            "consent_version": settings.CONSENT_VERSION,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """The phone form behind a poster's QR code; no sign-in needed."""
+    event = queries.get_event_by_code(code)
+    if request.method != "POST":
+        if request.method == "GET":
+            actions.count_scan(event)
+        # A fresh one-time token per page: it becomes the application's submission key.
+        return _join_page(request, event, JoinForm(initial={"token": uuid.uuid4().hex}))
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        token = form.cleaned_data["token"]
+        status_url = request.build_absolute_uri(reverse("members:receipt", args=["RECEIPT"]))
+        try:
+            submitted = actions.submit_application(
+                event=event,
+                submission_key=token,
+                consent=form.cleaned_data["consent"],
+                consent_version=form.cleaned_data["consent_version"],
+                status_url=status_url,
+                **form.person(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            application = submitted.application
+            if submitted.replayed and application.submission_key != token:
+                messages.info(request, _("You had already applied; this is your application."))
+            return redirect("members:receipt", receipt=application.receipt)
+    return _join_page(request, event, form, status=400)
+
+
+@never_cache
+def receipt(request: HttpRequest, receipt: str) -> HttpResponse:
+    """The applicant's status page; its address is the secret sent to them by SMS."""
+    application = queries.get_application_by_receipt(receipt)
+    response = render(
+        request,
+        "members/receipt.html",
+        {"application": application, "Status": Application.Status},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,168 @@
+"""Member export: a real .xlsx, masked by default, formula-looking text escaped, unmasked
+exports behind their own capability and audited."""
+
+import io
+from datetime import date, datetime
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from gonghui.accounts.roles import Role
+from gonghui.core.models import AuditEntry
+from gonghui.members.actions import import_member, record_leaving
+from gonghui.members.exports import HEADERS, safe_text
+from gonghui.members.tests.factories import id_number, person
+
+EXPORT = reverse("members:roster_export")
+
+
+def rows_of(response) -> list[list[object]]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "attachment" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    return [list(cells) for cells in sheet.iter_rows(values_only=True)]
+
+
+@pytest.fixture
+def members(tree, operator):
+    serials = iter(range(200, 300, 2))
+
+    def make(org, gender="M", **fields):
+        # the ID number's 17th digit agrees with the gender, as on a real card
+        serial = next(serials) + (1 if gender == "M" else 0)
+        fields["id_number"] = id_number(serial=serial)
+        return import_member(
+            actor=operator, org=org, joined_on=date(2023, 5, 1), **person(gender=gender, **fields)
+        )
+
+    return {
+        "rider": make(tree.zgc, name="李小红", gender="F", job_type="rider"),
+        "hyperlink": make(
+            tree.zgc,
+            name="王大力",
+            job_type="courier",
+            employer_name='=HYPERLINK("http://evil.example","点我")',
+        ),
+        "sohu": make(tree.sohu, name="张伟", job_type="employee", employer_name="搜狐"),
+        "elsewhere": make(tree.hlg, name="赵六", job_type="rider"),
+    }
+
+
+def test_the_export_is_a_masked_xlsx_of_the_members_in_scope(tree, make_staff, client_for, members):
+    admin = make_staff(tree.zgc)
+    rows = rows_of(client_for(admin).get(EXPORT))
+    assert rows[0] == [header for header, _width in HEADERS]
+    by_name = {r[1]: r for r in rows[1:]}
+    assert set(by_name) == {"李小红", "王大力", "张伟"}  # not 赵六 of another union
+    rider = members["rider"]
+    assert by_name["李小红"] == [
+        rider.number,
+        "李小红",
+        "女",
+        "汉族",
+        f"{rider.id_number[:3]}***********{rider.id_number[-4:]}",
+        f"{rider.mobile[:3]}****{rider.mobile[-4:]}",
+        "美团外卖",
+        "外卖骑手",
+        "高中",
+        "群众",
+        "中关村科学城总工会",
+        datetime(2023, 5, 1),  # noqa: DTZ001 — a real (naive) Excel date cell
+        "正常",
+    ]
+    assert str(rider.id_number) not in str(rows)
+    assert str(rider.mobile) not in str(rows)
+    assert by_name["王大力"][6] == "'" + '=HYPERLINK("http://evil.example","点我")'
+    assert by_name["张伟"][10] == "搜狐集团（北京）工会"
+
+
+def test_cells_are_text_and_never_formulas(tree, make_staff, client_for, members):
+    response = client_for(make_staff(tree.zgc)).get(EXPORT)
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    types = {cell.data_type for cells in sheet.iter_rows(min_row=2) for cell in cells}
+    assert "f" not in types
+    id_cell = sheet.cell(row=2, column=5)
+    assert id_cell.data_type == "s"
+    assert id_cell.number_format == "@"
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+8613900000000", "'+8613900000000"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("美团外卖", "美团外卖"),
+    ],
+)
+def test_safe_text(text, written):
+    assert safe_text(text) == written
+
+
+def test_filters_match_the_members_list(tree, make_staff, client_for, members, operator):
+    record_leaving(actor=operator, member=members["rider"], status="withdrawn", reason="离职")
+    client = client_for(make_staff(tree.zgc))
+
+    def names(query):
+        return sorted(str(r[1]) for r in rows_of(client.get(EXPORT, query))[1:])
+
+    assert names({}) == ["张伟", "王大力"]  # active members by default, like the list
+    assert names({"status": ""}) == ["张伟", "李小红", "王大力"]
+    assert names({"status": "withdrawn"}) == ["李小红"]
+    assert names({"job_type": "courier"}) == ["王大力"]
+    assert names({"q": "搜狐"}) == ["张伟"]
+    assert names({"org": tree.sohu.pk}) == ["张伟"]
+    assert client.get(EXPORT, {"org": tree.hlg.pk}).status_code == 404
+
+
+def test_unmasked_needs_its_own_capability_and_is_audited(tree, make_staff, client_for, members):
+    org_admin = client_for(make_staff(tree.zgc))
+    assert org_admin.get(EXPORT, {"unmasked": "1"}).status_code == 403
+    assert not AuditEntry.objects.filter(action="members.export.unmasked").exists()
+
+    federation = make_staff(tree.district, Role.FEDERATION_ADMIN)
+    client = client_for(federation)
+    rows = rows_of(client.get(EXPORT, {"unmasked": "1", "org": tree.zgc.pk}))
+    rider = members["rider"]
+    by_name = {r[1]: r for r in rows[1:]}
+    assert (by_name["李小红"][4], by_name["李小红"][5]) == (rider.id_number, rider.mobile)
+    entry = AuditEntry.objects.get(action="members.export.unmasked")
+    assert (entry.actor, entry.org, entry.changes["count"]) == (federation, tree.zgc, 3)
+    assert str(rider.id_number) not in str(entry.changes)
+    assert "李小红" not in str(entry.changes)
+    # the capability's scope bounds the export: 回龙观 is outside this federation admin's
+    assert client.get(EXPORT, {"unmasked": "1", "org": tree.hlg.pk}).status_code == 404
+
+
+def test_viewers_export_masked_and_strangers_nothing(tree, make_staff, client_for, members):
+    viewer = client_for(make_staff(tree.sohu, Role.VIEWER))
+    rows = rows_of(viewer.get(EXPORT))
+    assert [r[1] for r in rows[1:]] == ["张伟"]
+    assert viewer.get(EXPORT, {"unmasked": "1"}).status_code == 403
+
+
+def test_an_exported_roster_imports_back_as_already_members(
+    tree, make_staff, client_for, members, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gonghui.members.actions import start_roster_import
+
+    federation = make_staff(tree.root, Role.FEDERATION_ADMIN)
+    response = client_for(federation).get(EXPORT, {"unmasked": "1", "org": tree.zgc.pk})
+    upload = SimpleUploadedFile("export.xlsx", b"".join(response.streaming_content))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_roster_import(actor=federation, org=tree.zgc, upload=upload)
+    job.refresh_from_db()
+    assert (job.status, job.valid_rows, job.error_count) == ("checked", 0, 3), job.errors
+    numbers = sorted(m.number for m in members.values() if m.org == tree.zgc or m.org == tree.sohu)
+    assert sorted(n for e in job.errors for n in numbers if n in e["message"]) == numbers
