@@ -207,3 +207,25 @@ def test_registration_storm_never_overbooks(tree, operator):
     assert statuses.filter(status="waitlisted").count() == 900
     assert checkpoint.confirmed_places == 100
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def test_the_expiry_command_moves_offers_on(checkpoint, tree, operator):
+    import io
+    from datetime import timedelta as td
+
+    from django.core.management import call_command
+
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(capacity=1)
+    checkpoint.refresh_from_db()
+    a, b = (make_member(tree.zgc, operator) for _ in range(2))
+    first = actions.register(member=a, checkpoint=checkpoint)
+    second = actions.register(member=b, checkpoint=checkpoint)
+    actions.cancel_registration(actor=operator, registration=first)
+    Registration.objects.filter(pk=second.pk).update(
+        offer_expires_at=timezone.now() - td(minutes=1)
+    )
+    out = io.StringIO()
+    call_command("expire_offers", stdout=out)
+    assert out.getvalue() == "Offers expired: 1\n"
+    second.refresh_from_db()
+    assert second.status == "expired"
