@@ -1,6 +1,7 @@
 """Spreadsheet imports (members, enterprises): upload, dry-run check, confirm."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -35,7 +36,9 @@ class ImportJobOut(Schema):
     valid_rows: int
     error_count: int = Field(description="All errors; `errors` lists the first 500.")
     errors: list[ImportErrorOut]
-    summary: dict[str, int] = Field(description="What the import wrote, once done.")
+    summary: dict[str, Any] = Field(
+        description="Counts of what the import wrote once done, and notes from the check."
+    )
     percent: int
     created_at: datetime
     finished_at: datetime | None

@@ -278,6 +278,7 @@ def _record(
                 return _refused("not_registered", _("Not registered for this."), member)
             walk_in = True
     try:
+        # The row and its counter commit together: the figures never drift from the rows.
         with transaction.atomic():
             checkin = CheckIn.objects.create(
                 checkpoint=checkpoint,
@@ -286,6 +287,9 @@ def _record(
                 method=method,
                 walk_in=walk_in,
                 recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+            )
+            Checkpoint.objects.filter(pk=checkpoint.pk).update(
+                checked_in=F("checked_in") + 1, walk_ins=F("walk_ins") + (1 if walk_in else 0)
             )
     except IntegrityError:
         first = CheckIn.objects.filter(checkpoint=checkpoint, member=member).first()
@@ -299,9 +303,6 @@ def _record(
             member_number=member.number,
             checked_in_at=first_at.isoformat() if first_at else "",
         )
-    Checkpoint.objects.filter(pk=checkpoint.pk).update(
-        checked_in=F("checked_in") + 1, walk_ins=F("walk_ins") + (1 if walk_in else 0)
-    )
     return ScanResult(
         ok=True,
         code="checked_in",

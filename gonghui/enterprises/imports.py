@@ -55,6 +55,11 @@ class EnterpriseImporter:
     columns = COLUMNS
 
     def check(self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]]) -> Checked:
+        if job.org.kind in {OrgKind.ENTERPRISE, OrgKind.STATION}:
+            raise DomainError(
+                "wrong_org_kind",
+                _("Enterprises are registered under a federation, street or industry union."),
+            )
         industries = _industry_lookup()
         subtree = Org.objects.in_subtree(job.org.path).exclude(
             kind__in=[OrgKind.ENTERPRISE, OrgKind.STATION]
