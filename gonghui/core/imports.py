@@ -9,7 +9,7 @@ columns, checks one row at a time and writes the valid rows in one transaction.
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -176,6 +176,29 @@ def start_import(*, actor: Any, org: Any, kind: str, upload: UploadedFile[Any]) 
     return job
 
 
+def _discard_file(job: ImportJob) -> None:
+    """Delete the uploaded spreadsheet once it is no longer needed: it holds personal data in
+    clear (ID and mobile numbers), which must not outlive the import."""
+    if job.file:
+        job.file.storage.delete(job.file.name)
+
+
+def discard_stale_uploads(*, older_than: timedelta = timedelta(days=7)) -> int:
+    """Files checked but never confirmed are dropped after a while (run by purge_expired)."""
+    cutoff = timezone.now() - older_than
+    stale = list(
+        ImportJob.objects.filter(
+            created_at__lt=cutoff, status__in=[ImportJob.Status.CHECKED, ImportJob.Status.CHECKING]
+        )
+    )
+    for job in stale:
+        _discard_file(job)
+    ImportJob.objects.filter(pk__in=[job.pk for job in stale]).update(
+        status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
+    )
+    return len(stale)
+
+
 def _fail_unexpectedly(job_id: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.FAILED,
@@ -271,6 +294,8 @@ def run_job(job_id: int) -> ImportJob:
         _fail_unexpectedly(job.pk)
         raise
     job.refresh_from_db()
+    if job.status in {ImportJob.Status.DONE, ImportJob.Status.FAILED}:
+        _discard_file(job)
     return job
 
 
@@ -282,6 +307,7 @@ def cancel_import(*, actor: Any, job: ImportJob) -> None:
         status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
     )
     audit.record(actor=actor, action="core.import.cancelled", org=job.org, target=job)
+    transaction.on_commit(lambda: _discard_file(job))
 
 
 def get_job_for(user: Any, job_id: int | str) -> ImportJob:

@@ -180,3 +180,12 @@ def test_stored_files_live_outside_the_static_root(tree, make_staff, run, settin
     job = run(make_staff(tree.zgc), tree.zgc, xlsx([]))
     assert Path(job.file.path).is_relative_to(Path(settings.MEDIA_ROOT))
     assert not Path(job.file.path).is_relative_to(Path(settings.STATIC_ROOT))
+
+
+def test_the_uploaded_file_is_deleted_once_imported(tree, make_staff, run, confirm):
+    admin = make_staff(tree.zgc)
+    job = run(admin, tree.zgc, xlsx([["北京丁科技有限公司", credit_code(), "I", 9, 0, "", ""]]))
+    stored = Path(job.file.path)
+    assert stored.exists()
+    confirm(admin, job)
+    assert not stored.exists()

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gonghui.core.idempotency import purge_expired_keys
+from gonghui.core.imports import discard_stale_uploads
 
 
 class Command(BaseCommand):
@@ -15,4 +16,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Idempotency records removed: {purge_expired_keys()}")
+        self.stdout.write(f"Unconfirmed import files discarded: {discard_stale_uploads()}")
         call_command("purge_sign_in_records", stdout=self.stdout)
