@@ -179,7 +179,7 @@ def start_import(*, actor: Any, org: Any, kind: str, upload: UploadedFile[Any]) 
 def _discard_file(job: ImportJob) -> None:
     """Delete the uploaded spreadsheet once it is no longer needed: it holds personal data in
     clear (ID and mobile numbers), which must not outlive the import."""
-    if job.file:
+    if job.file and job.file.name:
         job.file.storage.delete(job.file.name)
 
 
