@@ -8,18 +8,12 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts import actions, queries
 from gonghui.accounts.forms import ApiTokenForm, GrantForm, StaffCreateForm
-from gonghui.accounts.models import User
 from gonghui.accounts.roles import CAPABILITY_LABELS, ROLE_CAPABILITIES, Role
 from gonghui.core.errors import DomainError
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @staff_required
@@ -38,7 +32,9 @@ def staff_create(request: HttpRequest, org_id: int) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            staff = actions.create_staff_user(actor=_actor(request), org=org, **form.cleaned_data)
+            staff = actions.create_staff_user(
+                actor=staff_user(request), org=org, **form.cleaned_data
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -59,7 +55,7 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             "org": org,
             "grants": queries.list_grants_of(staff),
             "grant_form": grant_form,
-            "capabilities": _actor(request).capabilities_at(org.path),
+            "capabilities": staff_user(request).capabilities_at(org.path),
         },
     )
 
@@ -68,7 +64,7 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
 @require_POST
 def staff_reveal_mobile(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff, org = queries.get_staff_for(request.user, staff_id, "personal_data.view")
-    mobile = actions.reveal_mobile(actor=_actor(request), user=staff, org=org)
+    mobile = actions.reveal_mobile(actor=staff_user(request), user=staff, org=org)
     return render(request, "accounts/staff_detail.html#mobile", {"staff": staff, "mobile": mobile})
 
 
@@ -78,7 +74,7 @@ def staff_set_active(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff, org = queries.get_staff_for(request.user, staff_id, "accounts.manage")
     try:
         actions.set_user_active(
-            actor=_actor(request), user=staff, org=org, active=request.POST.get("active") == "1"
+            actor=staff_user(request), user=staff, org=org, active=request.POST.get("active") == "1"
         )
     except DomainError as error:
         messages.error(request, str(error.message))
@@ -94,7 +90,7 @@ def grant_create(request: HttpRequest, staff_id: int) -> HttpResponse:
         org = get_org_for(request.user, form.cleaned_data["org"], "accounts.manage")
         try:
             actions.grant_role(
-                actor=_actor(request), user=staff, org=org, role=form.cleaned_data["role"]
+                actor=staff_user(request), user=staff, org=org, role=form.cleaned_data["role"]
             )
         except DomainError as error:
             messages.error(request, str(error.message))
@@ -111,7 +107,7 @@ def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     grant = queries.get_grant_for(request.user, grant_id, "accounts.manage")
     staff_id = grant.user_id
     try:
-        actions.revoke_grant(actor=_actor(request), grant=grant)
+        actions.revoke_grant(actor=staff_user(request), grant=grant)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -135,7 +131,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_token = actions.create_api_token(
-                actor=_actor(request), name=form.cleaned_data["name"]
+                actor=staff_user(request), name=form.cleaned_data["name"]
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -144,14 +140,18 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": queries.list_own_tokens(_actor(request)), "form": form, "new_token": new_token},
+        {
+            "tokens": queries.list_own_tokens(staff_user(request)),
+            "form": form,
+            "new_token": new_token,
+        },
     )
 
 
 @staff_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = queries.get_own_token(_actor(request), token_id)
-    actions.revoke_api_token(actor=_actor(request), token=token)
+    token = queries.get_own_token(staff_user(request), token_id)
+    actions.revoke_api_token(actor=staff_user(request), token=token)
     messages.success(request, _("Token revoked."))
     return redirect("accounts:tokens")

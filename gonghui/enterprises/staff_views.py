@@ -28,16 +28,11 @@ from gonghui.enterprises.forms import (
 from gonghui.enterprises.models import Industry, Stage
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
 BOARD_SHOWS_ESTABLISHED_DAYS = 90
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # staff_required let only signed-in users through
-    return request.user
 
 
 def _picked_org(request: HttpRequest, capability: str) -> Org:
@@ -79,7 +74,7 @@ def enterprise_list(request: HtmxRequest) -> HttpResponse:
         "industries": Industry.choices,
         "stages": Stage.choices,
         "streets": queries.list_streets(request.user, "enterprises.view", within=org),
-        "capabilities": _actor(request).capabilities_at(org.path),
+        "capabilities": staff_user(request).capabilities_at(org.path),
     }
     if request.htmx:
         return render(request, "enterprises/list.html#results", context)
@@ -100,7 +95,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         try:
             org = get_org_for(request.user, data.pop("org"), "enterprises.manage")
-            enterprise = actions.create_enterprise(actor=_actor(request), org=org, **data)
+            enterprise = actions.create_enterprise(actor=staff_user(request), org=org, **data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -120,7 +115,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         version = data.pop("version")
         try:
             actions.update_enterprise(
-                actor=_actor(request), enterprise=enterprise, expected_version=version, **data
+                actor=staff_user(request), enterprise=enterprise, expected_version=version, **data
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -135,7 +130,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, enterprise: Any, **forms: Any) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = staff_user(request)
     case = queries.get_case_of(enterprise)
     capabilities = actor.capabilities_at(enterprise.org.path)
     staff_choices = queries.list_staff_choices(actor) if "founding.manage" in capabilities else []
@@ -176,7 +171,7 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 @require_POST
 def enterprise_reveal_contact(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = queries.get_enterprise_for(request.user, enterprise_id, "personal_data.view")
-    mobile = actions.reveal_contact_mobile(actor=_actor(request), enterprise=enterprise)
+    mobile = actions.reveal_contact_mobile(actor=staff_user(request), enterprise=enterprise)
     return render(
         request, "enterprises/detail.html#contact", {"enterprise": enterprise, "mobile": mobile}
     )
@@ -191,11 +186,11 @@ def _responsible(request: HttpRequest, staff_id: int) -> User:
 @require_POST
 def case_open(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = queries.get_enterprise_for(request.user, enterprise_id, "founding.manage")
-    form = StepForm(request.POST, staff_choices=queries.list_staff_choices(_actor(request)))
+    form = StepForm(request.POST, staff_choices=queries.list_staff_choices(staff_user(request)))
     if form.is_valid():
         try:
             actions.open_founding_case(
-                actor=_actor(request),
+                actor=staff_user(request),
                 enterprise=enterprise,
                 happened_on=form.cleaned_data["happened_on"],
                 responsible=_responsible(request, form.cleaned_data["responsible"]),
@@ -215,13 +210,13 @@ def case_open(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def case_advance(request: HttpRequest, case_id: int) -> HttpResponse:
     case = queries.get_case_for(request.user, case_id, "founding.manage")
     form = AdvanceForm(
-        request.POST, request.FILES, staff_choices=queries.list_staff_choices(_actor(request))
+        request.POST, request.FILES, staff_choices=queries.list_staff_choices(staff_user(request))
     )
     if form.is_valid():
         data = form.cleaned_data
         try:
             case = actions.advance_founding_case(
-                actor=_actor(request),
+                actor=staff_user(request),
                 case=case,
                 to_stage=data["to_stage"],
                 happened_on=data["happened_on"],
@@ -231,7 +226,7 @@ def case_advance(request: HttpRequest, case_id: int) -> HttpResponse:
             )
             if data.get("document"):
                 actions.attach_founding_document(
-                    actor=_actor(request), case=case, upload=data["document"]
+                    actor=staff_user(request), case=case, upload=data["document"]
                 )
         except DomainError as error:
             add_domain_error(form, error)
@@ -252,7 +247,7 @@ def case_step_back(request: HttpRequest, case_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             case = actions.step_back_founding_case(
-                actor=_actor(request), case=case, **form.cleaned_data
+                actor=staff_user(request), case=case, **form.cleaned_data
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -273,7 +268,7 @@ def case_attach(request: HttpRequest, case_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.attach_founding_document(
-                actor=_actor(request), case=case, upload=form.cleaned_data["document"]
+                actor=staff_user(request), case=case, upload=form.cleaned_data["document"]
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -343,7 +338,10 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
         try:
             org = get_org_for(request.user, form.cleaned_data["org"], "enterprises.manage")
             job = start_import(
-                actor=_actor(request), org=org, kind="enterprises", upload=form.cleaned_data["file"]
+                actor=staff_user(request),
+                org=org,
+                kind="enterprises",
+                upload=form.cleaned_data["file"],
             )
         except DomainError as error:
             add_domain_error(form, error)

@@ -41,7 +41,7 @@ from gonghui.events.forms import (
 from gonghui.events.models import Activity, ActivityPhoto, Category
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
@@ -51,11 +51,6 @@ COUNTS_REFRESH_SECONDS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Spreadsheet programs run a cell that starts like this as a formula (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # staff_required let only signed-in users through
-    return request.user
 
 
 def _refused(error: DomainError) -> None:
@@ -165,11 +160,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             # A refused photo leaves no half-made activity behind.
             with transaction.atomic():
                 activity = actions.create_activity(
-                    actor=_actor(request), org=org, audience_org=audience_org,
+                    actor=staff_user(request), org=org, audience_org=audience_org,
                     publish="publish" in request.POST, **values,
                 )  # fmt: skip
                 _add_photos(
-                    _actor(request), activity, form.cleaned_data["photos"], use="description"
+                    staff_user(request), activity, form.cleaned_data["photos"], use="description"
                 )
         except DomainError as error:
             _refused(error)
@@ -215,11 +210,11 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 activity = actions.update_activity(
-                    actor=_actor(request), activity=activity, expected_version=version, org=org,
+                    actor=staff_user(request), activity=activity, expected_version=version, org=org,
                     audience_org=audience_org, **values,
                 )  # fmt: skip
                 _add_photos(
-                    _actor(request), activity, form.cleaned_data["photos"], use="description"
+                    staff_user(request), activity, form.cleaned_data["photos"], use="description"
                 )
         except DomainError as error:
             _refused(error)
@@ -237,7 +232,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
 def activity_publish(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
     try:
-        actions.publish_activity(actor=_actor(request), activity=activity)
+        actions.publish_activity(actor=staff_user(request), activity=activity)
     except DomainError as error:
         _refused(error)
         messages.error(request, str(error.message))
@@ -254,7 +249,7 @@ def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.cancel_activity(
-                actor=_actor(request), activity=activity, reason=form.cleaned_data["reason"]
+                actor=staff_user(request), activity=activity, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
             _refused(error)
@@ -279,7 +274,7 @@ def _detail_context(request: HttpRequest, activity: Activity, **forms: Any) -> d
         "description_photos": [p for p in photos if p.use == ActivityPhoto.Use.DESCRIPTION],
         "report_photos": [p for p in photos if p.use == ActivityPhoto.Use.REPORT],
         "cancel_form": forms.get("cancel_form") or CancelForm(),
-        "capabilities": _actor(request).capabilities_at(activity.org.path),
+        "capabilities": staff_user(request).capabilities_at(activity.org.path),
         "refresh_seconds": COUNTS_REFRESH_SECONDS,
     }
 
@@ -406,7 +401,7 @@ def registration_decide(
         return _back_to_registrations(request, activity)
     try:
         decided = checkins.decide_registration(
-            actor=_actor(request), registration=registration, approve=decision == "approve"
+            actor=staff_user(request), registration=registration, approve=decision == "approve"
         )
     except DomainError as error:
         _refused(error)
@@ -428,7 +423,7 @@ def registration_cancel(
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
     registration = queries.get_registration_of(activity, registration_id)
     try:
-        checkins.cancel_registration(actor=_actor(request), registration=registration)
+        checkins.cancel_registration(actor=staff_user(request), registration=registration)
     except DomainError as error:
         _refused(error)
         messages.error(request, str(error.message))
@@ -454,10 +449,10 @@ def report(request: HttpRequest, activity_id: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 actions.publish_report(
-                    actor=_actor(request), activity=activity, text=form.cleaned_data["text"]
+                    actor=staff_user(request), activity=activity, text=form.cleaned_data["text"]
                 )
                 _add_photos(
-                    _actor(request), activity, form.cleaned_data["photos"], use="report",
+                    staff_user(request), activity, form.cleaned_data["photos"], use="report",
                     caption=form.cleaned_data["caption"],
                 )  # fmt: skip
         except DomainError as error:
@@ -563,7 +558,7 @@ def scan(request: HtmxRequest, activity_id: int) -> HttpResponse:
     form = ScanForm(request.POST)
     if form.is_valid():
         result = actions.scan_card(
-            actor=_actor(request), activity=activity, card_code=form.cleaned_data["card_code"]
+            actor=staff_user(request), activity=activity, card_code=form.cleaned_data["card_code"]
         )
         entry = {
             **result.as_dict(),
@@ -601,7 +596,10 @@ def batch_upload(request: HttpRequest, activity_id: int) -> JsonResponse:
         return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
     try:
         answers = actions.upload_scans(
-            actor=_actor(request), activity=activity, device=uploaded.device, items=uploaded.items
+            actor=staff_user(request),
+            activity=activity,
+            device=uploaded.device,
+            items=uploaded.items,
         )
     except DomainError as error:
         _refused(error)

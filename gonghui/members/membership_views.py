@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts.models import User
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.scoping import permits
@@ -28,16 +27,11 @@ from gonghui.members.review_forms import (
 )
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
 OUTGOING_SHOWN = 50
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # staff_required let only signed-in users through
-    return request.user
 
 
 def _within(request: HttpRequest, capability: str) -> Org | None:
@@ -83,7 +77,7 @@ def _revealed(
     request: HttpRequest, person: Member | Application, field: str, reveal_url: str
 ) -> HttpResponse:
     try:
-        value = actions.reveal_personal_data(actor=_actor(request), person=person, field=field)
+        value = actions.reveal_personal_data(actor=staff_user(request), person=person, field=field)
     except DomainError as error:
         _refused(error)
         raise Http404 from None
@@ -97,7 +91,7 @@ def _revealed(
 
 @staff_required
 def review(request: HtmxRequest) -> HttpResponse:
-    user = _actor(request)
+    user = staff_user(request)
     within = _within(request, "members.view")
     form = ReviewFilterForm(
         request.GET, event_choices=queries.list_event_choices(user, "members.view")
@@ -126,7 +120,7 @@ def _application_context(
     request: HttpRequest, application: Application, reject_form: RejectForm | None = None
 ) -> dict[str, Any]:
     reveal_url = reverse("members:application_reveal", args=[application.pk, "FIELD"])
-    capabilities = _actor(request).capabilities_at(application.org.path)
+    capabilities = staff_user(request).capabilities_at(application.org.path)
     return {
         "application": application,
         "personal": _personal_rows(application, reveal_url),
@@ -157,7 +151,7 @@ def application_reveal(request: HttpRequest, application_id: int, field: str) ->
 def approve(request: HttpRequest, application_id: int) -> HttpResponse:
     application = queries.get_application_for(request.user, application_id, "members.review")
     try:
-        member = actions.approve_application(actor=_actor(request), application=application)
+        member = actions.approve_application(actor=staff_user(request), application=application)
     except DomainError as error:
         _refused(error)
         messages.error(request, str(error.message))
@@ -178,7 +172,9 @@ def reject(request: HttpRequest, application_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.reject_application(
-                actor=_actor(request), application=application, reason=form.cleaned_data["reason"]
+                actor=staff_user(request),
+                application=application,
+                reason=form.cleaned_data["reason"],
             )
         except DomainError as error:
             _refused(error)
@@ -195,7 +191,7 @@ def reject(request: HttpRequest, application_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def bulk_approve(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = staff_user(request)
     ids = parse_ids(request.POST.getlist("ids"))
     applications = queries.get_applications_for(user, ids, "members.review") if ids else []
     if not applications:
@@ -218,7 +214,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def member_list(request: HtmxRequest) -> HttpResponse:
-    user = _actor(request)
+    user = staff_user(request)
     within = _within(request, "members.view")
     form = MemberFilterForm(request.GET)
     filters = form.filters()
@@ -232,7 +228,7 @@ def member_list(request: HtmxRequest) -> HttpResponse:
 
 
 def _member_context(request: HttpRequest, member: Member, **forms: Any) -> dict[str, Any]:
-    capabilities = _actor(request).capabilities_at(member.org.path)
+    capabilities = staff_user(request).capabilities_at(member.org.path)
     transfers = queries.list_member_transfers(member)
     pending = next((t for t in transfers if t.status == Transfer.Status.PENDING), None)
     reveal_url = reverse("members:member_reveal", args=[member.pk, "FIELD"])
@@ -287,7 +283,7 @@ def member_transfer(request: HttpRequest, member_id: int) -> HttpResponse:
     if union is not None:
         try:
             actions.start_transfer(
-                actor=_actor(request),
+                actor=staff_user(request),
                 member=member,
                 to_org=union,
                 new_employer_name=form.cleaned_data["new_employer_name"],
@@ -314,7 +310,7 @@ def member_leave(request: HttpRequest, member_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             member = actions.record_leaving(
-                actor=_actor(request),
+                actor=staff_user(request),
                 member=member,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
@@ -341,7 +337,7 @@ def member_revoke_card(request: HttpRequest, member_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.revoke_card(
-                actor=_actor(request), member=member, reason=form.cleaned_data["reason"]
+                actor=staff_user(request), member=member, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
             _refused(error)
@@ -361,7 +357,7 @@ def member_revoke_card(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @staff_required
 def transfers(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = staff_user(request)
     incoming = list(queries.list_incoming_transfers(user, "members.view"))
     decided = list(
         queries.list_incoming_transfers(user, "members.view", status="")
@@ -406,7 +402,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
 def transfer_accept(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = queries.get_transfer_for(request.user, transfer_id, "members.review")
     try:
-        member = actions.accept_transfer(actor=_actor(request), transfer=transfer)
+        member = actions.accept_transfer(actor=staff_user(request), transfer=transfer)
     except DomainError as error:
         _refused(error)
         messages.error(request, str(error.message))
@@ -429,7 +425,7 @@ def transfer_decline(request: HttpRequest, transfer_id: int) -> HttpResponse:
         return redirect(_back(request, reverse("members:transfers")))
     try:
         actions.decline_transfer(
-            actor=_actor(request), transfer=transfer, reason=form.cleaned_data["reason"]
+            actor=staff_user(request), transfer=transfer, reason=form.cleaned_data["reason"]
         )
     except DomainError as error:
         _refused(error)

@@ -15,24 +15,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gonghui.accounts.models import User
 from gonghui.core.errors import DomainError
 from gonghui.enterprises.queries import get_enterprise_for
 from gonghui.members import actions, poster, queries
 from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, RestockForm
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
 # The big screen asks for fresh figures this often (seconds).
 SCREEN_REFRESH = 5
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # staff_required let only signed-in users through
-    return request.user
 
 
 def _join_url(request: HttpRequest, event: RecruitmentEvent) -> str:
@@ -91,7 +85,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
         )
         try:
             event = actions.create_recruitment_event(
-                actor=_actor(request), org=org, enterprise=enterprise, **data
+                actor=staff_user(request), org=org, enterprise=enterprise, **data
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -111,7 +105,7 @@ def event_enterprise_options(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, event: RecruitmentEvent, **extra: Any) -> dict[str, Any]:
-    capabilities = _actor(request).capabilities_at(event.org.path)
+    capabilities = staff_user(request).capabilities_at(event.org.path)
     context: dict[str, Any] = {
         "event": event,
         "figures": queries.event_figures(event),
@@ -138,7 +132,7 @@ def event_restock(request: HttpRequest, event_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             event = actions.restock_gifts(
-                actor=_actor(request), event=event, added=form.cleaned_data["added"]
+                actor=staff_user(request), event=event, added=form.cleaned_data["added"]
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -212,7 +206,7 @@ def event_give_gift(request: HtmxRequest, event_id: int, application_id: int) ->
         raise Http404
     error = ""
     try:
-        application = actions.give_welcome_gift(actor=_actor(request), application=application)
+        application = actions.give_welcome_gift(actor=staff_user(request), application=application)
     except DomainError as refused:
         error = str(refused.message)
     if request.htmx:

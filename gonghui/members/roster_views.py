@@ -9,13 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.models import User
 from gonghui.core.errors import DomainError
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
 from gonghui.members.review_forms import MemberFilterForm
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import staff_required
+from gonghui.web.access import staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 
 
@@ -48,11 +47,6 @@ class RosterImportForm(forms.Form):
         }
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # staff_required let only signed-in users through
-    return request.user
-
-
 @staff_required
 def roster_import(request: HttpRequest) -> HttpResponse:
     choices = queries.list_roster_import_orgs(request.user)
@@ -67,7 +61,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         org = get_org_for(request.user, form.cleaned_data["org"], "members.manage")
         try:
             job = actions.start_roster_import(
-                actor=_actor(request),
+                actor=staff_user(request),
                 org=org,
                 upload=form.cleaned_data["file"],
                 column_map=form.column_map(),
@@ -94,7 +88,7 @@ def roster_export(request: HttpRequest) -> FileResponse:
     )
     filters = MemberFilterForm(request.GET).filters()
     export = exports.export_members(
-        actor=_actor(request), filters=filters, within=within, unmasked=unmasked
+        actor=staff_user(request), filters=filters, within=within, unmasked=unmasked
     )
     name = f"members-{timezone.localdate():%Y%m%d}{'-unmasked' if unmasked else ''}.xlsx"
     response = FileResponse(
