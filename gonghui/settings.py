@@ -123,6 +123,9 @@ INSTALLED_APPS = [
     "gonghui.members",
     "gonghui.checkins",
     "gonghui.events",
+    "gonghui.benefits",
+    "gonghui.stations",
+    "gonghui.dashboards",
     "gonghui.web",
     "gonghui.api",
 ]

@@ -14,7 +14,16 @@ import ast
 import sys
 from pathlib import Path
 
-FEATURES = ["events", "benefits", "care", "learning", "innovation", "safety", "volunteers"]
+FEATURES = [
+    "events",
+    "benefits",
+    "stations",
+    "care",
+    "learning",
+    "innovation",
+    "safety",
+    "volunteers",
+]
 RANK = {"core": 0, "orgs": 1, "accounts": 2, "enterprises": 3, "members": 4, "checkins": 5}
 RANK |= dict.fromkeys(FEATURES, 6) | {"dashboards": 7, "web": 8, "api": 8}
 

@@ -35,9 +35,12 @@ CAPABILITY_LABELS = {
     "members.export_personal": _("Export member lists with ID and mobile numbers unmasked"),
     "events.manage": _("Publish activities and manage their registrations"),
     "checkins.scan": _("Run check-in: show rotating codes, scan cards, upload offline scans"),
+    "benefits.manage": _("Manage service providers, services and member offers"),
+    "stations.manage": _("Manage stations and their check-in codes"),
+    "dashboards.view": _("See dashboards and export their figures"),
 }
 
-_VIEWER = {"orgs.view", "enterprises.view", "members.view"}
+_VIEWER = {"orgs.view", "enterprises.view", "members.view", "dashboards.view"}
 # Operators (经办人) do the data work: registers, imports, founding cases, recruitment events.
 _OPERATOR = _VIEWER | {
     "enterprises.manage",
@@ -46,6 +49,8 @@ _OPERATOR = _VIEWER | {
     "members.recruit",
     "events.manage",
     "checkins.scan",
+    "benefits.manage",
+    "stations.manage",
 }
 _REVIEWER = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN = (

@@ -1,6 +1,16 @@
 from ninja import NinjaAPI
 
-from gonghui.api import enterprises, imports, me, members, orgs
+from gonghui.api import (
+    activities,
+    benefits,
+    dashboards,
+    enterprises,
+    imports,
+    me,
+    members,
+    orgs,
+    stations,
+)
 from gonghui.api.auth import AUTH
 from gonghui.api.errors import install_error_handlers
 
@@ -23,3 +33,7 @@ api.add_router("", orgs.router)
 api.add_router("", enterprises.router)
 api.add_router("", members.router)
 api.add_router("", imports.router)
+api.add_router("", activities.router)
+api.add_router("", benefits.router)
+api.add_router("", stations.router)
+api.add_router("", dashboards.router)

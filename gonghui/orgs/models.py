@@ -73,3 +73,24 @@ class Org(models.Model):
 
     def may_hold(self, kind: str) -> bool:
         return kind in CHILD_KINDS[self.kind]
+
+
+class Tally(models.Model):
+    """How many times something happened at an org on a day (members joined, check-ins,
+    offers claimed...). Kept exact by the actions that make those things happen, in their
+    transaction (see orgs.tallies), so a figure for any subtree and period is a sum over a
+    few thousand rows however many millions of events lie behind it."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    metric = models.CharField(max_length=40)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "day", "metric"], name="tally_once"),
+        ]
+        indexes = [models.Index(fields=["metric", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.org_id} {self.day}: {self.value}"

@@ -9,8 +9,11 @@ from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.web.demo_activities import load_activities
+from gonghui.web.demo_benefits import load_benefits
 from gonghui.web.demo_enterprises import load_enterprises
 from gonghui.web.demo_members import DEMO_WORKER_NAME, load_members
+from gonghui.web.demo_stations import load_stations
 
 DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo on purpose
 DEMO_WORKER_MOBILE = "13800138000"
@@ -134,6 +137,9 @@ def load_demo() -> None:
         worker=worker,
         reserved_mobiles=[mobile for _u, _n, mobile, _o, _r in DEMO_STAFF],
     )
+    load_activities(staff=staff, worker=worker)
+    load_stations(staff=staff, worker=worker)
+    load_benefits(staff=staff, worker=worker)
 
 
 def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
