@@ -8,16 +8,18 @@ raise DomainError like every other action.
 import base64
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.checkins.models import CheckIn, Checkpoint, Registration, ScanNonce
+from gonghui.checkins.models import CheckIn, Checkpoint, Registration
+from gonghui.checkins.nonces import answer_once
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.personal import mask_name
@@ -25,6 +27,7 @@ from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.members.cards import CardCodeError, verify_card
 from gonghui.members.models import Member
+from gonghui.orgs import tallies
 
 ROTATION_SECONDS = 30
 SCREEN_PREFIX = "GC1"
@@ -94,6 +97,7 @@ def register(*, member: Member, checkpoint: Checkpoint, places: int = 1) -> Regi
             registration = Registration.objects.create(
                 checkpoint=checkpoint, member=member, places=places, status=status
             )
+            tallies.count(checkpoint.org_id, "activities.registrations", on=registration.created_at)
     except IntegrityError:
         # A double press raced us: the first registration stands, the places go back.
         if status == Registration.Status.CONFIRMED:
@@ -249,6 +253,29 @@ def _refused(code: str, message: str, member: Member | None = None) -> ScanResul
     )
 
 
+def _day_of(checkpoint: Checkpoint, at: datetime) -> date | None:
+    """The day a check-in counts for: its local day at a once-a-day checkpoint (a station),
+    else None (once ever)."""
+    return timezone.localdate(at) if checkpoint.once_a_day else None
+
+
+def _already(checkpoint: Checkpoint, member: Member, first_at: datetime | None) -> ScanResult:
+    local = timezone.localtime(first_at) if first_at else None
+    time = local.strftime("%H:%M") if local else "—"
+    if checkpoint.once_a_day:
+        message = _("Already checked in today at %(time)s.") % {"time": time}
+    else:
+        message = _("Already checked in at %(time)s.") % {"time": time}
+    return ScanResult(
+        ok=False,
+        code="already_checked_in",
+        message=message,
+        member_name=mask_name(member.name),
+        member_number=member.number,
+        checked_in_at=local.isoformat() if local else "",
+    )
+
+
 def _record(
     checkpoint: Checkpoint,
     member: Member,
@@ -284,6 +311,7 @@ def _record(
                 checkpoint=checkpoint,
                 member=member,
                 checked_in_at=at,
+                day=_day_of(checkpoint, at),
                 method=method,
                 walk_in=walk_in,
                 recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
@@ -291,18 +319,12 @@ def _record(
             Checkpoint.objects.filter(pk=checkpoint.pk).update(
                 checked_in=F("checked_in") + 1, walk_ins=F("walk_ins") + (1 if walk_in else 0)
             )
+            tallies.count(checkpoint.org_id, f"checkins.{checkpoint.kind}", on=at)
     except IntegrityError:
-        first = CheckIn.objects.filter(checkpoint=checkpoint, member=member).first()
-        first_at = timezone.localtime(first.checked_in_at) if first else None
-        return ScanResult(
-            ok=False,
-            code="already_checked_in",
-            message=_("Already checked in at %(time)s.")
-            % {"time": first_at.strftime("%H:%M") if first_at else "—"},
-            member_name=mask_name(member.name),
-            member_number=member.number,
-            checked_in_at=first_at.isoformat() if first_at else "",
-        )
+        first = CheckIn.objects.filter(
+            checkpoint=checkpoint, member=member, day=_day_of(checkpoint, at)
+        ).first()
+        return _already(checkpoint, member, first.checked_in_at if first else None)
     return ScanResult(
         ok=True,
         code="checked_in",
@@ -351,7 +373,12 @@ def check_in_by_screen(
     if member is None or not member.is_active:
         return _refused("not_a_member", _("Only active union members can check in here."))
     pk, window, signature = parse_screen_code(code)
-    if pk != checkpoint.pk or not hmac.compare_digest(signature, _signature(checkpoint, window)):
+    if pk != checkpoint.pk:
+        # A genuine code from another screen: the member stands at the wrong activity.
+        return _refused(
+            "code_other_checkpoint", _("This code is for a different check-in."), member
+        )
+    if not hmac.compare_digest(signature, _signature(checkpoint, window)):
         return _refused("code_invalid", _("This code is not valid for this check-in."), member)
     if window not in {_window(at), _window(at) - 1}:
         return _refused("code_expired", _("This code has expired; scan the screen again."), member)
@@ -388,6 +415,16 @@ def check_in_by_card(
     return _record(checkpoint, member, method=method, at=at, recorded_by=actor)
 
 
+def check_in_by_poster(
+    *, member: Member | None, checkpoint: Checkpoint, at: datetime | None = None
+) -> ScanResult:
+    """A signed-in member scanned the printed code at a site (a station's poster); the caller
+    has verified the code. The same rules as every other way in."""
+    if member is None or not member.is_active:
+        return _refused("not_a_member", _("Only active union members can check in here."))
+    return _record(checkpoint, member, method=CheckIn.Method.POSTER, at=at or timezone.now())
+
+
 @dataclass(frozen=True)
 class BatchItem:
     nonce: str
@@ -409,93 +446,128 @@ def upload_batch(
             "batch_too_large", _("Send at most %(n)d scans at once.") % {"n": MAX_BATCH}
         )
     now = timezone.now()
-    with transaction.atomic():
-        known = dict(
-            ScanNonce.objects.filter(device=device, nonce__in=[i.nonce for i in items]).values_list(
-                "nonce", "result"
-            )
-        )
-        fresh = [i for i in items if i.nonce not in known and 0 < len(i.nonce) <= 64]
-        claims: dict[str, Any] = {}
-        for item in fresh:
-            try:
-                claims[item.nonce] = verify_card(item.card_code)
-            except CardCodeError:
-                claims[item.nonce] = None
-        numbers = {c.number for c in claims.values() if c is not None}
-        # Only the columns a scan needs: loading the encrypted ones would decrypt them all.
-        members = {
-            m.number: m
-            for m in Member.objects.filter(number__in=numbers).only(
-                "pk", "number", "name", "card_version", "status", "user_id"
-            )
+
+    def judge(fresh: list[BatchItem]) -> dict[str, dict[str, Any]]:
+        return {
+            nonce: result.as_dict()
+            for nonce, result in _judge_batch(actor, checkpoint, fresh, now).items()
         }
-        member_ids = [m.pk for m in members.values()]
-        registered = set(
-            Registration.objects.filter(
-                checkpoint=checkpoint, member_id__in=member_ids, status__in=PLACE_HOLDING
-            ).values_list("member_id", flat=True)
+
+    refused = _refused("invalid_nonce", _("Each scan needs a nonce of 1–64 characters."))
+    return answer_once(
+        device=device,
+        items=items,
+        nonce_of=lambda item: item.nonce,
+        judge=judge,
+        invalid_nonce=refused.as_dict(),
+    )
+
+
+def _judge_batch(
+    actor: Any, checkpoint: Checkpoint, fresh: list[BatchItem], now: datetime
+) -> dict[str, ScanResult]:
+    """Judge and record the scans of a batch that were not answered before, set-based."""
+    claims: dict[str, Any] = {}
+    for item in fresh:
+        try:
+            claims[item.nonce] = verify_card(item.card_code)
+        except CardCodeError:
+            claims[item.nonce] = None
+    numbers = {c.number for c in claims.values() if c is not None}
+    # Only the columns a scan needs: loading the encrypted ones would decrypt them all.
+    members = {
+        m.number: m
+        for m in Member.objects.filter(number__in=numbers).only(
+            "pk", "number", "name", "card_version", "status", "user_id"
         )
-        first_times = dict(
-            CheckIn.objects.filter(checkpoint=checkpoint, member_id__in=member_ids).values_list(
-                "member_id", "checked_in_at"
+    }
+    member_ids = [m.pk for m in members.values()]
+    registered = set(
+        Registration.objects.filter(
+            checkpoint=checkpoint, member_id__in=member_ids, status__in=PLACE_HOLDING
+        ).values_list("member_id", flat=True)
+    )
+    # Keyed by (member, day): day is None where a check-in counts once ever.
+    days = {_day_of(checkpoint, min(i.scanned_at, now)) for i in fresh}
+    earlier = CheckIn.objects.filter(checkpoint=checkpoint, member_id__in=member_ids)
+    if checkpoint.once_a_day:
+        earlier = earlier.filter(day__in=days)
+    first_times = {
+        (member_id, day): at
+        for member_id, day, at in earlier.values_list("member_id", "day", "checked_in_at")
+    }
+    results: dict[str, ScanResult] = {}
+    new_rows: list[CheckIn] = []
+    rows_of: dict[str, CheckIn] = {}  # the row each accepted scan would write
+    for item in fresh:
+        results[item.nonce] = _judge_batch_item(
+            checkpoint, claims[item.nonce], members, registered, first_times,
+            at=min(item.scanned_at, now), actor=actor, new_rows=new_rows,
+        )  # fmt: skip
+        if results[item.nonce].ok:
+            rows_of[item.nonce] = new_rows[-1]
+    members_by_pk = {m.pk: m for m in members.values()}
+    if new_rows:
+        inserted = _insert_new(new_rows)
+        ours = [row for row in new_rows if (row.member_id, row.day) in inserted]
+        Checkpoint.objects.filter(pk=checkpoint.pk).update(
+            checked_in=F("checked_in") + len(ours),
+            walk_ins=F("walk_ins") + sum(1 for row in ours if row.walk_in),
+        )
+        # The daily tally of the checkpoint's org, one upsert for every day scanned.
+        metric = f"checkins.{checkpoint.kind}"
+        per_day = Counter(timezone.localdate(row.checked_in_at) for row in ours)
+        tallies.count_many({(checkpoint.org_id, d, metric): n for d, n in per_day.items()})
+        lost = {
+            nonce: row for nonce, row in rows_of.items() if (row.member_id, row.day) not in inserted
+        }
+        if lost:
+            # A single scan checked these people in after we looked: their row stands.
+            stored = CheckIn.objects.filter(
+                checkpoint=checkpoint, member_id__in={row.member_id for row in lost.values()}
             )
-        )
-        results: dict[str, ScanResult] = {}
-        new_rows: list[CheckIn] = []
-        for item in fresh:
-            results[item.nonce] = _judge_batch_item(
-                checkpoint, claims[item.nonce], members, registered, first_times,
-                at=min(item.scanned_at, now), actor=actor, new_rows=new_rows,
-            )  # fmt: skip
-        if new_rows:
-            CheckIn.objects.bulk_create(new_rows, ignore_conflicts=True)
-            # A single scan may have checked someone in since we looked: their row stands.
-            stored = {
-                member_id: (checked_in_at, method)
-                for member_id, checked_in_at, method in CheckIn.objects.filter(
-                    checkpoint=checkpoint, member_id__in=[row.member_id for row in new_rows]
-                ).values_list("member_id", "checked_in_at", "method")
+            first = {
+                (m, d): at for m, d, at in stored.values_list("member_id", "day", "checked_in_at")
             }
-            ours = [
-                row
-                for row in new_rows
-                if stored.get(row.member_id) == (row.checked_in_at, CheckIn.Method.BATCH)
-            ]
-            Checkpoint.objects.filter(pk=checkpoint.pk).update(
-                checked_in=F("checked_in") + len(ours),
-                walk_ins=F("walk_ins") + sum(1 for row in ours if row.walk_in),
-            )
-            ours_ids = {row.member_id for row in ours}
-            for nonce, result in list(results.items()):
-                member = members.get(result.member_number)
-                if result.ok and member is not None and member.pk not in ours_ids:
-                    first_at = timezone.localtime(stored[member.pk][0])
-                    results[nonce] = ScanResult(
-                        ok=False,
-                        code="already_checked_in",
-                        message=_("Already checked in at %(time)s.")
-                        % {"time": first_at.strftime("%H:%M")},
-                        member_name=result.member_name,
-                        member_number=result.member_number,
-                        checked_in_at=first_at.isoformat(),
-                    )
-        ScanNonce.objects.bulk_create(
-            [ScanNonce(device=device, nonce=n, result=r.as_dict()) for n, r in results.items()],
-            ignore_conflicts=True,
-        )
-    answers: list[dict[str, Any]] = []
-    for item in items:
-        if item.nonce in known:
-            answers.append({"nonce": item.nonce, **known[item.nonce], "replayed": True})
-        elif item.nonce in results:
-            answers.append(
-                {"nonce": item.nonce, **results[item.nonce].as_dict(), "replayed": False}
-            )
-        else:
-            refused = _refused("invalid_nonce", _("Each scan needs a nonce of 1–64 characters."))
-            answers.append({"nonce": item.nonce, **refused.as_dict(), "replayed": False})
-    return answers
+            for nonce, row in lost.items():
+                results[nonce] = _already(
+                    checkpoint, members_by_pk[row.member_id], first[(row.member_id, row.day)]
+                )
+    return results
+
+
+_INSERT_COLUMNS = [
+    "checkpoint",
+    "member",
+    "checked_in_at",
+    "day",
+    "method",
+    "walk_in",
+    "recorded_by",
+]
+
+
+def _insert_new(rows: list[CheckIn]) -> set[tuple[int, date | None]]:
+    """Insert check-in rows in one statement, skipping any that a concurrent scan stored
+    first (ON CONFLICT DO NOTHING), and return the (member, day) keys this statement stored:
+    exactly the check-ins this batch may count."""
+    fields = [f for f in CheckIn._meta.concrete_fields if f.name in _INSERT_COLUMNS]
+    day_field = next(f for f in fields if f.name == "day")
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = ", ".join(str(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {CheckIn._meta.db_table} ({columns}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * len(rows))} "
+        "ON CONFLICT DO NOTHING RETURNING member_id, day"
+    )
+    params = [
+        field.get_db_prep_save(getattr(row, field.attname), connection)
+        for row in rows
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(member_id, day_field.to_python(day)) for member_id, day in cursor.fetchall()}
 
 
 def _judge_batch_item(
@@ -503,7 +575,7 @@ def _judge_batch_item(
     claims: Any,
     members: dict[str, Member],
     registered: set[int],
-    first_times: dict[int, datetime],
+    first_times: dict[tuple[int, date | None], datetime],
     *,
     at: datetime,
     actor: Any,
@@ -526,21 +598,15 @@ def _judge_batch_item(
     walk_in = checkpoint.requires_registration and member.pk not in registered
     if walk_in and not checkpoint.allows_walk_ins:
         return _refused("not_registered", _("Not registered for this."), member)
-    if member.pk in first_times:
-        first_at = timezone.localtime(first_times[member.pk])
-        return ScanResult(
-            ok=False,
-            code="already_checked_in",
-            message=_("Already checked in at %(time)s.") % {"time": first_at.strftime("%H:%M")},
-            member_name=mask_name(member.name),
-            member_number=member.number,
-            checked_in_at=first_at.isoformat(),
-        )
-    first_times[member.pk] = at  # a second scan in the same batch is "already"
+    key = (member.pk, _day_of(checkpoint, at))
+    if key in first_times:
+        return _already(checkpoint, member, first_times[key])
+    first_times[key] = at  # a second scan in the same batch is "already"
     new_rows.append(
         CheckIn(
-            checkpoint=checkpoint, member=member, checked_in_at=at, method=CheckIn.Method.BATCH,
-            walk_in=walk_in, recorded_by=actor if getattr(actor, "pk", None) else None,
+            checkpoint=checkpoint, member=member, checked_in_at=at, day=key[1],
+            method=CheckIn.Method.BATCH, walk_in=walk_in,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
         )
     )  # fmt: skip
     return ScanResult(

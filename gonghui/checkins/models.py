@@ -39,6 +39,9 @@ class Checkpoint(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     per_person_limit = models.PositiveSmallIntegerField(_("places per person"), default=1)
     approval_required = models.BooleanField(_("registrations need approval"), default=False)
+    # A station is visited day after day: a member checks in at most once a day there, and
+    # once ever at anything else (an activity, a shift). See CheckIn.day.
+    once_a_day = models.BooleanField(_("once a day"), default=False)
     # Secret of the rotating on-screen codes; never leaves the server.
     code_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     # Exact counters, kept by the actions in the same transaction as the rows they count, so
@@ -111,10 +114,15 @@ class CheckIn(models.Model):
         SCREEN = "screen", _("Rotating on-screen code")
         CARD = "card", _("Member card scanned by staff")
         BATCH = "batch", _("Offline batch upload")
+        POSTER = "poster", _("Printed code at the site")
 
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="checkins")
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
     checked_in_at = models.DateTimeField()
+    # The local day of the check-in at a once-a-day checkpoint (a station visit); NULL at
+    # checkpoints that count once ever. Unique indexes treat NULLs as distinct, hence two
+    # partial constraints below rather than one over (checkpoint, member, day).
+    day = models.DateField(null=True, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices)
     walk_in = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(
@@ -125,7 +133,17 @@ class CheckIn(models.Model):
     class Meta:
         constraints = [
             # The second scan of the same person answers "already checked in"; never a row.
-            models.UniqueConstraint(fields=["checkpoint", "member"], name="checkin_once"),
+            models.UniqueConstraint(
+                fields=["checkpoint", "member"],
+                condition=Q(day__isnull=True),
+                name="checkin_once",
+            ),
+            # At a once-a-day checkpoint: the second scan the same day answers "already".
+            models.UniqueConstraint(
+                fields=["checkpoint", "member", "day"],
+                condition=Q(day__isnull=False),
+                name="checkin_once_a_day",
+            ),
         ]
         indexes = [models.Index(fields=["checkpoint", "checked_in_at"])]
 

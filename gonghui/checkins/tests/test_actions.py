@@ -209,6 +209,55 @@ def test_registration_storm_never_overbooks(tree, operator):
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_copies_of_a_batch_uploaded_at_the_same_moment_count_once(tree, operator, make_staff):
+    """A device retrying while its first upload is still running: every copy answers the same,
+    and the scans are stored and counted once (the bench found counters doubled before)."""
+    if connection.vendor != "postgresql":
+        pytest.fail("run this test with GONGHUI_DATABASE_URL pointing at PostgreSQL")
+    clerk = make_staff(tree.zgc, "operator")
+    checkpoint = Checkpoint.objects.create(
+        org=tree.zgc, kind="activity", title="消防演练", allows_walk_ins=True
+    )
+    members = [make_member(tree.zgc, operator) for _ in range(100)]
+    scanned = timezone.now() - timedelta(minutes=5)
+    items = [actions.BatchItem(f"n{i}", card_of(m), scanned) for i, m in enumerate(members)]
+    copies = 6
+    barrier = threading.Barrier(copies)
+    answers: list[list[dict[str, object]]] = []
+    errors: list[str] = []
+
+    def upload() -> None:
+        try:
+            barrier.wait()
+            answers.append(
+                actions.upload_batch(
+                    actor=clerk, checkpoint=checkpoint, device="phone-1", items=items
+                )
+            )
+        except Exception as error:  # pragma: no cover — reported below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(answers) == copies
+    for answer in answers:
+        assert [a["code"] for a in answer] == ["checked_in"] * 100
+    # Exactly one copy made the check-ins; the others replayed its answers.
+    fresh = [sum(not a["replayed"] for a in answer) for answer in answers]
+    assert sorted(fresh) == [0] * (copies - 1) + [100]
+    checkpoint.refresh_from_db()
+    assert CheckIn.objects.filter(checkpoint=checkpoint).count() == 100
+    assert (checkpoint.checked_in, checkpoint.walk_ins) == (100, 100)
+
+
 def test_the_expiry_command_moves_offers_on(checkpoint, tree, operator):
     import io
     from datetime import timedelta as td
