@@ -1,0 +1,146 @@
+"""The provider's redemption desk (核销): its own sign-in, a scan field that a USB scanner types
+into (or the phone camera fills), the claim(s) with their validity and the member's masked
+name, the redeem button, and the offline upload of scans kept on the device."""
+
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from gonghui.accounts import lockout
+from gonghui.benefits import actions, queries
+from gonghui.benefits.forms import ProviderLoginForm, RedeemForm, ScanForm, parse_batch
+from gonghui.benefits.models import ProviderAccount
+from gonghui.core.errors import DomainError
+
+ProviderView = Callable[..., HttpResponseBase]
+
+
+def provider_required(view: ProviderView) -> ProviderView:
+    """Signed-in provider accounts only; the view gets the account after the request."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "benefits:provider_login")
+        account = queries.get_provider_account(request.user)
+        if account is None:
+            raise PermissionDenied
+        return view(request, account, *args, **kwargs)
+
+    return wrapper
+
+
+def provider_login(request: HttpRequest) -> HttpResponse:
+    form = ProviderLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identifier = form.cleaned_data["username"]
+        if lockout.is_locked_out(identifier):
+            form.add_error(None, _("Too many failed sign-ins. Wait fifteen minutes and try again."))
+        else:
+            user = authenticate(
+                request, username=identifier, password=form.cleaned_data["password"]
+            )
+            if user is None:
+                lockout.record_login_failure(identifier)
+                form.add_error(None, _("The username or password is not correct."))
+            elif queries.get_provider_account(user) is None:
+                form.add_error(
+                    None,
+                    _("This is not a provider's account. Union staff sign in at the back office."),
+                )
+            else:
+                lockout.clear_login_failures(identifier)
+                login(request, user)
+                return redirect("benefits:provider_desk")
+    return render(request, "benefits/provider_login.html", {"form": form})
+
+
+def _tone(code: str, ok: bool) -> str:
+    if ok:
+        return "ok"
+    return "warn" if code in {"already_redeemed", "choose_claim", "several_claims"} else "bad"
+
+
+def _desk(
+    request: HttpRequest, account: ProviderAccount, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    provider = account.provider
+    context = {
+        "account": account,
+        "provider": provider,
+        "form": ScanForm(),
+        "recent": queries.list_recent_redemptions(provider),
+        "today": queries.count_redeemed_today(provider),
+        **extra,
+    }
+    return render(request, "benefits/provider_desk.html", context, status=status)
+
+
+@never_cache
+@provider_required
+def provider_desk(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
+    return _desk(request, account)
+
+
+@require_POST
+@provider_required
+def provider_scan(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
+    """What was scanned, before anything is redeemed."""
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        return _desk(request, account, status=400, error=_("Scan an offer code or a member card."))
+    code = form.cleaned_data["code"]
+    inspection = actions.inspect_code(account=account, code=code)
+    claims = [
+        {**asdict(state), "usable_until_at": parse_datetime(state.usable_until or "")}
+        for state in inspection.claims
+    ]
+    return _desk(
+        request, account, inspection=inspection, claims=claims, scanned=code,
+        tone=_tone(inspection.code, inspection.ok),
+    )  # fmt: skip
+
+
+@require_POST
+@provider_required
+def provider_redeem(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
+    form = RedeemForm(request.POST)
+    if not form.is_valid():
+        return _desk(request, account, status=400, error=_("Scan an offer code or a member card."))
+    result = actions.redeem_code(
+        account=account, code=form.cleaned_data["code"], claim_id=form.cleaned_data["claim"]
+    )
+    return _desk(request, account, result=result, tone=_tone(result.code, result.ok))
+
+
+@require_POST
+@provider_required
+def provider_batch_upload(request: HttpRequest, account: ProviderAccount) -> JsonResponse:
+    """The desk's offline queue (JSON, session and CSRF like any form). Each item answers on
+    its own; the same nonces sent again replay the first answers and redeem nothing."""
+    try:
+        uploaded = parse_batch(request.body)
+    except ValidationError as error:
+        return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
+    try:
+        answers = actions.upload_redemptions(
+            account=account, device=uploaded.device, items=uploaded.items
+        )
+    except DomainError as error:
+        return JsonResponse({"code": error.code, "message": str(error.message)}, status=400)
+    for answer in answers:
+        answer["tone"] = _tone(answer["code"], answer["ok"])
+    return JsonResponse({"results": answers, "at": timezone.now().isoformat()})

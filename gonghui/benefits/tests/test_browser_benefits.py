@@ -1,0 +1,147 @@
+"""In a real browser: a member finds a 心理关怀 service on the phone, claims its offer and gets
+a code; the provider's account signs in at its desk, scans the code and redeems it; a second
+redemption is refused with the first time. Offline, the desk keeps the scan and redeems it
+when the network is back.
+
+Run on their own with `pytest -m browser` (Debian's Chromium through Playwright, against
+pytest-django's live server).
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from gonghui.accounts.models import User
+from gonghui.benefits import actions
+from gonghui.benefits.models import Claim
+from gonghui.benefits.tests.factories import make_member, make_offer, make_service
+from gonghui.members.models import Member
+from gonghui.web.tests.browser import PHONE, PageFactory
+
+pytestmark = pytest.mark.browser
+
+WORKER_MOBILE = "13800138000"
+ENGLISH = {"locale": "en-US", "timezone_id": "Asia/Shanghai"}
+PASSWORD = "Provider-Pass-2026"
+
+
+@pytest.fixture
+def counselling(provider, operator):
+    """京心's one-to-one counselling (心理关怀) with a free session for members, and a
+    government service in another category."""
+    make_service(operator, provider, title="社保绿色通道", category="government")
+    service = make_service(operator, provider, title="职工一对一心理咨询", category="mental_care")
+    make_offer(operator, service, title="免费心理咨询一次", quota=300)
+    return service
+
+
+@pytest.fixture
+def worker(tree, operator) -> Member:
+    member = make_member(operator, tree.sohu, name="周骑手", mobile=WORKER_MOBILE)
+    user = User.objects.create_user(mobile=WORKER_MOBILE)
+    Member.objects.filter(pk=member.pk).update(user=user)
+    return member
+
+
+def sign_in_by_sms(page: Page, sms_outbox) -> None:
+    page.locator("input[name=mobile]").fill(WORKER_MOBILE)
+    page.locator("main form.form button").click()
+    expect(page.locator("input[name=code]")).to_be_visible()
+    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
+    assert len(found) == 1, sms_outbox[-1].text
+    page.locator("input[name=code]").fill(found[0])
+    page.locator("main form.form button").click()
+
+
+def sign_in_at_the_desk(page: Page, username: str) -> None:
+    page.goto(reverse("benefits:provider_login"))
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("#provider-sign-in").click()
+    page.wait_for_url(re.compile(re.escape(reverse("benefits:provider_desk")) + "$"))
+
+
+def test_a_member_claims_counselling_and_the_provider_redeems_it_once(
+    transactional_db, new_page: PageFactory, counselling, worker, account, sms_outbox
+):
+    phone = new_page(**PHONE, **ENGLISH)
+    phone.goto(reverse("benefits:wallet"))
+    sign_in_by_sms(phone, sms_outbox)
+    phone.wait_for_url(re.compile(re.escape(reverse("benefits:wallet")) + "$"))
+    expect(phone.locator("#wallet-empty")).to_be_visible()
+
+    # The directory, by category: 心理关怀 (mental care).
+    phone.goto(reverse("benefits:member_list"))
+    phone.locator("#categories a[data-category=mental_care]").click()
+    expect(phone.locator("#services .service")).to_have_count(1)
+    phone.locator("#services a.service-title", has_text="职工一对一心理咨询").click()
+    expect(phone.locator("#service-title")).to_have_text("职工一对一心理咨询")
+    offer = phone.locator("#offers .offer")
+    expect(offer.locator(".left")).to_have_text("300 of 300")
+    offer.locator(".claim-button").click()
+
+    # The claim's code page: a QR and the code it holds.
+    expect(phone.locator("ul.messages")).to_have_text(
+        "Claimed: show this code at the provider to use it."
+    )
+    expect(phone.locator("#claim-code svg")).to_be_visible()
+    code = phone.locator("#code-text").inner_text()
+    claim = Claim.objects.get()
+    assert code == actions.code_of(claim)
+
+    # The provider's desk: a scanner types the code and presses Enter.
+    desk = new_page(**ENGLISH)
+    sign_in_at_the_desk(desk, account.user.username)
+    desk.locator("#scan-code").fill(code)
+    desk.locator("#scan-code").press("Enter")
+    expect(desk.locator("#member-name")).to_have_text("周*手")
+    expect(desk.locator("#desk-claims .offer-title")).to_have_text("免费心理咨询一次")
+    expect(desk.locator("#desk-claims .claim-state")).to_have_text("Ready to use.")
+    # The same scan open at a second counter, about to redeem too.
+    other_counter = desk.context.new_page()
+    other_counter.goto(reverse("benefits:provider_desk"))
+    other_counter.locator("#scan-code").fill(code)
+    other_counter.locator("#scan-code").press("Enter")
+    expect(other_counter.locator(".redeem-button")).to_be_visible()
+
+    desk.locator(".redeem-button").click()
+    expect(desk.locator("#desk-title")).to_have_text("Redeemed")
+    claim.refresh_from_db()
+    at = timezone.localtime(claim.redeemed_at).strftime("%Y-%m-%d %H:%M")
+
+    # The second counter presses Redeem: refused, with the first time.
+    other_counter.locator(".redeem-button").click()
+    expect(other_counter.locator("#desk-title")).to_have_text("Already used")
+    expect(other_counter.locator("#desk-message")).to_have_text(f"Already used at {at}.")
+    # Scanning it again shows it used, with no button.
+    desk.locator("#scan-code").fill(code)
+    desk.locator("#scan-code").press("Enter")
+    expect(desk.locator("#desk-claims .claim-state")).to_have_text(f"Already used at {at}.")
+    expect(desk.locator(".redeem-button")).to_have_count(0)
+    assert Claim.objects.get().status == Claim.Status.REDEEMED
+
+    # The member's wallet says so.
+    phone.goto(reverse("benefits:wallet"))
+    expect(phone.locator("#wallet .claim-state")).to_have_text("Used")
+
+
+def test_the_desk_keeps_scans_offline_and_redeems_them_when_back_online(
+    transactional_db, new_page: PageFactory, offer, account, operator, tree
+):
+    claim = actions.claim_offer(member=make_member(operator, tree.zgc, name="赵一鸣"), offer=offer)
+    desk = new_page(**ENGLISH)
+    sign_in_at_the_desk(desk, account.user.username)
+    desk.context.set_offline(True)
+    desk.locator("#scan-code").fill(actions.code_of(claim))
+    desk.locator("#scan-code").press("Enter")
+    expect(desk.locator("#offline-count")).to_have_text("1")
+    assert Claim.objects.get().status == Claim.Status.CLAIMED
+
+    desk.context.set_offline(False)
+    expect(desk.locator("#offline-count")).to_have_text("0")
+    expect(desk.locator("#offline-results li.ok .message")).to_have_text("Redeemed.")
+    expect(desk.locator("#offline-results li.ok .who")).to_have_text("赵*鸣 · 免费心理咨询一次")
+    assert Claim.objects.get().status == Claim.Status.REDEEMED
