@@ -1,18 +1,20 @@
 """Publishing activities and taking part in them; registration and check-in are the checkpoint's
 (gonghui.checkins), called from here."""
 
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.checkins import actions as checkins
-from gonghui.checkins.models import Checkpoint, Registration
+from gonghui.checkins.models import CheckIn, Checkpoint, Registration, ScanNonce
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.images import prepare_photo
@@ -20,6 +22,7 @@ from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.events.models import Activity, ActivityPhoto, Audience, Category
 from gonghui.members.models import Member
+from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
 
 CHECKPOINT_FIELDS = (
@@ -323,6 +326,8 @@ def update_activity(
         closes_at=ends_at,
         **checkpoint_fields,
     )
+    if org.pk != checkpoint.org_id:
+        _move_tallies(checkpoint, to_org_id=org.pk)
     if checkpoint.capacity is not None and (capacity is None or capacity > checkpoint.capacity):
         while checkins._promote_next(checkpoint) is not None:
             pass
@@ -338,6 +343,23 @@ def update_activity(
         changes=audit.diff(before, after),
     )  # fmt: skip
     return activity
+
+
+def _move_tallies(checkpoint: Checkpoint, *, to_org_id: int) -> None:
+    """An activity given to another organiser takes its registrations and check-ins so far
+    along in the daily tallies (they count at the checkpoint's org), day by day."""
+    moved: Counter[tuple[int, date, str]] = Counter()
+    sources: list[tuple[Any, str, str]] = [
+        (Registration.objects, "created_at", "activities.registrations"),
+        (CheckIn.objects, "checked_in_at", f"checkins.{checkpoint.kind}"),
+    ]
+    for manager, moment, metric in sources:
+        rows = manager.filter(checkpoint=checkpoint)
+        per_day = rows.order_by().annotate(local_day=TruncDate(moment)).values("local_day")
+        for day, n in per_day.annotate(n=Count("pk")).values_list("local_day", "n"):
+            moved[(checkpoint.org_id, day, metric)] -= n
+            moved[(to_org_id, day, metric)] += n
+    tallies.count_many(moved)
 
 
 def _not_running(activity: Activity) -> checkins.ScanResult | None:
@@ -376,3 +398,28 @@ def upload_scans(
     return checkins.upload_batch(
         actor=actor, checkpoint=activity.checkpoint, device=device, items=items
     )
+
+
+def scan_card_once(
+    *, actor: Any, activity: Activity, card_code: str, nonce: str
+) -> tuple[dict[str, Any], bool]:
+    """scan_card with the scanning client's nonce (checkins.scan): the answer is kept, and the
+    same nonce sent again, a retry after a timeout, gets it back (True) and changes nothing.
+    Nonces count per staff account and activity."""
+    require(actor, "checkins.scan", activity.org.path)
+    if not 0 < len(nonce) <= 64:
+        message = _("A nonce has 1–64 characters.")
+        raise DomainError("invalid_nonce", message, fields={"nonce": [message]})
+    device = f"scan:{actor.pk}:{activity.pk}"
+    stored = (
+        ScanNonce.objects.filter(device=device, nonce=nonce).values_list("result", flat=True)
+    ).first()
+    if stored is not None:
+        return stored, True
+    result = scan_card(actor=actor, activity=activity, card_code=card_code).as_dict()
+    # A concurrent retry that got here first keeps its answer; this scan changed nothing then
+    # (the check-in is unique per member), so either answer is true.
+    ScanNonce.objects.bulk_create(
+        [ScanNonce(device=device, nonce=nonce, result=result)], ignore_conflicts=True
+    )
+    return result, False

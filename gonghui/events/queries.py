@@ -37,11 +37,14 @@ class ActivityFilters:
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
+    status: str = ""  # draft, published or cancelled; blank for all
 
 
 def _filtered(activities: QuerySet[Activity], filters: ActivityFilters) -> QuerySet[Activity]:
     if filters.category:
         activities = activities.filter(category=filters.category)
+    if filters.status:
+        activities = activities.filter(status=filters.status)
     if filters.date_from:
         activities = activities.filter(ends_at__date__gte=filters.date_from)
     if filters.date_to:
@@ -116,7 +119,9 @@ def get_activity_for(user: Any, activity_id: int | str, capability: str) -> Acti
     try:
         return (
             Activity.objects.visible_to(user, capability)
-            .select_related("org", "checkpoint", "audience_org")
+            # The checkpoint's org too: a scan checks the capability there (one query less
+            # on the check-in hot path).
+            .select_related("org", "checkpoint", "checkpoint__org", "audience_org")
             .get(pk=_pk(activity_id))
         )
     except Activity.DoesNotExist:
@@ -329,3 +334,18 @@ def get_photo_for(user: Any, photo_id: int | str, capability: str) -> ActivityPh
         )
     except ActivityPhoto.DoesNotExist:
         raise Http404 from None
+
+
+def registration_state(activity: Activity, now: datetime) -> str:
+    """What the register button may do now: open, not_open, closed, not_needed, cancelled."""
+    checkpoint = activity.checkpoint
+    if activity.status != Activity.Status.PUBLISHED:
+        return "cancelled"
+    if not checkpoint.requires_registration:
+        return "not_needed"
+    closes = checkpoint.registration_closes_at
+    if activity.ends_at <= now or (closes is not None and now > closes):
+        return "closed"
+    if checkpoint.registration_opens_at and now < checkpoint.registration_opens_at:
+        return "not_open"
+    return "open"

@@ -2,7 +2,6 @@
 waiting list), see their own registrations, and check in with the big screen's rotating code."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -93,21 +92,6 @@ def member_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _registration_state(activity: Activity, now: datetime) -> str:
-    """What the register button may do now: open, not_open, closed, not_needed, cancelled."""
-    checkpoint = activity.checkpoint
-    if activity.status != Activity.Status.PUBLISHED:
-        return "cancelled"
-    if not checkpoint.requires_registration:
-        return "not_needed"
-    closes = checkpoint.registration_closes_at
-    if activity.ends_at <= now or (closes is not None and now > closes):
-        return "closed"
-    if checkpoint.registration_opens_at and now < checkpoint.registration_opens_at:
-        return "not_open"
-    return "open"
-
-
 def member_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     member = get_own_member(request.user)
     activity = queries.get_open_activity(member, activity_id)
@@ -123,7 +107,7 @@ def member_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         "check_in": check_in,
         "places_left": _places_left(activity.checkpoint),
         "place_choices": range(1, activity.checkpoint.per_person_limit + 1),
-        "state": _registration_state(activity, timezone.now()),
+        "state": queries.registration_state(activity, timezone.now()),
         "description_photos": [p for p in photos if p.use == p.Use.DESCRIPTION],
         "report_photos": [p for p in photos if p.use == p.Use.REPORT],
     }

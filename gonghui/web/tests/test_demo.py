@@ -2,9 +2,9 @@ from collections import Counter
 from datetime import date, datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from gonghui.accounts.models import User
@@ -36,6 +36,25 @@ from gonghui.web.demo_members import build_members_dataset
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, loaded once for the module in a transaction rolled back at its end (each test
+    runs in a savepoint inside it, so what one test changes the next does not see); its
+    photos in a temporary folder."""
+    media = tmp_path_factory.mktemp("media")
+    quick = override_settings(
+        MEDIA_ROOT=media,
+        # As gonghui/conftest.py sets for each test, so the staff passwords check out.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        SMS_SENDER="gonghui.core.sms.MemorySmsSender",
+    )
+    with django_db_blocker.unblock(), quick, transaction.atomic():
+        load_demo()
+        yield
+        transaction.set_rollback(True)
+
+
 FAMOUS_UNIONS = {
     "小米科技有限责任公司": "小米科技有限责任公司工会",
     "贝壳找房（北京）科技有限公司": "贝壳找房（北京）科技有限公司工会",
@@ -60,8 +79,7 @@ def _dump_all_tables() -> str:
     return "\n".join(chunks)
 
 
-def test_demo_tells_the_seed_story():
-    load_demo()
+def test_demo_tells_the_seed_story(loaded):
     names = set(Org.objects.values_list("name", flat=True))
     for name in (
         "北京市总工会",
@@ -80,8 +98,7 @@ def test_demo_tells_the_seed_story():
     assert hlg.children.filter(kind="station").count() == 27
 
 
-def test_every_demo_login_works():
-    load_demo()
+def test_every_demo_login_works(loaded):
     for username, *_rest in DEMO_STAFF:
         client = Client()
         response = client.post("/staff/login/", {"username": username, "password": DEMO_PASSWORD})
@@ -92,8 +109,7 @@ def test_every_demo_login_works():
     assert sohu_staff.grants.get().org.name == "搜狐集团（北京）工会"
 
 
-def test_a_dump_of_the_demo_holds_no_mobile_number_in_clear():
-    load_demo()
+def test_a_dump_of_the_demo_holds_no_mobile_number_in_clear(loaded):
     dump = _dump_all_tables()
     mobiles = [DEMO_WORKER_MOBILE] + [mobile for _u, _n, mobile, _o, _r in DEMO_STAFF]
     assert User.objects.exclude(mobile="").count() == len(mobiles)
@@ -116,8 +132,7 @@ def test_a_dump_of_the_demo_holds_no_mobile_number_in_clear():
         assert str(mobile) not in dump
 
 
-def test_zhongguancun_has_the_seed_pages_582_unions_covering_199128_workers():
-    load_demo()
+def test_zhongguancun_has_the_seed_pages_582_unions_covering_199128_workers(loaded):
     zgc = Org.objects.get(name="中关村科学城总工会")
     coverage = coverage_of(zgc, period_start=None, period_end=None)
     assert coverage.enterprises_with_union == 582
@@ -143,8 +158,7 @@ def test_zhongguancun_has_the_seed_pages_582_unions_covering_199128_workers():
     assert bulk.changes["enterprises"] == 578
 
 
-def test_the_famous_enterprises_are_linked_to_their_unions_in_the_tree():
-    load_demo()
+def test_the_famous_enterprises_are_linked_to_their_unions_in_the_tree(loaded):
     zgc = Org.objects.get(name="中关村科学城总工会")
     for name, union_name in FAMOUS_UNIONS.items():
         enterprise = Enterprise.objects.select_related("union").get(name=name)
@@ -158,8 +172,7 @@ def test_the_famous_enterprises_are_linked_to_their_unions_in_the_tree():
     assert sohu.headcount == 2460
 
 
-def test_sohu_union_is_founded_through_its_case_with_the_congress_on_19_october():
-    load_demo()
+def test_sohu_union_is_founded_through_its_case_with_the_congress_on_19_october(loaded):
     case = FoundingCase.objects.select_related("enterprise__union").get(
         enterprise__name="搜狐集团（北京）有限公司"
     )
@@ -186,8 +199,7 @@ def test_sohu_union_is_founded_through_its_case_with_the_congress_on_19_october(
     assert case.enterprise.union_established_on == date(2026, 10, 19)
 
 
-def test_open_founding_cases_wait_at_every_stage():
-    load_demo()
+def test_open_founding_cases_wait_at_every_stage(loaded):
     open_cases = FoundingCase.objects.filter(stage__lt=Stage.ESTABLISHED)
     counts = {stage: open_cases.filter(stage=stage).count() for stage in Stage.values[:-1]}
     assert counts == {Stage.PREPARING: 7, Stage.RECRUITING: 6, Stage.CONGRESS: 3}
@@ -205,8 +217,7 @@ def test_open_founding_cases_wait_at_every_stage():
     assert FoundingCase.objects.filter(stage=Stage.ESTABLISHED).count() == 1
 
 
-def test_generated_enterprises_are_plausible():
-    load_demo()
+def test_generated_enterprises_are_plausible(loaded):
     enterprises = list(Enterprise.objects.all())
     names = [e.name for e in enterprises]
     assert len(set(names)) == len(names)
@@ -224,8 +235,7 @@ def test_generated_enterprises_are_plausible():
     assert len(typical) / len(haidian) > 0.9
 
 
-def test_other_subtrees_hold_enterprises_too():
-    load_demo()
+def test_other_subtrees_hold_enterprises_too(loaded):
     hlg = Enterprise.objects.filter(org__name="回龙观街道总工会")
     assert hlg.count() == 6
     assert not hlg.filter(union__isnull=False).exists()
@@ -256,8 +266,7 @@ def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment)
 
 
-def test_23_events_at_20_companies_brought_5137_members():
-    load_demo()
+def test_23_events_at_20_companies_brought_5137_members(loaded):
     zgc = Org.objects.get(name=ZGC)
     events = list(RecruitmentEvent.objects.select_related("enterprise__union", "org"))
     assert len(events) == 23
@@ -300,8 +309,7 @@ def test_23_events_at_20_companies_brought_5137_members():
     assert entries.get().changes["members"] == 5137
 
 
-def test_482_joined_at_sohu_about_one_a_minute_and_moved_to_their_new_union():
-    load_demo()
+def test_482_joined_at_sohu_about_one_a_minute_and_moved_to_their_new_union(loaded):
     zgc = Org.objects.get(name=ZGC)
     sohu_union = Org.objects.get(name="搜狐集团（北京）工会")
     event = RecruitmentEvent.objects.get(enterprise__name=SOHU)
@@ -335,8 +343,7 @@ def test_482_joined_at_sohu_about_one_a_minute_and_moved_to_their_new_union():
     )
 
 
-def test_members_are_plausible_people_with_valid_unique_numbers():
-    load_demo()
+def test_members_are_plausible_people_with_valid_unique_numbers(loaded):
     rows = list(Member.objects.values_list("id_number", "mobile", "gender", "ethnicity", "name"))
     assert len(rows) > 5137
     ids = [str(row[0]) for row in rows]
@@ -368,8 +375,7 @@ def test_members_are_plausible_people_with_valid_unique_numbers():
     assert Application.objects.values("receipt").distinct().count() == Application.objects.count()
 
 
-def test_the_queues_wait_and_li_shifu_holds_his_card():
-    load_demo()
+def test_the_queues_wait_and_li_shifu_holds_his_card(loaded):
     zgc_admin = User.objects.get(username="zgc_admin")
     hlg_staff = User.objects.get(username="hlg_staff")
     hlg = Org.objects.get(name=HLG)
