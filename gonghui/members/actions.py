@@ -1,6 +1,7 @@
 """Recruitment and membership: events, joining, review, members, cards, transfers, leaving."""
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from gonghui.members.models import (
     RecruitmentEvent,
     Transfer,
 )
+from gonghui.orgs import tallies
 from gonghui.orgs.models import Org, OrgKind
 
 MIN_AGE = 16  # the Labour Law's minimum working age
@@ -277,6 +279,7 @@ def submit_application(
                 channel=channel,
                 **cleaned,
             )
+            tallies.count(union.pk, "applications.submitted", on=application.submitted_at)
             if status_url:
                 send_sms_on_commit(
                     mobile=cleaned["mobile"],
@@ -351,6 +354,10 @@ def _make_member(*, person: dict[str, Any], org: Org, joined_on: date, **extra: 
     Episode.objects.create(
         member=member, org=org, employer_name=member.employer_name, started_on=joined_on
     )
+    # The day's joins and the union's active members: one upsert statement.
+    tallies.count_many(
+        {(org.pk, joined_on, "members.joined"): 1, tallies.stock(org.pk, tallies.MEMBERS_ACTIVE): 1}
+    )
     _link_account(member)
     return member
 
@@ -370,6 +377,9 @@ def _rejoin(former: Member, *, person: dict[str, Any], org: Org, enterprise: Any
     former.save()
     Episode.objects.create(
         member=former, org=org, employer_name=former.employer_name, started_on=today
+    )
+    tallies.count_many(
+        {(org.pk, today, "members.joined"): 1, tallies.stock(org.pk, tallies.MEMBERS_ACTIVE): 1}
     )
     return former
 
@@ -403,12 +413,25 @@ def _approve(actor: Any, application: Application) -> Member:
             enterprise=current.enterprise,
             recruitment_event=current.event,
         )
+    reviewed_at = timezone.now()
     Application.objects.filter(pk=current.pk).update(
         status=Application.Status.APPROVED,
         reviewed_by=actor,
-        reviewed_at=timezone.now(),
+        reviewed_at=reviewed_at,
         member=member,
     )
+    counts = {(current.org_id, tallies.local_day(reviewed_at), "applications.approved"): 1}
+    if current.event_id is not None:
+        # Recruited through an event, by job type: counted at the event's union on the day
+        # the event starts (events are never moved), so the dashboards sum a period's events
+        # without reading their applications.
+        event_org, starts_at = (
+            RecruitmentEvent.objects.filter(pk=current.event_id)
+            .values_list("org_id", "starts_at")
+            .get()
+        )
+        counts[(event_org, tallies.local_day(starts_at), f"recruited.{current.job_type}")] = 1
+    tallies.count_many(counts)
     audit.record(
         actor=actor,
         action="members.application.approved",
@@ -530,7 +553,14 @@ def record_leaving(
         status=status, left_on=left_on, leave_reason=reason.strip()[:200],
         card_version=F("card_version") + 1, version=F("version") + 1,
     )  # fmt: skip
-    Episode.objects.filter(member=current, ended_on=None).update(ended_on=left_on)
+    ended = Episode.objects.filter(member=current, ended_on=None).update(ended_on=left_on)
+    # Counted as the episodes it ends (one): the figure then matches what a rebuild reads.
+    tallies.count_many(
+        {
+            (current.org_id, left_on, "members.left"): ended,
+            tallies.stock(current.org_id, tallies.MEMBERS_ACTIVE): -1,
+        }
+    )
     Transfer.objects.filter(member=current, status=Transfer.Status.PENDING).update(
         status=Transfer.Status.CANCELLED, decided_at=timezone.now()
     )
@@ -594,7 +624,9 @@ def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
     member = Member.objects.select_for_update().get(pk=current.member_id)
     if not member.is_active:
         raise ConflictError("not_active", _("This membership has ended."))
-    today = timezone.localdate()
+    # One moment for the episodes, the decision and the tallies: all fall on the same day.
+    now = timezone.now()
+    today = timezone.localdate(now)
     Episode.objects.filter(member=member, ended_on=None).update(ended_on=today)
     Episode.objects.create(
         member=member, org=current.to_org, employer_name=current.new_employer_name,
@@ -613,7 +645,17 @@ def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
         version=F("version") + 1,
     )
     Transfer.objects.filter(pk=current.pk).update(
-        status=Transfer.Status.ACCEPTED, decided_by=actor, decided_at=timezone.now()
+        status=Transfer.Status.ACCEPTED, decided_by=actor, decided_at=now
+    )
+    # One statement, its rows in key order: two transfers crossing between the same two
+    # unions lock their active-member rows in the same order, never in opposite ones.
+    tallies.count_many(
+        {
+            (current.from_org_id, today, "members.transferred_out"): 1,
+            (current.to_org_id, today, "members.transferred_in"): 1,
+            tallies.stock(current.from_org_id, tallies.MEMBERS_ACTIVE): -1,
+            tallies.stock(current.to_org_id, tallies.MEMBERS_ACTIVE): 1,
+        }
     )
     member.refresh_from_db()
     audit.record(
@@ -771,6 +813,14 @@ def record_roster_members(*, actor: Any, org: Org, people: list[dict[str, Any]])
             for key, row in zip(keys, rows, strict=True)
         ]
         _insert_rows(Episode, {"org": org}, episodes)
+    # Grouped by the day each member joined: one multi-row upsert, not a statement a member.
+    joined = Counter(person["joined_on"] for person in people)
+    tallies.count_many(
+        {
+            **{(org.pk, day, "members.joined"): n for day, n in joined.items()},
+            tallies.stock(org.pk, tallies.MEMBERS_ACTIVE): len(people),
+        }
+    )
     audit.record(
         actor=actor, action="members.roster.recorded", org=org,
         changes={"count": len(people), "first": f"{org.pk:06d}-{first:06d}"},

@@ -66,6 +66,13 @@ class MemberFilterForm(forms.Form):
         label=_("Job type"), required=False, choices=[("", _("All")), *JobType.choices]
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=60)
+    # Dates of joining, for the dashboard's "joined in the period" (both ends inclusive).
+    joined_from = forms.DateField(
+        label=_("Joined from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    joined_to = forms.DateField(
+        label=_("Joined until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def filters(self) -> MemberFilters:
         """The filters asked for; without a status in the query, the active members."""
@@ -76,6 +83,8 @@ class MemberFilterForm(forms.Form):
             search=data["q"].strip(),
             status=data["status"] if "status" in self.data else Member.Status.ACTIVE,
             job_type=data["job_type"],
+            joined_from=data["joined_from"],
+            joined_to=data["joined_to"],
         )
 
 

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.indexes import CoveringIndex, CoveringUniqueConstraint
 from gonghui.core.scoping import ScopedQuerySet
 from gonghui.core.tree import STEP, ancestor_paths
 
@@ -81,16 +82,26 @@ class Tally(models.Model):
     transaction (see orgs.tallies), so a figure for any subtree and period is a sum over a
     few thousand rows however many millions of events lie behind it."""
 
-    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique constraint below starts with the org.
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     metric = models.CharField(max_length=40)
     value = models.BigIntegerField(default=0)
 
     class Meta:
+        # Two indexes, each carrying the value on PostgreSQL so that sums are read from the
+        # index alone: (org, metric, day) is the upsert's conflict target and serves a
+        # subtree's sums (a few range scans per org); (metric, day, org) serves the sums over
+        # every org (the city) and a day's figures. A stock (see orgs.tallies.STOCK_DAY) is a
+        # single row per org and metric, found by the first.
         constraints = [
-            models.UniqueConstraint(fields=["org", "day", "metric"], name="tally_once"),
+            CoveringUniqueConstraint(
+                fields=["org", "metric", "day"], covering=["value"], name="tally_once"
+            ),
         ]
-        indexes = [models.Index(fields=["metric", "day"])]
+        indexes = [
+            CoveringIndex(fields=["metric", "day", "org"], covering=["value"], name="tally_by_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.org_id} {self.day}: {self.value}"

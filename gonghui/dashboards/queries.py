@@ -1,0 +1,59 @@
+"""Scoped reads of the dashboards: which org a user may look at, the subtree picker's choices,
+and export jobs. Everything goes through dashboards.view (viewers and above)."""
+
+from typing import Any
+
+from django.http import Http404
+
+from gonghui.dashboards.models import ExportJob
+from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.queries import get_org_for
+
+CAPABILITY = "dashboards.view"
+PICKER_LIMIT = 500
+
+
+def home_org(user: Any) -> Org | None:
+    """The highest org where the user may see dashboards: where their dashboard opens."""
+    paths = user.scope_paths(CAPABILITY) if hasattr(user, "scope_paths") else []
+    if paths is None:
+        return Org.objects.filter(parent=None).order_by("path").first()
+    return Org.objects.filter(path__in=paths).order_by("path").first()
+
+
+def get_dashboard_org(user: Any, org_id: int | str | None) -> Org:
+    """The org whose dashboard is asked for (else the user's home org); 404 alike for a
+    missing org and one outside the user's scope."""
+    if org_id in (None, ""):
+        org = home_org(user)
+        if org is None:
+            raise Http404
+        return org
+    return get_org_for(user, org_id, CAPABILITY)
+
+
+def list_org_choices(user: Any, selected: Org) -> list[tuple[int, str]]:
+    """The subtree picker: the federations, street and industry unions the user may see (in
+    tree order, indented), their own top orgs and the selected one. Enterprise unions and
+    stations, which may number thousands, are reached through the drill-down links."""
+    paths = user.scope_paths(CAPABILITY) if hasattr(user, "scope_paths") else []
+    orgs = Org.objects.visible_to(user, CAPABILITY)
+    wide = orgs.exclude(kind__in=[OrgKind.ENTERPRISE, OrgKind.STATION])
+    listed = {org.pk: org for org in wide.order_by("path")[:PICKER_LIMIT]}
+    for org in orgs.filter(path__in=[*(paths or []), selected.path]):
+        listed.setdefault(org.pk, org)
+    ordered = sorted(listed.values(), key=lambda org: org.path)
+    top = min((org.depth for org in ordered), default=0)
+    return [(org.pk, "　" * (org.depth - top) + org.name) for org in ordered]
+
+
+def get_export_for(user: Any, job_id: int | str) -> ExportJob:
+    """An export of an org whose dashboard the user may see; 404 alike otherwise."""
+    try:
+        return (
+            ExportJob.objects.visible_to(user, CAPABILITY)
+            .select_related("org", "created_by")
+            .get(pk=int(job_id))
+        )
+    except (ExportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,241 @@
+"""Staff pages of the dashboards: the dashboard of an org's subtree for a period, the list of
+activities behind its figure, the big screen, the Excel summary and the background exports."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.dashboards import actions, charts, exports, figures, queries
+from gonghui.dashboards.models import ExportJob
+from gonghui.dashboards.periods import PRESETS, Period, parse_period
+from gonghui.events.models import Category
+from gonghui.orgs.models import Org
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
+from gonghui.web.pagination import paginate
+
+# The big screen asks for fresh figures this often (seconds); the export page, its progress.
+SCREEN_REFRESH = 10
+EXPORT_REFRESH = 1
+
+
+def _period_of(request: HttpRequest) -> Period:
+    return parse_period(request.GET.get("period"), request.GET.get("start"), request.GET.get("end"))
+
+
+def _query(org: Org, period: Period, **extra: Any) -> str:
+    return urlencode({"org": org.pk, **period.query(), **extra})
+
+
+def _link(name: str, **params: Any) -> str:
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+def _drill_links(request: HttpRequest, org: Org, period: Period) -> dict[str, Any]:
+    """Where each figure leads: the existing list pages, with the same subtree and period."""
+    capabilities = staff_user(request).capabilities_at(org.path)
+    links: dict[str, Any] = {
+        "activities": _link("dashboards:activities", org=org.pk, **period.query()),
+    }
+    if "enterprises.view" in capabilities:
+        links["with_union"] = _link("enterprises:list", org=org.pk, union="yes")
+        links["without_union"] = _link("enterprises:list", org=org.pk, union="no")
+        links["stage"] = _link("enterprises:list", org=org.pk) + "&stage="
+    if "members.view" in capabilities:
+        links["members"] = _link("members:members", org=org.pk)
+        joined = {"org": org.pk, "status": "", "joined_from": period.start.isoformat()}
+        links["joined"] = _link("members:members", **joined, joined_to=period.end.isoformat())
+        links["event"] = True  # each event's row opens its page
+    return links
+
+
+def _charts(
+    coverage: figures.CoverageTile,
+    recruitment: figures.RecruitmentTile,
+    membership: figures.MembershipTile,
+    activities: figures.ActivitiesTile,
+) -> dict[str, Any]:
+    month_or_day = "%Y-%m" if membership.monthly else "%m-%d"
+    return {
+        "stages": charts.bar_chart(
+            [(row.label, row.count) for row in coverage.cases_by_stage],
+            title=_("Founding cases under way, by stage"),
+            label_width=190,
+        ),
+        "job_types": charts.bar_chart(
+            [(row.label, row.count) for row in recruitment.by_job_type],
+            title=_("Members joined through the events, by job type"),
+        )
+        if recruitment.by_job_type
+        else None,
+        "membership": charts.column_chart(
+            [bucket.strftime(month_or_day) for bucket in membership.buckets],
+            [
+                charts.Series(_("Members joined"), membership.joined_series),
+                charts.Series(_("Transferred in"), membership.transferred_in_series),
+                charts.Series(_("Transferred out"), membership.transferred_out_series),
+                charts.Series(_("Members left"), membership.left_series),
+            ],
+            title=_("Joins, transfers and leavers over time"),
+        ),
+        "largest": charts.bar_chart(
+            [(row.title[:14], row.checked_in) for row in activities.largest],
+            title=_("The largest activities, by check-ins"),
+            label_width=200,
+        )
+        if activities.largest
+        else None,
+    }
+
+
+def _picker_context(request: HttpRequest, org: Org) -> dict[str, Any]:
+    return {
+        "org": org,
+        "org_choices": queries.list_org_choices(request.user, org),
+        "presets": PRESETS,
+        "preset": request.GET.get("period") or ("custom" if request.GET.get("start") else ""),
+        "start": request.GET.get("start", ""),
+        "end": request.GET.get("end", ""),
+    }
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    org = queries.get_dashboard_org(request.user, request.GET.get("org"))
+    context = _picker_context(request, org)
+    try:
+        period = _period_of(request)
+    except DomainError as error:
+        context["period_error"] = str(error.message)
+        return render(request, "dashboards/dashboard.html", context, status=400)
+    coverage = figures.coverage(org, period)
+    recruitment = figures.recruitment(org, period)
+    membership = figures.membership(org, period)
+    activities = figures.activities(org, period)
+    context.update(
+        period=period,
+        previous=period.previous(),
+        preset=period.preset,
+        query=_query(org, period),
+        period_start=period.start.isoformat(),
+        period_end=period.end.isoformat(),
+        coverage=coverage,
+        recruitment=recruitment,
+        membership=membership,
+        activities=activities,
+        benefits=figures.benefits(org, period),
+        charts=_charts(coverage, recruitment, membership, activities),
+        links=_drill_links(request, org, period),
+        categories=dict(Category.choices),
+        export_kinds=ExportJob.Kind.choices,
+    )
+    return render(request, "dashboards/dashboard.html", context)
+
+
+@staff_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """The activities behind the dashboard's figure: published, held in the period, with their
+    registrations and check-ins (figures only, so dashboards.view suffices)."""
+    org = queries.get_dashboard_org(request.user, request.GET.get("org"))
+    try:
+        period = _period_of(request)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
+    page = paginate(request, figures.held_activities(org, period, largest_first=False))
+    capabilities = staff_user(request).capabilities_at(org.path)
+    return render(
+        request,
+        "dashboards/activities.html",
+        {
+            "org": org,
+            "period": period,
+            "page": page,
+            "rows": [figures.activity_row(values) for values in page],
+            "categories": dict(Category.choices),
+            "may_open": "events.manage" in capabilities,
+            "back": f"{reverse('dashboards:home')}?{_query(org, period)}",
+        },
+    )
+
+
+@staff_required
+def screen(request: HtmxRequest) -> HttpResponse:
+    """The big screen for an office or an event hall: today's figures, refreshed by htmx."""
+    org = queries.get_dashboard_org(request.user, request.GET.get("org"))
+    context = {
+        "org": org,
+        "figures": figures.live(org),
+        "refresh": SCREEN_REFRESH,
+        "updated_at": timezone.localtime(),
+    }
+    if request.htmx:
+        return render(request, "dashboards/screen.html#figures", context)
+    return render(request, "dashboards/screen.html", context)
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@staff_required
+def summary_xlsx(request: HttpRequest) -> HttpResponse:
+    """The one-sheet summary of the period, at once (it is a few dozen rows)."""
+    org = queries.get_dashboard_org(request.user, request.GET.get("org"))
+    try:
+        period = _period_of(request)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
+    return _xlsx(exports.summary_workbook(org, period), exports.file_name("summary", org, period))
+
+
+@staff_required
+@require_POST
+def export_start(request: HttpRequest) -> HttpResponse:
+    org = queries.get_dashboard_org(request.user, request.POST.get("org"))
+    try:
+        period = parse_period(
+            request.POST.get("period"), request.POST.get("start"), request.POST.get("end")
+        )
+        job = actions.start_export(
+            actor=staff_user(request), org=org, kind=request.POST.get("kind", ""), period=period
+        )
+    except NotFoundError as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
+    return redirect("dashboards:export_job", job_id=job.pk)
+
+
+@staff_required
+def export_job(request: HtmxRequest, job_id: int) -> HttpResponse:
+    job = queries.get_export_for(request.user, job_id)
+    context = {"job": job, "refresh": EXPORT_REFRESH}
+    if request.htmx:
+        return render(request, "dashboards/export_job.html#status", context)
+    return render(request, "dashboards/export_job.html", context)
+
+
+@staff_required
+def export_download(request: HttpRequest, job_id: int) -> FileResponse:
+    job = queries.get_export_for(request.user, job_id)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    period = Period(job.period_start, job.period_end)
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=exports.file_name(job.kind, job.org, period),
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )
