@@ -716,7 +716,7 @@ def get_recruitment_event(request: HttpRequest, event_id: int) -> RecruitmentEve
 # --- members -----------------------------------------------------------------------------------
 
 
-def _own_member(request: HttpRequest) -> Member | None:
+def own_member(request: HttpRequest) -> Member | None:
     """The signed-in worker's membership, linked to the account on first use (as the card
     page does): one recorded with the mobile number the account signed in with."""
     member = queries.find_own_member(request.user)
@@ -730,7 +730,7 @@ def _own_member(request: HttpRequest) -> Member | None:
 
 def _member_to_change(request: HttpRequest, member_id: int) -> Member:
     """The member's own membership, or one the caller manages (404 alike otherwise)."""
-    own = _own_member(request)
+    own = own_member(request)
     if own is not None and own.pk == member_id:
         return own
     return queries.get_member_for(request.user, member_id, "members.manage")
@@ -879,7 +879,7 @@ def decline_transfer(
 def get_my_card(request: HttpRequest) -> dict[str, Any]:
     """The signed-in member's e-member card: the signed code for the QR and its claims.
     404 no_membership when the account has no active membership."""
-    member = _own_member(request)
+    member = own_member(request)
     if member is None or not member.is_active:
         raise NotFoundError("no_membership", _("This account has no active union membership."))
     claims = cards.CardClaims(

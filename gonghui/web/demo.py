@@ -7,10 +7,11 @@ from django.db import transaction
 from gonghui.accounts.actions import create_staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
+from gonghui.dashboards.tallies import rebuild as rebuild_tallies
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.web.demo_activities import load_activities
-from gonghui.web.demo_benefits import load_benefits
+from gonghui.web.demo_benefits import PROVIDER_DEMO, load_benefits
 from gonghui.web.demo_enterprises import load_enterprises
 from gonghui.web.demo_members import DEMO_WORKER_NAME, load_members
 from gonghui.web.demo_stations import load_stations
@@ -140,6 +141,8 @@ def load_demo() -> None:
     load_activities(staff=staff, worker=worker)
     load_stations(staff=staff, worker=worker)
     load_benefits(staff=staff, worker=worker)
+    # The loaders write in bulk, past the actions that keep the daily tallies: count them once.
+    rebuild_tallies()
 
 
 def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
@@ -148,6 +151,8 @@ def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
     for username, name, _mobile, org_name, role in DEMO_STAFF:
         print(f"    {username:<11} {name}  {Role(role).label} · {org_name}")
     print("    operator    平台运维  operator (Django admin at /admin/)")
+    print(f"  Service provider (redeems member offers): {base_url}/provider/login/")
+    print(f"    {PROVIDER_DEMO}  京心心理咨询中心（中关村）, same password")
     print(f"  Worker: {base_url}/accounts/login/")
     print(f"    mobile {DEMO_WORKER_MOBILE} (李师傅, {DEMO_WORKER_NAME}: a courier at 回龙观 whose")
     print("    e-member card shows after sign-in); the six-digit code is printed in this terminal")

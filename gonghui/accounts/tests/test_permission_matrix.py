@@ -29,6 +29,8 @@ from PIL import Image
 from gonghui.accounts.models import RoleGrant, User
 from gonghui.accounts.roles import Role
 from gonghui.api.api import api
+from gonghui.benefits.tests import matrix as benefits
+from gonghui.checkins.actions import screen_code
 from gonghui.checkins.models import CheckIn, Registration
 from gonghui.core.imports import start_import
 from gonghui.core.models import ImportJob
@@ -47,6 +49,7 @@ from gonghui.members.models import Application, Member, RecruitmentEvent, Transf
 from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.stations.tests import matrix as stations
 
 RELATIONS = ["same", "ancestor", "descendant", "sibling", "outsider"]
 ALLOWED = {"same", "ancestor"}
@@ -88,6 +91,8 @@ class Case:
     # out, as in a list), and `took_effect` holds only after an allowed relation's request.
     # "public": an anonymous API operation (PUBLIC_API): anyone gets `ok`, signed in or not.
     # "own": the caller's own thing (their member card): staff without one get 404.
+    # "member": a member's own act (checking in with the screen's code): callers without an
+    # active membership get 403 not_a_member.
     kind: str = "object"
     marker: Callable[[Ctx], str] = lambda ctx: ctx.target.name
     api: bool = False
@@ -185,7 +190,395 @@ def activity_form(c: Ctx, **values: Any) -> dict[str, Any]:
     }
 
 
+# --- dashboards (dashboards.view) ---
+
+
+def dashboard_export(c: Ctx, *, written: bool = False) -> Any:
+    """An export job of the target's dashboard; `written` runs it so a file is there."""
+    from gonghui.dashboards.exports import run_job
+    from gonghui.dashboards.models import ExportJob
+
+    job = ExportJob.objects.create(
+        kind="job_types", org=c.target, period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31), language="zh-hans", created_by=c.subject,
+    )  # fmt: skip
+    return run_job(job.pk) if written else job
+
+
+def dashboard_export_requested(c: Ctx) -> bool:
+    from gonghui.dashboards.models import ExportJob
+
+    return ExportJob.objects.filter(org=c.target, kind="events").exists()
+
+
+def dashboard_api(tile: str) -> Case:
+    return Case("GET", lambda c: (f"/api/v1/dashboard/{tile}?org={c.target.pk}", {}), api=True)
+
+
+DASHBOARD_STAFF_CASES: dict[str, Case] = {
+    "dashboards:home": Case("GET", lambda c: (url("dashboards:home") + f"?org={c.target.pk}", {})),
+    "dashboards:activities": Case(
+        "GET", lambda c: (url("dashboards:activities") + f"?org={c.target.pk}", {})
+    ),
+    "dashboards:screen": Case(
+        "GET", lambda c: (url("dashboards:screen") + f"?org={c.target.pk}", {})
+    ),
+    "dashboards:summary_xlsx": Case(
+        "GET", lambda c: (url("dashboards:summary_xlsx") + f"?org={c.target.pk}", {})
+    ),
+    "dashboards:export_start": Case(
+        "POST",
+        lambda c: (url("dashboards:export_start"), {"org": c.target.pk, "kind": "events"}),
+        ok={302},
+        took_effect=dashboard_export_requested,
+    ),
+    "dashboards:export_job": Case(
+        "GET", lambda c: (url("dashboards:export_job", job_id=dashboard_export(c).pk), {})
+    ),
+    "dashboards:export_download": Case(
+        "GET",
+        lambda c: (
+            url("dashboards:export_download", job_id=dashboard_export(c, written=True).pk),
+            {},
+        ),
+    ),
+}
+DASHBOARD_API_CASES: dict[str, Case] = {
+    f"get_dashboard_{tile}": dashboard_api(tile)
+    for tile in ("coverage", "recruitment", "membership", "activities", "benefits", "live")
+}
+
+
+def _station_url(name: str) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (url(f"stations:{name}", station_id=stations.station_of(c).pk), {})
+
+
+# Stations (stations.manage): 被测驿站 is run by T (gonghui/stations/tests/matrix.py).
+STATION_STAFF_CASES: dict[str, Case] = {
+    "stations:staff_list": Case(
+        "GET",
+        lambda c: (stations.after_station(c, url("stations:staff_list")), {}),
+        kind="list",
+        marker=lambda c: stations.NAME,
+    ),
+    "stations:visits_xlsx": Case(
+        "GET",
+        lambda c: (stations.after_station(c, url("stations:visits_xlsx")), {}),
+        kind="list",
+        marker=lambda c: stations.NAME,
+        read=stations.xlsx_cells,
+    ),
+    "stations:staff_create": Case(
+        "POST",
+        lambda c: (url("stations:staff_create"), stations.station_form(c)),
+        ok={302},
+        took_effect=stations.created("新建驿站"),
+    ),
+    "stations:staff_detail": Case("GET", _station_url("staff_detail"), ok={200}),
+    "stations:staff_edit": Case(
+        "POST",
+        lambda c: (
+            url("stations:staff_edit", station_id=stations.station_of(c).pk),
+            {**stations.station_form(c, name="改名驿站"), "version": 1},
+        ),
+        ok={302},
+        took_effect=stations.created("改名驿站"),
+    ),
+    "stations:staff_deactivate": Case(
+        "POST", _station_url("staff_deactivate"), ok={302}, took_effect=stations.deactivated
+    ),
+    "stations:staff_reactivate": Case("POST", _station_url("staff_reactivate"), ok={302}),
+    "stations:staff_photo": Case("GET", _station_url("staff_photo"), ok={200}),
+    "stations:poster": Case("GET", _station_url("poster"), ok={200}),
+    "stations:poster_replace": Case(
+        "POST", _station_url("poster_replace"), ok={302}, took_effect=stations.code_replaced
+    ),
+}
+STATION_API_CASES: dict[str, Case] = {
+    "list_stations": Case(
+        "GET",
+        lambda c: (f"/api/v1/stations?district=海淀区&q={stations.station_of(c).name}", {}),
+        kind="public",
+        api=True,
+        ok={200},
+    ),
+    "list_station_areas": Case(
+        "GET", lambda c: ("/api/v1/stations/areas", {}), kind="public", api=True, ok={200}
+    ),
+    "get_station": Case(
+        "GET",
+        lambda c: (f"/api/v1/stations/{stations.station_of(c).pk}", {}),
+        kind="public",
+        api=True,
+        ok={200},
+    ),
+    "create_station": Case(
+        "POST",
+        lambda c: ("/api/v1/stations", stations.station_json(c)),
+        api=True,
+        ok={201},
+        took_effect=stations.created("接口新建驿站"),
+    ),
+    "update_station": Case(
+        "PATCH",
+        lambda c: (
+            f"/api/v1/stations/{stations.station_of(c).pk}",
+            {"version": 1, "name": "接口改名驿站"},
+        ),
+        api=True,
+        ok={200},
+        took_effect=stations.created("接口改名驿站"),
+    ),
+    "list_station_visits": Case(
+        "GET",
+        lambda c: (stations.after_station(c, "/api/v1/stations/visits"), {}),
+        kind="list",
+        marker=lambda c: stations.NAME,
+        api=True,
+    ),
+    "record_station_visit": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/stations/{stations.station_of(c).pk}/visits",
+            {"code": stations.poster_code_of(c)},
+        ),
+        kind="member",
+        api=True,
+    ),
+}
+
+
+# Benefits (benefits.manage): 被测服务商 and its 被测服务 are managed by T; the matrix's member
+# holds a claim (gonghui/benefits/tests/matrix.py). Member and provider-account operations are
+# "own": staff without a membership or a provider account get 404 (provider accounts have their
+# own tests in gonghui/benefits/tests/test_provider_access.py).
+def _bx(name: str, key: str) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (
+        url(f"benefits:{name}", **{key: getattr(benefits.objects_of(c), key[:-3]).pk}),
+        {},
+    )
+
+
+BENEFITS_STAFF_CASES: dict[str, Case] = {
+    "benefits:staff_services": Case(
+        "GET",
+        lambda c: (benefits.after(c, url("benefits:staff_services")), {}),
+        kind="list",
+        marker=lambda c: benefits.SERVICE,
+    ),
+    "benefits:staff_service_create": Case(
+        "POST",
+        lambda c: (url("benefits:staff_service_create"), benefits.service_form(c)),
+        ok={302},
+        took_effect=benefits.service_titled("新建服务"),
+    ),
+    "benefits:staff_service": Case("GET", _bx("staff_service", "service_id"), ok={200}),
+    "benefits:staff_service_edit": Case(
+        "POST",
+        lambda c: (
+            url("benefits:staff_service_edit", service_id=benefits.objects_of(c).service.pk),
+            benefits.service_form(c, title="改名服务", version=1),
+        ),
+        ok={302},
+        took_effect=benefits.service_titled("改名服务"),
+    ),
+    "benefits:staff_service_status": Case(
+        "POST",
+        lambda c: (_bx("staff_service_status", "service_id")(c)[0], {"status": "withdrawn"}),
+        ok={302},
+        took_effect=benefits.service_withdrawn,
+    ),
+    "benefits:staff_offer_create": Case(
+        "POST",
+        lambda c: (_bx("staff_offer_create", "service_id")(c)[0], benefits.offer_form(c)),
+        ok={302},
+        took_effect=benefits.offer_titled("新建优惠"),
+    ),
+    "benefits:staff_photo": Case("GET", _bx("staff_photo", "photo_id"), ok={200}),
+    "benefits:staff_offer": Case("GET", _bx("staff_offer", "offer_id"), ok={200}),
+    "benefits:staff_offer_edit": Case(
+        "POST",
+        lambda c: (
+            _bx("staff_offer_edit", "offer_id")(c)[0],
+            benefits.offer_form(c, title="改名优惠", version=1),
+        ),
+        ok={302},
+        took_effect=benefits.offer_titled("改名优惠"),
+    ),
+    "benefits:staff_offer_status": Case(
+        "POST",
+        lambda c: (_bx("staff_offer_status", "offer_id")(c)[0], {"status": "withdrawn"}),
+        ok={302},
+        took_effect=benefits.offer_withdrawn,
+    ),
+    "benefits:staff_providers": Case(
+        "GET",
+        lambda c: (benefits.after(c, url("benefits:staff_providers")), {}),
+        kind="list",
+        marker=lambda c: benefits.PROVIDER,
+    ),
+    "benefits:staff_provider_create": Case(
+        "POST",
+        lambda c: (url("benefits:staff_provider_create"), benefits.provider_form(c)),
+        ok={302},
+        took_effect=benefits.provider_named("新建服务商"),
+    ),
+    "benefits:staff_provider": Case("GET", _bx("staff_provider", "provider_id"), ok={200}),
+    "benefits:staff_provider_edit": Case(
+        "POST",
+        lambda c: (
+            _bx("staff_provider_edit", "provider_id")(c)[0],
+            benefits.provider_form(c, name="改名服务商", is_active="on", version=1),
+        ),
+        ok={302},
+        took_effect=benefits.provider_named("改名服务商"),
+    ),
+    "benefits:staff_account_create": Case(
+        "POST",
+        lambda c: (
+            _bx("staff_account_create", "provider_id")(c)[0],
+            {"username": "new_desk", "name": "新核销员", "password": "New-Desk-Pass-2026"},
+        ),
+        ok={302},
+        took_effect=benefits.account_created,
+    ),
+    "benefits:staff_account_active": Case(
+        "POST",
+        lambda c: (_bx("staff_account_active", "account_id")(c)[0], {"active": "0"}),
+        ok={302},
+        took_effect=benefits.account_locked,
+    ),
+    "benefits:staff_categories": Case(
+        "POST",
+        lambda c: (url("benefits:staff_categories"), {"org": c.target.pk, "name": "被测类别"}),
+        ok={302},
+        took_effect=benefits.category_added,
+    ),
+    "benefits:staff_usage": Case(
+        "GET", lambda c: (url("benefits:staff_usage") + f"?org={c.target.pk}", {}), ok={200}
+    ),
+    "benefits:staff_usage_xlsx": Case(
+        "GET", lambda c: (url("benefits:staff_usage_xlsx") + f"?org={c.target.pk}", {}), ok={200}
+    ),
+}
+BENEFITS_API_CASES: dict[str, Case] = {
+    "list_service_categories": Case(
+        "GET", lambda c: ("/api/v1/service-categories", {}), kind="unscoped", api=True
+    ),
+    "list_directory_services": Case(
+        "GET", lambda c: (benefits.after(c, "/api/v1/services"), {}), kind="unscoped", api=True
+    ),
+    "get_directory_service": Case(
+        "GET",
+        lambda c: (f"/api/v1/services/{benefits.objects_of(c).service.pk}", {}),
+        kind="own",
+        api=True,
+    ),
+    "claim_offer": Case(
+        "POST",
+        lambda c: (f"/api/v1/offers/{benefits.objects_of(c).offer.pk}/claim", {}),
+        kind="own",
+        api=True,
+    ),
+    "list_my_claims": Case("GET", lambda c: ("/api/v1/me/claims", {}), kind="own", api=True),
+    "get_my_claim": Case(
+        "GET",
+        lambda c: (f"/api/v1/me/claims/{benefits.objects_of(c).claim.pk}", {}),
+        kind="own",
+        api=True,
+    ),
+    "inspect_redemption_code": Case(
+        "POST",
+        lambda c: ("/api/v1/provider/lookup", {"code": benefits.objects_of(c).code}),
+        kind="own",
+        api=True,
+    ),
+    "redeem_claim": Case(
+        "POST",
+        lambda c: ("/api/v1/provider/redemptions", {"code": benefits.objects_of(c).code}),
+        kind="own",
+        api=True,
+    ),
+    "upload_redemptions": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/provider/redemptions/batch",
+            {
+                "device": "d",
+                "items": [
+                    {
+                        "nonce": "n",
+                        "code": benefits.objects_of(c).code,
+                        "scanned_at": "2026-11-25T10:00:00+08:00",
+                    }
+                ],
+            },
+        ),
+        kind="own",
+        api=True,
+    ),
+    "list_benefit_providers": Case(
+        "GET",
+        lambda c: (benefits.after(c, "/api/v1/benefits/providers"), {}),
+        kind="list",
+        marker=lambda c: benefits.PROVIDER,
+        api=True,
+    ),
+    "create_benefit_provider": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/benefits/providers",
+            {"org_id": c.target.pk, "name": "接口新建服务商", "kind": "union"},
+        ),
+        api=True,
+        ok={201},
+        took_effect=benefits.provider_named("接口新建服务商"),
+    ),
+    "list_managed_services": Case(
+        "GET",
+        lambda c: (benefits.after(c, "/api/v1/benefits/services"), {}),
+        kind="list",
+        marker=lambda c: benefits.SERVICE,
+        api=True,
+    ),
+    "create_benefit_service": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/benefits/services",
+            {
+                "provider_id": benefits.objects_of(c).provider.pk,
+                "category": "dining",
+                "title": "接口新建服务",
+                "phone": "010-3",
+                "audience": "public",
+            },
+        ),
+        api=True,
+        ok={201},
+        took_effect=benefits.service_titled("接口新建服务"),
+    ),
+    "create_benefit_offer": Case(
+        "POST",
+        lambda c: ("/api/v1/benefits/offers", benefits.offer_json(c)),
+        api=True,
+        ok={201},
+        took_effect=benefits.offer_titled("接口新建优惠"),
+    ),
+    "get_benefit_offer": Case(
+        "GET",
+        lambda c: (f"/api/v1/benefits/offers/{benefits.objects_of(c).offer.pk}", {}),
+        api=True,
+        ok={200},
+    ),
+    "get_benefit_usage": Case(
+        "GET", lambda c: (f"/api/v1/benefits/usage?org_id={c.target.pk}", {}), api=True, ok={200}
+    ),
+}
+
 STAFF_CASES: dict[str, Case] = {
+    **DASHBOARD_STAFF_CASES,
+    **STATION_STAFF_CASES,
+    **BENEFITS_STAFF_CASES,
     "web:staff_home": Case("GET", lambda c: (url("web:staff_home"), {}), kind="unscoped"),
     "web:audit_log": Case("GET", lambda c: (url("web:audit_log"), {}), kind="list"),
     "orgs:tree": Case("GET", lambda c: (url("orgs:tree") + "?q=中关村", {}), kind="list"),
@@ -638,6 +1031,9 @@ STAFF_CASES: dict[str, Case] = {
 }
 
 API_CASES: dict[str, Case] = {
+    **DASHBOARD_API_CASES,
+    **STATION_API_CASES,
+    **BENEFITS_API_CASES,
     "get_me": Case("GET", lambda c: ("/api/v1/me", {}), kind="unscoped", api=True),
     "list_orgs": Case("GET", lambda c: ("/api/v1/orgs?q=中关村", {}), kind="list", api=True),
     "get_org": Case("GET", lambda c: (f"/api/v1/orgs/{c.target.pk}", {}), api=True),
@@ -891,6 +1287,155 @@ API_CASES: dict[str, Case] = {
     "confirm_import": Case(
         "POST", lambda c: (f"/api/v1/imports/{c.job.pk}/confirm", {}), api=True, ok={200}
     ),
+    # --- activities (events.manage / checkins.scan) ---
+    "list_activities": Case(
+        "GET",
+        lambda c: ("/api/v1/activities", {}),
+        kind="list",
+        marker=lambda c: "被测活动",
+        api=True,
+    ),
+    "create_activity": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/activities",
+            {
+                "org_id": c.target.pk,
+                "title": "接口新建活动",
+                "category": "seminar",
+                "audience": "subtree",
+                "place": "中关村会堂",
+                "starts_at": c.draft.starts_at.isoformat(),
+                "ends_at": c.draft.ends_at.isoformat(),
+            },
+        ),
+        api=True,
+        ok={201},
+        took_effect=lambda c: Activity.objects.filter(title="接口新建活动").exists(),
+    ),
+    "get_activity": Case(
+        "GET", lambda c: (f"/api/v1/activities/{c.activity.pk}", {}), api=True, ok={200}
+    ),
+    "update_activity": Case(
+        "PATCH",
+        lambda c: (
+            f"/api/v1/activities/{c.activity.pk}",
+            {"version": c.activity.version, "place": "中关村会堂二层"},
+        ),
+        api=True,
+        ok={200},
+        took_effect=lambda c: Activity.objects.get(pk=c.activity.pk).place == "中关村会堂二层",
+    ),
+    "publish_activity": Case(
+        "POST",
+        lambda c: (f"/api/v1/activities/{c.draft.pk}/publish", {}),
+        api=True,
+        ok={200},
+        took_effect=lambda c: Activity.objects.get(pk=c.draft.pk).status == "published",
+    ),
+    "cancel_activity": Case(
+        "POST",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/cancel", {"reason": "场地检修"}),
+        api=True,
+        ok={200},
+        took_effect=lambda c: Activity.objects.get(pk=c.activity.pk).status == "cancelled",
+    ),
+    "get_activity_figures": Case(
+        "GET",
+        lambda c: (f"/api/v1/activity-figures?within={c.target.pk}", {}),
+        api=True,
+        ok={200},
+    ),
+    "list_registrations": Case(
+        "GET",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/registrations", {}),
+        api=True,
+        ok={200},
+    ),
+    "decide_registration": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/activities/{c.activity.pk}/registrations/{c.registration.pk}/decide",
+            {"approve": True},
+        ),
+        api=True,
+        ok={200},
+        took_effect=registration_status(Registration.Status.CONFIRMED),
+    ),
+    "cancel_registration": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/activities/{c.activity.pk}/registrations/{c.registration.pk}/cancel",
+            {},
+        ),
+        api=True,
+        ok={200},
+        took_effect=registration_status(Registration.Status.CANCELLED),
+    ),
+    "get_attendance": Case(
+        "GET",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/attendance", {}),
+        api=True,
+        ok={200},
+    ),
+    "check_in_card": Case(
+        "POST",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/checkins", {"card": c.card}),
+        api=True,
+        ok={200},
+        took_effect=member_checked_in,
+    ),
+    "upload_checkins": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/activities/{c.activity.pk}/checkins/batch",
+            {
+                "device": "matrix-pad",
+                "items": [
+                    {"nonce": "m1", "card": c.card, "scanned_at": timezone.now().isoformat()}
+                ],
+            },
+        ),
+        api=True,
+        ok={200},
+        took_effect=member_checked_in,
+    ),
+    # --- activities for members: the caller's own membership (staff have none) ---
+    "list_my_activities": Case(
+        "GET", lambda c: ("/api/v1/me/activities", {}), kind="unscoped", api=True
+    ),
+    "get_my_activity": Case(
+        "GET", lambda c: (f"/api/v1/me/activities/{c.activity.pk}", {}), kind="own", api=True
+    ),
+    "list_my_registrations": Case(
+        "GET", lambda c: ("/api/v1/me/registrations", {}), kind="own", api=True
+    ),
+    "register_for_activity": Case(
+        "POST",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/register", {"places": 1}),
+        kind="own",
+        api=True,
+    ),
+    "cancel_my_registration": Case(
+        "POST",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/registration/cancel", {}),
+        kind="own",
+        api=True,
+        took_effect=registration_status(Registration.Status.CANCELLED),
+    ),
+    "confirm_my_place": Case(
+        "POST",
+        lambda c: (f"/api/v1/activities/{c.activity.pk}/registration/confirm", {}),
+        kind="own",
+        api=True,
+    ),
+    "check_in_with_code": Case(
+        "POST",
+        lambda c: ("/api/v1/checkin", {"code": screen_code(c.activity.checkpoint)}),
+        kind="member",
+        api=True,
+        took_effect=member_checked_in,
+    ),
 }
 
 # Anonymous API operations (auth=None): joining through a poster's link, the applicant's
@@ -904,6 +1449,10 @@ PUBLIC_API = {
     "get_application_status",
     "get_card_public_key",
     "check_card",
+    # Stations are public information (docs/decisions/0009-stations.md).
+    "list_stations",
+    "list_station_areas",
+    "get_station",
 }
 
 # Cells of the matrix where a view breaks the rule above, each reported for the view to be
@@ -1147,6 +1696,9 @@ def test_matrix(name, case, relation, ctx, make_staff, client_for, api_client_fo
         assert response.status_code in case.ok, response.content[:500]
     elif case.kind == "own":
         assert response.status_code == 404
+    elif case.kind == "member":
+        assert response.status_code == 403
+        assert response.json()["code"] == "not_a_member"
     else:
         assert response.status_code == 200
 
@@ -1174,7 +1726,8 @@ def test_worker_without_a_role_is_refused(name, case, ctx, client_for, api_clien
     if name in PUBLIC_API:
         assert response.status_code in case.ok, response.content[:500]
     elif case.api:
-        assert response.status_code in ({404} if case.kind in {"object", "own"} else {200})
+        expected = {"object": {404}, "own": {404}, "member": {403}}.get(case.kind, {200})
+        assert response.status_code in expected
         if case.kind == "list":
             assert response.json()["items"] == []
     else:

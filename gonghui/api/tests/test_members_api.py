@@ -214,7 +214,8 @@ def test_join_hot_path_runs_a_fixed_number_of_queries(event):
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     # middleware: savepoint, claim the key; view: the event by code; action: key, active
-    # member; savepoint, insert, release; middleware: store the answer, release.
+    # member; savepoint, insert, the receiving union's daily tally (one upsert), release;
+    # middleware: store the answer, release.
     assert statements == [
         "SAVEPOINT",
         "INSERT",
@@ -222,6 +223,7 @@ def test_join_hot_path_runs_a_fixed_number_of_queries(event):
         "SELECT",
         "SELECT",
         "SAVEPOINT",
+        "INSERT",
         "INSERT",
         "RELEASE",
         "UPDATE",

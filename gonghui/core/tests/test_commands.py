@@ -58,7 +58,13 @@ def test_purge_forgets_only_old_records():
     stale = LoginFailure.objects.create(identifier_hash="i")
     LoginFailure.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=2))
     LoginFailure.objects.create(identifier_hash="i")
+    from gonghui.checkins.models import ScanNonce
+
+    old_scan = ScanNonce.objects.create(device="pad", nonce="old", result={"code": "checked_in"})
+    ScanNonce.objects.filter(pk=old_scan.pk).update(created_at=timezone.now() - timedelta(days=31))
+    ScanNonce.objects.create(device="pad", nonce="new", result={"code": "checked_in"})
     call_command("purge_expired", stdout=io.StringIO())
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert list(ScanNonce.objects.values_list("nonce", flat=True)) == ["new"]
     assert LoginCode.objects.count() == 1
     assert LoginFailure.objects.count() == 1
