@@ -35,7 +35,55 @@ MAX_ATTENDANCE_PAGE_SIZE = 500
 # --- schemas: activities ---------------------------------------------------------------------
 
 
-class ActivityOut(Schema):
+class _ActivityResolvers(Schema):
+    """What the staff and the member views of an activity both show from its checkpoint and
+    labels. No fields of its own, so each schema keeps its own fields, in its own order."""
+
+    @staticmethod
+    def resolve_category_label(obj: Activity) -> str:
+        return str(obj.get_category_display())
+
+    @staticmethod
+    def resolve_org_name(obj: Activity) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_registration_opens_at(obj: Activity) -> datetime | None:
+        return obj.checkpoint.registration_opens_at
+
+    @staticmethod
+    def resolve_registration_closes_at(obj: Activity) -> datetime | None:
+        return obj.checkpoint.registration_closes_at
+
+    @staticmethod
+    def resolve_requires_registration(obj: Activity) -> bool:
+        return obj.checkpoint.requires_registration
+
+    @staticmethod
+    def resolve_allows_walk_ins(obj: Activity) -> bool:
+        return obj.checkpoint.allows_walk_ins
+
+    @staticmethod
+    def resolve_capacity(obj: Activity) -> int | None:
+        return obj.checkpoint.capacity
+
+    @staticmethod
+    def resolve_places_left(obj: Activity) -> int | None:
+        checkpoint = obj.checkpoint
+        if checkpoint.capacity is None:
+            return None
+        return max(checkpoint.capacity - checkpoint.confirmed_places, 0)
+
+    @staticmethod
+    def resolve_per_person_limit(obj: Activity) -> int:
+        return obj.checkpoint.per_person_limit
+
+    @staticmethod
+    def resolve_approval_required(obj: Activity) -> bool:
+        return obj.checkpoint.approval_required
+
+
+class ActivityOut(_ActivityResolvers):
     id: int
     title: str
     category: str
@@ -69,14 +117,6 @@ class ActivityOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_category_label(obj: Activity) -> str:
-        return str(obj.get_category_display())
-
-    @staticmethod
-    def resolve_org_name(obj: Activity) -> str:
-        return obj.org.name
-
-    @staticmethod
     def resolve_audience_label(obj: Activity) -> str:
         return str(obj.get_audience_display())
 
@@ -93,40 +133,8 @@ class ActivityOut(Schema):
         return obj.checkpoint.closes_at
 
     @staticmethod
-    def resolve_registration_opens_at(obj: Activity) -> datetime | None:
-        return obj.checkpoint.registration_opens_at
-
-    @staticmethod
-    def resolve_registration_closes_at(obj: Activity) -> datetime | None:
-        return obj.checkpoint.registration_closes_at
-
-    @staticmethod
-    def resolve_requires_registration(obj: Activity) -> bool:
-        return obj.checkpoint.requires_registration
-
-    @staticmethod
-    def resolve_allows_walk_ins(obj: Activity) -> bool:
-        return obj.checkpoint.allows_walk_ins
-
-    @staticmethod
-    def resolve_capacity(obj: Activity) -> int | None:
-        return obj.checkpoint.capacity
-
-    @staticmethod
-    def resolve_per_person_limit(obj: Activity) -> int:
-        return obj.checkpoint.per_person_limit
-
-    @staticmethod
-    def resolve_approval_required(obj: Activity) -> bool:
-        return obj.checkpoint.approval_required
-
-    @staticmethod
     def resolve_confirmed_places(obj: Activity) -> int:
         return obj.checkpoint.confirmed_places
-
-    @staticmethod
-    def resolve_places_left(obj: Activity) -> int | None:
-        return _places_left(obj)
 
     @staticmethod
     def resolve_checked_in(obj: Activity) -> int:
@@ -250,7 +258,23 @@ class FiguresQuery(Schema):
 # --- schemas: registrations and attendance ---------------------------------------------------
 
 
-class RegistrationOut(Schema):
+class _MemberRowResolvers(Schema):
+    """Who a registration or a check-in is: the member's number, masked name and union."""
+
+    @staticmethod
+    def resolve_member_number(obj: Registration | CheckIn) -> str:
+        return obj.member.number
+
+    @staticmethod
+    def resolve_member_name(obj: Registration | CheckIn) -> str:
+        return mask_name(obj.member.name)
+
+    @staticmethod
+    def resolve_member_org_name(obj: Registration | CheckIn) -> str:
+        return obj.member.org.name
+
+
+class RegistrationOut(_MemberRowResolvers):
     id: int
     member_id: int
     member_number: str
@@ -261,18 +285,6 @@ class RegistrationOut(Schema):
     status_label: str
     offer_expires_at: datetime | None = Field(description="An offered place must be confirmed.")
     created_at: datetime = Field(description="The waiting list goes in this order.")
-
-    @staticmethod
-    def resolve_member_number(obj: Registration) -> str:
-        return obj.member.number
-
-    @staticmethod
-    def resolve_member_name(obj: Registration) -> str:
-        return mask_name(obj.member.name)
-
-    @staticmethod
-    def resolve_member_org_name(obj: Registration) -> str:
-        return obj.member.org.name
 
     @staticmethod
     def resolve_status_label(obj: Registration) -> str:
@@ -290,7 +302,7 @@ class DecideIn(Schema):
     approve: bool = Field(description="True: into a place (or the waiting list when full).")
 
 
-class AttendanceRowOut(Schema):
+class AttendanceRowOut(_MemberRowResolvers):
     member_number: str
     member_name: str = Field(description="Masked (张*三).")
     member_org_name: str
@@ -298,6 +310,10 @@ class AttendanceRowOut(Schema):
     method: str
     method_label: str
     walk_in: bool
+
+    @staticmethod
+    def resolve_method_label(obj: CheckIn) -> str:
+        return str(obj.get_method_display())
 
 
 class AttendanceOut(Schema):
@@ -374,7 +390,7 @@ class ScreenCheckinIn(Schema):
 # --- schemas: members ------------------------------------------------------------------------
 
 
-class OpenActivityOut(Schema):
+class OpenActivityOut(_ActivityResolvers):
     id: int
     title: str
     category: str
@@ -395,46 +411,6 @@ class OpenActivityOut(Schema):
     per_person_limit: int
     approval_required: bool
     registration_state: Literal["open", "not_open", "closed", "not_needed", "cancelled"]
-
-    @staticmethod
-    def resolve_category_label(obj: Activity) -> str:
-        return str(obj.get_category_display())
-
-    @staticmethod
-    def resolve_org_name(obj: Activity) -> str:
-        return obj.org.name
-
-    @staticmethod
-    def resolve_registration_opens_at(obj: Activity) -> datetime | None:
-        return obj.checkpoint.registration_opens_at
-
-    @staticmethod
-    def resolve_registration_closes_at(obj: Activity) -> datetime | None:
-        return obj.checkpoint.registration_closes_at
-
-    @staticmethod
-    def resolve_requires_registration(obj: Activity) -> bool:
-        return obj.checkpoint.requires_registration
-
-    @staticmethod
-    def resolve_allows_walk_ins(obj: Activity) -> bool:
-        return obj.checkpoint.allows_walk_ins
-
-    @staticmethod
-    def resolve_capacity(obj: Activity) -> int | None:
-        return obj.checkpoint.capacity
-
-    @staticmethod
-    def resolve_places_left(obj: Activity) -> int | None:
-        return _places_left(obj)
-
-    @staticmethod
-    def resolve_per_person_limit(obj: Activity) -> int:
-        return obj.checkpoint.per_person_limit
-
-    @staticmethod
-    def resolve_approval_required(obj: Activity) -> bool:
-        return obj.checkpoint.approval_required
 
     @staticmethod
     def resolve_registration_state(obj: Activity) -> str:
@@ -496,13 +472,6 @@ class RegisterIn(Schema):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _places_left(activity: Activity) -> int | None:
-    checkpoint = activity.checkpoint
-    if checkpoint.capacity is None:
-        return None
-    return max(checkpoint.capacity - checkpoint.confirmed_places, 0)
-
-
 def _counts(activity: Activity) -> dict[str, Any]:
     counts = queries.attendance_of(activity)
     return {
@@ -543,17 +512,18 @@ def _organiser(request: HttpRequest, org_id: int, field: str) -> Org:
 
 
 def _staff_activity(request: HttpRequest, activity_id: int) -> Activity:
+    """An activity the caller manages events for (404 otherwise). The writes call it again
+    for their answer: actions change the checkpoint with update(), and an edit may move the
+    activity out of the caller's scope (then 404, as for any read)."""
     return queries.get_activity_for(request.user, activity_id, "events.manage")
 
 
-def _activity_detail(request: HttpRequest, activity_id: int) -> Activity:
-    """Read again after a write: actions change the checkpoint with update(), and an edit may
-    move the activity out of the caller's scope (then 404, as for any read)."""
-    return queries.get_activity_for(request.user, activity_id, "events.manage")
-
-
-def _scan(result: dict[str, Any], *, replayed: bool) -> dict[str, Any]:
-    return {**result, "checked_in_at": result.get("checked_in_at") or None, "replayed": replayed}
+def _scan(
+    result: checkins.ScanResult | dict[str, Any], *, replayed: bool = False
+) -> dict[str, Any]:
+    """A scan's result, or the answer stored for its nonce, as a ScanOut."""
+    answer = result.as_dict() if isinstance(result, checkins.ScanResult) else result
+    return {**answer, "checked_in_at": answer.get("checked_in_at") or None, "replayed": replayed}
 
 
 def _member(request: HttpRequest) -> Member | None:
@@ -607,8 +577,7 @@ def check_in_card(request: HttpRequest, activity_id: int, payload: CardScanIn) -
             actor=request.user, activity=activity, card_code=payload.card, nonce=payload.nonce
         )
         return _scan(result, replayed=replayed)
-    scanned = actions.scan_card(actor=request.user, activity=activity, card_code=payload.card)
-    return _scan(scanned.as_dict(), replayed=False)
+    return _scan(actions.scan_card(actor=request.user, activity=activity, card_code=payload.card))
 
 
 @router.post(
@@ -709,7 +678,7 @@ def create_activity(request: HttpRequest, payload: ActivityCreateIn) -> tuple[in
         approval_required=payload.approval_required,
         allows_walk_ins=payload.allows_walk_ins,
     )
-    return 201, _activity_detail(request, activity.pk)
+    return 201, _staff_activity(request, activity.pk)
 
 
 @router.get(
@@ -781,7 +750,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
         audience_org=audience_org,
         **values,
     )
-    return _activity_detail(request, activity_id)
+    return _staff_activity(request, activity_id)
 
 
 @router.post(
@@ -794,7 +763,7 @@ def publish_activity(request: HttpRequest, activity_id: int) -> Activity:
     gets 409 `not_draft`."""
     activity = _staff_activity(request, activity_id)
     actions.publish_activity(actor=request.user, activity=activity)
-    return _activity_detail(request, activity_id)
+    return _staff_activity(request, activity_id)
 
 
 @router.post(
@@ -808,7 +777,7 @@ def cancel_activity(request: HttpRequest, activity_id: int, payload: CancelIn) -
     `already_cancelled`."""
     activity = _staff_activity(request, activity_id)
     actions.cancel_activity(actor=request.user, activity=activity, reason=payload.reason)
-    return _activity_detail(request, activity_id)
+    return _staff_activity(request, activity_id)
 
 
 @router.get(
@@ -915,22 +884,10 @@ def get_attendance(
     activity = _staff_activity(request, activity_id)
     rows = queries.list_attendance_rows(activity)
     offset = (query.page - 1) * query.page_size
-    methods = dict(CheckIn.Method.choices)
     return {
         "counts": _counts(activity),
         "count": rows.count(),
-        "items": [
-            {
-                "member_number": row.member.number,
-                "member_name": mask_name(row.member.name),
-                "member_org_name": row.member.org.name,
-                "checked_in_at": row.checked_in_at,
-                "method": row.method,
-                "method_label": str(methods.get(row.method, row.method)),
-                "walk_in": row.walk_in,
-            }
-            for row in rows[offset : offset + query.page_size]
-        ],
+        "items": list(rows[offset : offset + query.page_size]),
     }
 
 
@@ -1009,6 +966,18 @@ def _participant(request: HttpRequest, activity_id: int) -> tuple[Member, Activi
     return member, activity
 
 
+def _own_registration(
+    request: HttpRequest, activity_id: int, *, missing: DomainError
+) -> tuple[Member, Activity, Registration]:
+    """The caller's live registration for an activity open to them; `missing` is the refusal
+    when there is none, which differs by operation."""
+    member, activity = _participant(request, activity_id)
+    registration = queries.get_own_registration(member, activity)
+    if registration is None:
+        raise missing
+    return member, activity, registration
+
+
 @router.post(
     "/activities/{int:activity_id}/register",
     response={201: MyRegistrationOut, **ERROR_RESPONSES},
@@ -1038,10 +1007,11 @@ def register_for_activity(
 def cancel_my_registration(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     """Cancel the caller's own registration; a freed place goes to the next on the waiting
     list. 404 `not_registered` when there is none."""
-    member, activity = _participant(request, activity_id)
-    registration = queries.get_own_registration(member, activity)
-    if registration is None:
-        raise NotFoundError("not_registered", _("You are not registered for this activity."))
+    _caller, activity, registration = _own_registration(
+        request,
+        activity_id,
+        missing=NotFoundError("not_registered", _("You are not registered for this activity.")),
+    )
     cancelled = checkins.cancel_registration(actor=request.user, registration=registration)
     return _registration_out(cancelled, activity)
 
@@ -1054,10 +1024,11 @@ def cancel_my_registration(request: HttpRequest, activity_id: int) -> dict[str, 
 def confirm_my_place(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     """Take the place offered from the waiting list before the offer expires. 409 `no_offer`
     without an offer, 409 `offer_expired` too late."""
-    member, activity = _participant(request, activity_id)
-    registration = queries.get_own_registration(member, activity)
-    if registration is None:
-        raise ConflictError("no_offer", _("There is no place waiting for you."))
+    member, activity, registration = _own_registration(
+        request,
+        activity_id,
+        missing=ConflictError("no_offer", _("There is no place waiting for you.")),
+    )
     confirmed = checkins.confirm_offer(member=member, registration=registration)
     return _registration_out(confirmed, activity)
 
@@ -1085,5 +1056,4 @@ def check_in_with_code(request: HttpRequest, payload: ScreenCheckinIn) -> dict[s
         activity = queries.get_open_activity(member, payload.activity_id)
     else:
         activity = queries.get_open_activity_by_checkpoint(member, checkpoint_id)
-    result = actions.check_in_at_activity(member=member, activity=activity, code=payload.code)
-    return _scan(result.as_dict(), replayed=False)
+    return _scan(actions.check_in_at_activity(member=member, activity=activity, code=payload.code))

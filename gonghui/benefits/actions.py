@@ -29,12 +29,14 @@ from gonghui.benefits.models import (
     OfferQuota,
     Provider,
     ProviderAccount,
+    Publishable,
     Service,
     ServiceCategory,
     ServiceDay,
     ServicePhoto,
 )
-from gonghui.checkins.nonces import MAX_DEVICE, answer_once
+from gonghui.checkins.batches import MAX_BATCH as MAX_BATCH  # the API reads it here
+from gonghui.checkins.nonces import answer_once, check_upload
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from gonghui.core.images import prepare_photo
@@ -45,7 +47,6 @@ from gonghui.members.models import Member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
 
-MAX_BATCH = 500
 MAX_SHARES = 50
 PROVIDER_FIELDS = ("name", "kind", "description", "contact_name", "contact_phone", "address",
                    "website")  # fmt: skip
@@ -62,7 +63,11 @@ def _field_error(name: str, code: str, message: str) -> DomainError:
     return DomainError(code, message, fields={name: [message]})
 
 
-def _stripped(values: dict[str, Any]) -> dict[str, Any]:
+def _stripped(values: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The values with text stripped. A name outside `allowed` is the caller's bug, not input."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
     return {
         name: value.strip() if isinstance(value, str) else value for name, value in values.items()
     }
@@ -108,10 +113,7 @@ def _check_category(code: str) -> None:
 
 
 def _clean_provider(values: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(values) - set(PROVIDER_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown provider fields: {sorted(unknown)}")
-    cleaned = _stripped(values)
+    cleaned = _stripped(values, PROVIDER_FIELDS)
     if not cleaned.get("name"):
         raise _field_error("name", "name_required", _("Give the provider's name."))
     if cleaned.get("kind") not in Provider.Kind.values:
@@ -209,10 +211,7 @@ def set_provider_account_active(
 def _clean_service(
     actor: Any, org: Org, values: dict[str, Any], audience_org: Org | None
 ) -> tuple[dict[str, Any], Org | None]:
-    unknown = set(values) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown service fields: {sorted(unknown)}")
-    cleaned = _stripped(values)
+    cleaned = _stripped(values, SERVICE_FIELDS)
     if not cleaned.get("title"):
         raise _field_error("title", "title_required", _("Give the service a title."))
     _check_category(cleaned.get("category", ""))
@@ -292,28 +291,38 @@ def update_service(
     return service
 
 
+def _change_status(
+    rows: QuerySet[Service] | QuerySet[Offer], status: str, *, unchanged: str
+) -> None:
+    """Publish a service or an offer (from a draft or withdrawn) or withdraw a published one,
+    in one conditional UPDATE so that two staff doing it at once change it once."""
+    if status == Publishable.Status.PUBLISHED:
+        updated = rows.exclude(status=status).update(
+            status=status, published_at=timezone.now(), version=F("version") + 1
+        )
+    elif status == Publishable.Status.WITHDRAWN:
+        updated = rows.filter(status=Publishable.Status.PUBLISHED).update(
+            status=status, version=F("version") + 1
+        )
+    else:
+        raise DomainError("invalid_choice", _("Choose one of the options."))
+    if not updated:
+        raise ConflictError("status_unchanged", unchanged)
+
+
 @transaction.atomic
 def set_service_status(*, actor: Any, service: Service, status: str) -> Service:
     """Publish a draft or withdrawn service, or withdraw a published one (benefits.manage).
     A withdrawn service leaves the directory; its claims can no longer be redeemed."""
     require(actor, "benefits.manage", service.org.path)
-    if status == Service.Status.PUBLISHED:
-        updated = (
-            Service.objects.filter(pk=service.pk)
-            .exclude(status=status)
-            .update(status=status, published_at=timezone.now(), version=F("version") + 1)
-        )
-        action = "benefits.service.published"
-    elif status == Service.Status.WITHDRAWN:
-        updated = Service.objects.filter(pk=service.pk, status=Service.Status.PUBLISHED).update(
-            status=status, version=F("version") + 1
-        )
-        action = "benefits.service.withdrawn"
-    else:
-        raise DomainError("invalid_choice", _("Choose one of the options."))
-    if not updated:
-        raise ConflictError("status_unchanged", _("The service is already in that state."))
+    _change_status(
+        Service.objects.filter(pk=service.pk),
+        status,
+        unchanged=_("The service is already in that state."),
+    )
     service.refresh_from_db()
+    published = status == Publishable.Status.PUBLISHED
+    action = "benefits.service.published" if published else "benefits.service.withdrawn"
     audit.record(actor=actor, action=action, org=service.org, target=service)
     return service
 
@@ -358,10 +367,7 @@ def record_view(*, service: Service, at: datetime | None = None) -> None:
 
 
 def _clean_offer(values: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(values) - set(OFFER_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown offer fields: {sorted(unknown)}")
-    cleaned = _stripped(values)
+    cleaned = _stripped(values, OFFER_FIELDS)
     if not cleaned.get("title"):
         raise _field_error("title", "title_required", _("Say what the member gets."))
     if cleaned.get("kind") not in Offer.Kind.values:
@@ -501,23 +507,14 @@ def set_offer_status(*, actor: Any, offer: Offer, status: str) -> Offer:
     """Publish an offer, or withdraw it (benefits.manage): a withdrawn offer takes no more
     claims and its claims can no longer be redeemed."""
     require(actor, "benefits.manage", offer.service.org.path)
-    if status == Offer.Status.PUBLISHED:
-        updated = (
-            Offer.objects.filter(pk=offer.pk)
-            .exclude(status=status)
-            .update(status=status, published_at=timezone.now(), version=F("version") + 1)
-        )
-        action = "benefits.offer.published"
-    elif status == Offer.Status.WITHDRAWN:
-        updated = Offer.objects.filter(pk=offer.pk, status=Offer.Status.PUBLISHED).update(
-            status=status, version=F("version") + 1
-        )
-        action = "benefits.offer.withdrawn"
-    else:
-        raise DomainError("invalid_choice", _("Choose one of the options."))
-    if not updated:
-        raise ConflictError("status_unchanged", _("The offer is already in that state."))
+    _change_status(
+        Offer.objects.filter(pk=offer.pk),
+        status,
+        unchanged=_("The offer is already in that state."),
+    )
     offer.refresh_from_db()
+    published = status == Publishable.Status.PUBLISHED
+    action = "benefits.offer.published" if published else "benefits.offer.withdrawn"
     audit.record(actor=actor, action=action, org=offer.service.org, target=offer)
     return offer
 
@@ -894,6 +891,18 @@ def _redeem(claim: Claim, *, actor: Any, at: datetime, method: str) -> Redemptio
     )  # fmt: skip
 
 
+def _redeem_claim_code(
+    account: ProviderAccount, code: str, *, at: datetime, method: str
+) -> Redemption:
+    """A scanned claim code: its claim redeemed, when it is one of this provider's offers."""
+    claim = _claim_by_code(code)
+    if claim is None:
+        return _code_invalid()
+    if claim.offer.service.provider_id != account.provider_id:
+        return _other_provider()
+    return _redeem(claim, actor=account.user, at=at, method=method)
+
+
 def _active_account(account: ProviderAccount) -> Redemption | None:
     if not account.user.is_active:
         raise NotFoundError("not_found", _("Not found."))
@@ -916,12 +925,7 @@ def redeem_code(
         return inactive
     provider = account.provider
     if codes.looks_like_claim_code(code):
-        claim = _claim_by_code(code)
-        if claim is None:
-            return _code_invalid()
-        if claim.offer.service.provider_id != provider.pk:
-            return _other_provider()
-        return _redeem(claim, actor=account.user, at=at, method=Claim.Method.CODE)
+        return _redeem_claim_code(account, code, at=at, method=Claim.Method.CODE)
     found = _member_by_card(code)
     if isinstance(found, Redemption):
         return found
@@ -950,12 +954,7 @@ def upload_redemptions(
     answer and redeems nothing (checkins.nonces). A member card redeems the member's one
     usable claim here; with several the member must show the offer's own code."""
     inactive = _active_account(account)
-    if not device or len(device) > MAX_DEVICE:
-        raise DomainError("invalid_device", _("The device needs an id of at most 64 characters."))
-    if len(items) > MAX_BATCH:
-        raise DomainError(
-            "batch_too_large", _("Send at most %(n)d scans at once.") % {"n": MAX_BATCH}
-        )
+    check_upload(device, len(items))
     now = timezone.now()
 
     def judge(fresh: list[BatchItem]) -> dict[str, dict[str, Any]]:
@@ -979,12 +978,7 @@ def upload_redemptions(
 def _judge_batch_item(account: ProviderAccount, code: str, at: datetime) -> Redemption:
     provider = account.provider
     if codes.looks_like_claim_code(code):
-        claim = _claim_by_code(code)
-        if claim is None:
-            return _code_invalid()
-        if claim.offer.service.provider_id != provider.pk:
-            return _other_provider()
-        return _redeem(claim, actor=account.user, at=at, method=Claim.Method.BATCH)
+        return _redeem_claim_code(account, code, at=at, method=Claim.Method.BATCH)
     found = _member_by_card(code)
     if isinstance(found, Redemption):
         return found

@@ -1,8 +1,6 @@
 """Parsing and validating the benefits pages' input: staff forms for providers, services and
 offers; the members' directory filters; the provider desk's scans and offline uploads."""
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,9 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.benefits.actions import MAX_BATCH, BatchItem
+from gonghui.benefits.actions import BatchItem
 from gonghui.benefits.codes import MAX_CODE
 from gonghui.benefits.models import Audience, Claim, Offer, Provider
+from gonghui.checkins.batches import BatchFormat
 from gonghui.enterprises.forms import DateInput
 from gonghui.events.forms import DateTimeLocalInput, MultiplePhotoField
 
@@ -283,47 +282,10 @@ class RedeemForm(ScanForm):
     claim = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-@dataclass(frozen=True)
-class Batch:
-    device: str
-    items: list[BatchItem]
-
-
-def parse_batch(body: bytes) -> Batch:
-    """The desk's offline upload: {"device": "...", "items": [{"nonce", "code", "scanned_at"
-    (ISO 8601 with a zone)}]}. Anything else is a ValidationError."""
-    try:
-        payload = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError(_("The upload is not JSON."), code="invalid_json") from None
-    if not isinstance(payload, dict):
-        raise ValidationError(_("The upload must be a JSON object."), code="invalid_batch")
-    device, raw_items = payload.get("device"), payload.get("items")
-    if not isinstance(device, str) or not isinstance(raw_items, list):
-        raise ValidationError(_("The upload needs a device and a list of items."), "invalid_batch")
-    if len(raw_items) > MAX_BATCH:
-        raise ValidationError(
-            _("Send at most %(n)d scans at once.") % {"n": MAX_BATCH}, "batch_too_large"
-        )
-    items: list[BatchItem] = []
-    for raw in raw_items:
-        if not isinstance(raw, dict):
-            raise ValidationError(_("Each item must be a JSON object."), "invalid_item")
-        nonce, code, scanned_at = raw.get("nonce"), raw.get("code"), raw.get("scanned_at")
-        if not (isinstance(nonce, str) and isinstance(code, str)):
-            raise ValidationError(_("Each item needs a nonce and a code."), "invalid_item")
-        items.append(BatchItem(nonce=nonce, code=code[:MAX_CODE], scanned_at=_aware(scanned_at)))
-    return Batch(device=device.strip(), items=items)
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed
-    raise ValidationError(
-        _("Each item needs its scan time in ISO 8601 with a time zone."), "invalid_time"
-    )
+# The desk's offline upload: items {"nonce", "code", "scanned_at"}.
+BATCH_FORMAT = BatchFormat(
+    code_field="code",
+    max_code=MAX_CODE,
+    missing_code=_("Each item needs a nonce and a code."),
+    item=BatchItem,
+)

@@ -121,17 +121,33 @@ class ProviderAccount(models.Model):
         return f"{self.user} @ {self.provider}"
 
 
-class ServiceQuerySet(ScopedQuerySet["Service"]):
-    org_path_lookup = "org__path"
-
-
-class Service(models.Model):
-    """An entry of the member service directory."""
+class Publishable(models.Model):
+    """What services and offers both are: written by staff as a draft, published to members,
+    withdrawn from them, and edited with a version check against a stale form."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         WITHDRAWN = "withdrawn", pgettext_lazy("taken off the directory", "Withdrawn")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+
+class ServiceQuerySet(ScopedQuerySet["Service"]):
+    org_path_lookup = "org__path"
+
+
+class Service(Publishable):
+    """An entry of the member service directory."""
 
     provider = models.ForeignKey(
         Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="services"
@@ -160,14 +176,6 @@ class Service(models.Model):
     )  # fmt: skip
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
     objects = ServiceQuerySet.as_manager()
 
     class Meta:
@@ -256,7 +264,7 @@ class OfferQuerySet(ScopedQuerySet["Offer"]):
     org_path_lookup = "service__org__path"
 
 
-class Offer(models.Model):
+class Offer(Publishable):
     """A member-only offer (普惠) of a service, with a quota members claim from."""
 
     class Kind(models.TextChoices):
@@ -264,11 +272,6 @@ class Offer(models.Model):
         FREE_ITEM = "free_item", _("Free item")
         TICKET = "ticket", _("Ticket")
         COUPON = "coupon", _("Coupon")
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        WITHDRAWN = "withdrawn", pgettext_lazy("taken off the directory", "Withdrawn")
 
     service = models.ForeignKey(
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offers"
@@ -289,14 +292,6 @@ class Offer(models.Model):
     # redeeming transactions (save() on a stale instance would write old counts back).
     claimed = models.PositiveIntegerField(default=0)
     redeemed = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
     objects = OfferQuerySet.as_manager()
 
     class Meta:

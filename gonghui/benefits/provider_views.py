@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts import lockout
 from gonghui.benefits import actions, queries
-from gonghui.benefits.forms import ProviderLoginForm, RedeemForm, ScanForm, parse_batch
+from gonghui.benefits.forms import BATCH_FORMAT, ProviderLoginForm, RedeemForm, ScanForm
 from gonghui.benefits.models import ProviderAccount
 from gonghui.core.errors import DomainError
 
@@ -132,7 +132,7 @@ def provider_batch_upload(request: HttpRequest, account: ProviderAccount) -> Jso
     """The desk's offline queue (JSON, session and CSRF like any form). Each item answers on
     its own; the same nonces sent again replay the first answers and redeem nothing."""
     try:
-        uploaded = parse_batch(request.body)
+        uploaded = BATCH_FORMAT.parse(request.body)
     except ValidationError as error:
         return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
     try:

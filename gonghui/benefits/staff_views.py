@@ -3,6 +3,7 @@ services with their figures, providers and their redemption accounts, offers wit
 categories, and the usage figures with their .xlsx export."""
 
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -209,20 +210,28 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
 @require_POST
 def service_status(request: HttpRequest, service_id: int) -> HttpResponse:
     service = queries.get_service_for(request.user, service_id, CAP)
+    actor = staff_user(request)
+    _set_status(
+        request,
+        lambda status: actions.set_service_status(actor=actor, service=service, status=status),
+    )
+    return redirect("benefits:staff_service", service_id=service.pk)
+
+
+def _set_status(request: HttpRequest, set_status: Callable[[str], object]) -> None:
+    """The publish/withdraw buttons of a service's or an offer's page; the outcome is a
+    message on the page they return to."""
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose one of the options."))
+        return
+    try:
+        set_status(form.cleaned_data["status"])
+    except DomainError as error:
+        _refused(error)
+        messages.error(request, str(error.message))
     else:
-        try:
-            actions.set_service_status(
-                actor=staff_user(request), service=service, status=form.cleaned_data["status"]
-            )
-        except DomainError as error:
-            _refused(error)
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Saved."))
-    return redirect("benefits:staff_service", service_id=service.pk)
+        messages.success(request, _("Saved."))
 
 
 @staff_required
@@ -318,19 +327,10 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
 @require_POST
 def offer_status(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = queries.get_offer_for(request.user, offer_id, CAP)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose one of the options."))
-    else:
-        try:
-            actions.set_offer_status(
-                actor=staff_user(request), offer=offer, status=form.cleaned_data["status"]
-            )
-        except DomainError as error:
-            _refused(error)
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Saved."))
+    actor = staff_user(request)
+    _set_status(
+        request, lambda status: actions.set_offer_status(actor=actor, offer=offer, status=status)
+    )
     return redirect("benefits:staff_offer", offer_id=offer.pk)
 
 
@@ -378,6 +378,14 @@ def provider_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = queries.get_provider_for(request.user, provider_id, CAP)
+    return _provider_page(request, provider, ProviderAccountForm())
+
+
+def _provider_page(
+    request: HttpRequest, provider: Provider, account_form: ProviderAccountForm, status: int = 200
+) -> HttpResponse:
+    """The provider's page: its services and accounts, with the new-account form (shown
+    again with its errors when it was refused)."""
     services = queries.list_services(
         request.user, CAP, filters=queries.ServiceFilters(), provider=provider
     )
@@ -385,9 +393,9 @@ def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
         "provider": provider,
         "services": list(services[:200]),
         "accounts": list(queries.list_provider_accounts(provider)),
-        "account_form": ProviderAccountForm(),
+        "account_form": account_form,
     }
-    return render(request, "benefits/staff_provider.html", context)
+    return render(request, "benefits/staff_provider.html", context, status=status)
 
 
 @staff_required
@@ -441,17 +449,7 @@ def account_create(request: HttpRequest, provider_id: int) -> HttpResponse:
                 % {"username": account.user.username},
             )
             return redirect("benefits:staff_provider", provider_id=provider.pk)
-    context = {
-        "provider": provider,
-        "services": list(
-            queries.list_services(
-                request.user, CAP, filters=queries.ServiceFilters(), provider=provider
-            )[:200]
-        ),
-        "accounts": list(queries.list_provider_accounts(provider)),
-        "account_form": form,
-    }
-    return render(request, "benefits/staff_provider.html", context, status=400)
+    return _provider_page(request, provider, form, status=400)
 
 
 @staff_required

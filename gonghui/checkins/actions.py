@@ -18,8 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.checkins.batches import MAX_BATCH as MAX_BATCH  # the API and the demo read it here
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
-from gonghui.checkins.nonces import answer_once
+from gonghui.checkins.nonces import answer_once, check_upload
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.personal import mask_name
@@ -32,7 +33,6 @@ from gonghui.orgs import tallies
 ROTATION_SECONDS = 30
 SCREEN_PREFIX = "GC1"
 OFFER_HOURS = 24
-MAX_BATCH = 500
 PLACE_HOLDING = (Registration.Status.CONFIRMED, Registration.Status.OFFERED)
 
 
@@ -439,12 +439,7 @@ def upload_batch(
     answers on its own; a repeated upload finds the stored answers by (device, nonce) and
     changes nothing. Set-based: a batch of hundreds costs a handful of queries."""
     require(actor, "checkins.scan", checkpoint.org.path)
-    if not device or len(device) > 64:
-        raise DomainError("invalid_device", _("The device needs an id of at most 64 characters."))
-    if len(items) > MAX_BATCH:
-        raise DomainError(
-            "batch_too_large", _("Send at most %(n)d scans at once.") % {"n": MAX_BATCH}
-        )
+    check_upload(device, len(items))
     now = timezone.now()
 
     def judge(fresh: list[BatchItem]) -> dict[str, dict[str, Any]]:

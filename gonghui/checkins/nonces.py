@@ -11,13 +11,27 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from gonghui.checkins.batches import MAX_BATCH
 from gonghui.checkins.models import ScanNonce
+from gonghui.core.errors import DomainError
 
 MAX_NONCE = 64
 MAX_DEVICE = 64
 # How long answers are kept for replay: a device uploads what it kept offline within days.
 KEEP_DAYS = 30
+
+
+def check_upload(device: str, count: int) -> None:
+    """Refuse an upload whose device id is unusable or that holds too many scans, before
+    anything is judged (the device's own id, before any namespacing)."""
+    if not device or len(device) > MAX_DEVICE:
+        raise DomainError("invalid_device", _("The device needs an id of at most 64 characters."))
+    if count > MAX_BATCH:
+        raise DomainError(
+            "batch_too_large", _("Send at most %(n)d scans at once.") % {"n": MAX_BATCH}
+        )
 
 
 def answer_once[T](

@@ -1,15 +1,13 @@
 """Parsing and validating the staff activity pages' input."""
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.checkins.actions import MAX_BATCH, BatchItem
+from gonghui.checkins.actions import BatchItem
+from gonghui.checkins.batches import BatchFormat
 from gonghui.checkins.models import Registration
 from gonghui.enterprises.forms import DateInput
 from gonghui.events.models import Audience, Category
@@ -171,52 +169,10 @@ def registration_status(value: str) -> str:
     return value if value in Registration.Status.values else ""
 
 
-@dataclass(frozen=True)
-class Batch:
-    device: str
-    items: list[BatchItem]
-
-
-def parse_batch(body: bytes) -> Batch:
-    """The offline page's upload: {"device": "...", "items": [{"nonce", "card_code",
-    "scanned_at" (ISO 8601 with a zone)}]}. Anything else is a ValidationError."""
-    try:
-        payload = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError(_("The upload is not JSON."), code="invalid_json") from None
-    if not isinstance(payload, dict):
-        raise ValidationError(_("The upload must be a JSON object."), code="invalid_batch")
-    device = payload.get("device")
-    raw_items = payload.get("items")
-    if not isinstance(device, str) or not isinstance(raw_items, list):
-        raise ValidationError(_("The upload needs a device and a list of items."), "invalid_batch")
-    if len(raw_items) > MAX_BATCH:
-        raise ValidationError(
-            _("Send at most %(n)d scans at once.") % {"n": MAX_BATCH}, "batch_too_large"
-        )
-    items: list[BatchItem] = []
-    for raw in raw_items:
-        if not isinstance(raw, dict):
-            raise ValidationError(_("Each item must be a JSON object."), "invalid_item")
-        nonce, card_code, scanned_at = raw.get("nonce"), raw.get("card_code"), raw.get("scanned_at")
-        if not (isinstance(nonce, str) and isinstance(card_code, str)):
-            raise ValidationError(_("Each item needs a nonce and a card code."), "invalid_item")
-        items.append(
-            BatchItem(
-                nonce=nonce, card_code=card_code[:MAX_CARD_CODE], scanned_at=_aware(scanned_at)
-            )
-        )
-    return Batch(device=device.strip(), items=items)
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed
-    raise ValidationError(
-        _("Each item needs its scan time in ISO 8601 with a time zone."), "invalid_time"
-    )
+# The offline page's upload: items {"nonce", "card_code", "scanned_at"}.
+BATCH_FORMAT = BatchFormat(
+    code_field="card_code",
+    max_code=MAX_CARD_CODE,
+    missing_code=_("Each item needs a nonce and a card code."),
+    item=BatchItem,
+)

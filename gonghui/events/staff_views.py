@@ -28,6 +28,7 @@ from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.personal import mask_name
 from gonghui.events import actions, queries
 from gonghui.events.forms import (
+    BATCH_FORMAT,
     REGISTRATION_STATUSES,
     ActivityEditForm,
     ActivityFilterForm,
@@ -35,7 +36,6 @@ from gonghui.events.forms import (
     CancelForm,
     ReportForm,
     ScanForm,
-    parse_batch,
     registration_status,
 )
 from gonghui.events.models import Activity, ActivityPhoto, Category
@@ -591,7 +591,7 @@ def batch_upload(request: HttpRequest, activity_id: int) -> JsonResponse:
     on its own; the same nonces sent again replay the first answers and change nothing."""
     activity = queries.get_activity_for(request.user, activity_id, "checkins.scan")
     try:
-        uploaded = parse_batch(request.body)
+        uploaded = BATCH_FORMAT.parse(request.body)
     except ValidationError as error:
         return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
     try:

@@ -139,9 +139,15 @@ def test_the_desk_keeps_scans_offline_and_redeems_them_when_back_online(
     desk.locator("#scan-code").press("Enter")
     expect(desk.locator("#offline-count")).to_have_text("1")
     assert Claim.objects.get().status == Claim.Status.CLAIMED
+    # Kept where earlier versions of the desk kept it, so scans queued before an upgrade go too.
+    queue = f"gonghui.provider.{account.provider_id}.queue"
+    kept = desk.evaluate(f"JSON.parse(localStorage.getItem('{queue}'))")
+    assert [list(scan) for scan in kept] == [["nonce", "code", "scanned_at"]]
 
     desk.context.set_offline(False)
     expect(desk.locator("#offline-count")).to_have_text("0")
     expect(desk.locator("#offline-results li.ok .message")).to_have_text("Redeemed.")
     expect(desk.locator("#offline-results li.ok .who")).to_have_text("赵*鸣 · 免费心理咨询一次")
     assert Claim.objects.get().status == Claim.Status.REDEEMED
+    assert desk.evaluate(f"localStorage.getItem('{queue}')") == "[]"
+    assert desk.evaluate("localStorage.getItem('gonghui.provider.device')")

@@ -16,6 +16,7 @@ from gonghui.benefits.tests.factories import (
     make_offer,
     make_service,
 )
+from gonghui.core.models import AuditEntry
 from gonghui.orgs.models import Tally
 
 # --- members' pages ----------------------------------------------------------------------------
@@ -298,6 +299,45 @@ def test_staff_create_and_lock_a_provider_account(staff_client, provider):
     staff_client.post(reverse("benefits:staff_account_active", args=[account.pk]), {"active": "0"})
     account.user.refresh_from_db()
     assert not account.user.is_active
+
+
+def test_a_refused_account_shows_the_provider_page_again(staff_client, service):
+    provider = service.provider
+    response = staff_client.post(reverse("benefits:staff_account_create", args=[provider.pk]), {
+        "username": "cafe_desk", "name": "前台", "password": "123",
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert [s.pk for s in response.context["services"]] == [service.pk]
+    assert response.context["account_form"].errors
+    assert not ProviderAccount.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["service", "offer"])
+def test_staff_withdraw_and_publish_again(staff_client, offer, kind):
+    model, target = (Service, offer.service) if kind == "service" else (Offer, offer)
+    page = reverse(f"benefits:staff_{kind}", args=[target.pk])
+    status_url = reverse(f"benefits:staff_{kind}_status", args=[target.pk])
+
+    def change(status: str) -> tuple[str, list[str]]:
+        response = staff_client.post(status_url, {"status": status}, follow=True)
+        assert response.redirect_chain == [(page, 302)]
+        shown = [str(m) for m in response.context["messages"]]
+        return model.objects.get(pk=target.pk).status, shown
+
+    assert change("withdrawn") == ("withdrawn", ["Saved."])
+    assert change("withdrawn") == ("withdrawn", [f"The {kind} is already in that state."])
+    assert change("deleted") == ("withdrawn", ["Choose one of the options."])
+    withdrawn_at = timezone.now()
+    assert change("published") == ("published", ["Saved."])
+    published_at = model.objects.get(pk=target.pk).published_at
+    assert published_at is not None
+    assert published_at >= withdrawn_at
+    assert change("published") == ("published", [f"The {kind} is already in that state."])
+    recorded = AuditEntry.objects.filter(action__startswith=f"benefits.{kind}.")
+    assert list(recorded.order_by("pk").values_list("action", flat=True))[-2:] == [
+        f"benefits.{kind}.withdrawn",
+        f"benefits.{kind}.published",
+    ]
 
 
 def test_every_staff_page_renders(staff_client, offer, account, tree):
