@@ -57,6 +57,11 @@ def test_a_courier_finds_a_station_and_records_a_visit_once_a_day(
     expect(page.locator("#pick-district")).to_be_visible()
     page.locator("#id_district").select_option("昌平区")
     expect(page.locator("#id_street")).to_be_visible()
+    # The picker was just swapped in: let htmx finish settling it (and wire its change event)
+    # before choosing, as a person's second tap always does.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     page.locator("#id_street").select_option("回龙观")
     expect(page.locator("#station-list .station-name")).to_have_text(["云趣园驿站", "龙泽园驿站"])
     expect(page).to_have_url(re.compile(r"district=.*street="))  # pushed by htmx, polled
