@@ -5,11 +5,12 @@ changes nothing. One mechanism for every batch upload: check-in scans (see
 actions.upload_batch) and redemptions at a benefits provider.
 """
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,19 @@ MAX_NONCE = 64
 MAX_DEVICE = 64
 # How long answers are kept for replay: a device uploads what it kept offline within days.
 KEEP_DAYS = 30
+
+
+def _one_upload_at_a_time(device: str) -> None:
+    """Serialise the uploads of one device until this transaction ends. A device that timed
+    out sends its batch again while the first upload is still being written: the copy waits
+    here, then finds the first one's answers and replays them instead of judging (and
+    counting) the same scans twice. SQLite needs nothing: its transactions take the write
+    lock at BEGIN (`transaction_mode` IMMEDIATE), so writers never overlap there."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"scan-upload:{device}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, signed=True)])
 
 
 def check_upload(device: str, count: int) -> None:
@@ -53,32 +67,26 @@ def answer_once[T](
     nonces = [nonce_of(item) for item in items]
     usable = {nonce for nonce in nonces if 0 < len(nonce) <= MAX_NONCE}
     with transaction.atomic():
-        # Claim every nonce before judging, with an empty answer: a copy of this upload
-        # arriving at the same moment blocks on our uncommitted rows, then finds them answered
-        # and replays them instead of judging (and counting) the same scans a second time.
-        ScanNonce.objects.bulk_create(
-            [ScanNonce(device=device, nonce=nonce, result={}) for nonce in usable],
-            ignore_conflicts=True,
+        _one_upload_at_a_time(device)
+        known: dict[str, dict[str, Any]] = dict(
+            ScanNonce.objects.filter(device=device, nonce__in=usable).values_list("nonce", "result")
         )
-        rows = {
-            row.nonce: row
-            for row in ScanNonce.objects.filter(device=device, nonce__in=usable).only(
-                "pk", "nonce", "result"
-            )
-        }
-        known = {nonce: row.result for nonce, row in rows.items() if row.result}
         fresh: list[T] = []
         seen: set[str] = set()
         for item, nonce in zip(items, nonces, strict=True):
-            if nonce in rows and nonce not in known and nonce not in seen:
+            if nonce in usable and nonce not in known and nonce not in seen:
                 seen.add(nonce)
                 fresh.append(item)
         results = judge(fresh) if fresh else {}
         if set(results) != seen:
             raise ValueError("judge must answer every nonce it is given, and only those")
-        for nonce, result in results.items():
-            rows[nonce].result = result
-        ScanNonce.objects.bulk_update([rows[nonce] for nonce in results], ["result"])
+        ScanNonce.objects.bulk_create(
+            [
+                ScanNonce(device=device, nonce=nonce, result=result)
+                for nonce, result in results.items()
+            ],
+            ignore_conflicts=True,
+        )
     answers: list[dict[str, Any]] = []
     for nonce in nonces:
         if nonce in known:
