@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
@@ -26,6 +25,7 @@ from gonghui.events.models import Activity, Category
 from gonghui.members.models import Member
 from gonghui.members.queries import get_own_member
 from gonghui.web.pagination import paginate
+from gonghui.web.scan_answers import ScanAnswer, scan_answer
 
 PAGE_SIZE = 20
 # The answer to a check-in, carried across the redirect after the POST (shown once).
@@ -228,36 +228,23 @@ def my_activities(request: HttpRequest) -> HttpResponse:
 # --- check-in by the big screen's rotating code ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckinAnswer:
-    """A check-in answer as the page shows it: a big headline in a colour, then the details."""
-
-    tone: str  # ok, warn, bad (the CSS colour)
-    title: str
-    message: str
-    code: str
-
-
-def _answer(code: str, message: str, checked_in_at: str = "") -> CheckinAnswer:
+def _answer(code: str, message: str, checked_in_at: str = "") -> ScanAnswer:
     titles = {
         "checked_in": ("ok", _("Checked in")),
         "already_checked_in": ("warn", _("Already checked in")),
         "code_expired": ("bad", _("Code expired")),
         "code_invalid": ("bad", _("Not a valid code")),
+        "code_other_checkpoint": ("bad", _("Code of another activity")),
         "not_registered": ("bad", _("Not registered")),
         "not_a_member": ("bad", _("Not a member")),
         "not_open": ("bad", _("Check-in is not open yet")),
         "closed": ("bad", _("Check-in has closed")),
         "activity_cancelled": ("bad", _("Activity cancelled")),
     }
-    tone, title = titles.get(code, ("bad", _("Not checked in")))
-    if code == "checked_in" and checked_in_at:
-        at = parse_datetime(checked_in_at)
-        if at is not None:
-            message = _("Checked in at %(time)s.") % {
-                "time": timezone.localtime(at).strftime("%H:%M")
-            }
-    return CheckinAnswer(tone=tone, title=title, message=message, code=code)
+    return scan_answer(
+        code, message, titles=titles, fallback=_("Not checked in"),
+        done=_("Checked in at %(time)s."), checked_in_at=checked_in_at,
+    )  # fmt: skip
 
 
 def _checkin_page(
@@ -265,7 +252,7 @@ def _checkin_page(
     *,
     code: str,
     activity: Activity | None,
-    answer: CheckinAnswer | None,
+    answer: ScanAnswer | None,
     status: int = 200,
 ) -> HttpResponse:
     context = {"code": code, "activity": activity, "answer": answer}
@@ -304,7 +291,7 @@ def member_checkin(request: HttpRequest, code: str) -> HttpResponse:
         # Post/redirect/get: a reload shows the button again instead of re-sending the form.
         return redirect("events:member_checkin", code=code)
     shown = request.session.pop(CHECKIN_RESULT_KEY, None)
-    answer: CheckinAnswer | None = None
+    answer: ScanAnswer | None = None
     if isinstance(shown, dict) and shown.get("checkpoint") == activity.checkpoint_id:
         answer = _answer(
             str(shown.get("code", "")),

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,6 +23,7 @@ from gonghui.stations.forms import AreaForm
 from gonghui.stations.models import Amenity, Station
 from gonghui.web.access import HtmxRequest
 from gonghui.web.pagination import paginate
+from gonghui.web.scan_answers import ScanAnswer, scan_answer
 
 PAGE_SIZE = 30
 # The last district and street a visitor picked, kept a year so the list opens there.
@@ -144,17 +144,7 @@ def photo(request: HttpRequest, station_id: int) -> FileResponse:
 # --- the poster's QR: record a visit ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VisitAnswer:
-    """A visit answer as the page shows it: a big headline in a colour, then the details."""
-
-    tone: str  # ok, warn, bad (the CSS colour)
-    title: str
-    message: str
-    code: str
-
-
-def _answer(code: str, message: str, checked_in_at: str = "") -> VisitAnswer:
+def _answer(code: str, message: str, checked_in_at: str = "") -> ScanAnswer:
     titles = {
         "checked_in": ("ok", _("Visit recorded")),
         "already_checked_in": ("warn", _("Already visited today")),
@@ -164,14 +154,10 @@ def _answer(code: str, message: str, checked_in_at: str = "") -> VisitAnswer:
         "station_closed": ("bad", _("Station closed")),
         "not_a_member": ("bad", _("Not a member")),
     }
-    tone, title = titles.get(code, ("bad", _("Visit not recorded")))
-    if code == "checked_in" and checked_in_at:
-        at = parse_datetime(checked_in_at)
-        if at is not None:
-            message = _("Welcome! Your visit at %(time)s is recorded.") % {
-                "time": timezone.localtime(at).strftime("%H:%M")
-            }
-    return VisitAnswer(tone=tone, title=title, message=message, code=code)
+    return scan_answer(
+        code, message, titles=titles, fallback=_("Visit not recorded"),
+        done=_("Welcome! Your visit at %(time)s is recorded."), checked_in_at=checked_in_at,
+    )  # fmt: skip
 
 
 def _visit_page(
@@ -179,7 +165,7 @@ def _visit_page(
     *,
     code: str,
     station: Station | None,
-    answer: VisitAnswer | None,
+    answer: ScanAnswer | None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -191,7 +177,7 @@ def _visit_page(
     return render(request, "stations/member_visit.html", context, status=status)
 
 
-def _unknown_code(code: str) -> VisitAnswer:
+def _unknown_code(code: str) -> ScanAnswer:
     try:
         codes.read_poster_code(code)
     except DomainError as error:
@@ -229,7 +215,7 @@ def visit(request: HttpRequest, code: str) -> HttpResponse:
         # Post/redirect/get: a reload shows the page again instead of re-sending the form.
         return redirect("stations:visit", code=code)
     shown = request.session.pop(VISIT_RESULT_KEY, None)
-    answer: VisitAnswer | None = None
+    answer: ScanAnswer | None = None
     if isinstance(shown, dict) and shown.get("station") == station.pk:
         answer = _answer(
             str(shown.get("code", "")),
