@@ -28,6 +28,14 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    """A whole number of at least 1 from GONGHUI_<NAME>; anything else stops start-up."""
+    value = env(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"GONGHUI_{name} must be a whole number of at least 1.")
+    return int(value)
+
+
 def env_secret(name: str) -> str:
     """A secret from GONGHUI_<NAME> or from the file named by GONGHUI_<NAME>_FILE."""
     value = env(name)
@@ -142,6 +150,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "gonghui.core.request_context.RequestContextMiddleware",
+    "gonghui.accounts.sessions.SessionGuardMiddleware",
     "gonghui.core.idempotency.IdempotencyMiddleware",
 ]
 
@@ -248,7 +257,22 @@ CONSENT_VERSION = "2026-11"
 # Reviewers see applications older than this many days flagged in their queue.
 REVIEW_WAITING_DAYS = int(env("REVIEW_WAITING_DAYS", "3"))
 
-SMS_SENDER = env("SMS_SENDER", "gonghui.core.sms.ConsoleSmsSender")
+# Development writes text messages to the terminal; production must name its gateway's sender
+# and refuses the two senders that do not send (they would hold sign-in codes and status links
+# in a terminal or in memory instead of delivering them).
+SMS_SENDER = env("SMS_SENDER", "" if PRODUCTION else "gonghui.core.sms.ConsoleSmsSender")
+NON_SENDING_SMS_SENDERS = frozenset(
+    {"gonghui.core.sms.ConsoleSmsSender", "gonghui.core.sms.MemorySmsSender"}
+)
+if PRODUCTION and not SMS_SENDER:
+    raise ImproperlyConfigured(
+        "Production mode needs GONGHUI_SMS_SENDER: the dotted path of your SMS gateway's sender."
+    )
+if PRODUCTION and SMS_SENDER in NON_SENDING_SMS_SENDERS:
+    raise ImproperlyConfigured(
+        f"GONGHUI_SMS_SENDER={SMS_SENDER} does not send text messages (it would write sign-in "
+        "codes to the terminal); production mode needs a real gateway's sender."
+    )
 # Development prints mail to the console; production sends it over SMTP (EMAIL_HOST etc.).
 MAILERS = {
     "default": {
@@ -262,7 +286,11 @@ MAILERS = {
 }
 DEMO = env_bool("DEMO")
 
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Members sign in by SMS on their own phones and stay signed in this long; staff sessions (any
+# password sign-in) also end after an idle time and a maximum age (accounts/sessions.py).
+SESSION_COOKIE_AGE = 24 * 3600 * env_int("MEMBER_SESSION_DAYS", 14)
+STAFF_IDLE_SECONDS = 60 * env_int("STAFF_IDLE_MINUTES", 30)
+STAFF_SESSION_MAX_SECONDS = 3600 * env_int("STAFF_SESSION_HOURS", 12)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -302,6 +330,38 @@ IDEMPOTENCY_TTL_HOURS = 48
 LOGIN_CODE_TTL_SECONDS = 300
 LOGIN_CODE_RESEND_SECONDS = 60
 LOGIN_CODE_MAX_ATTEMPTS = 5
-# Staff password sign-in lockout.
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_FAILURE_WINDOW_SECONDS = 900
+# The second sign-in step (authenticator code) must follow the password within this time.
+TWO_FACTOR_PENDING_SECONDS = 300
+# The name authenticator apps show next to the account.
+TOTP_ISSUER = env("TOTP_ISSUER", "Gonghui")
+
+# Rate limits (core/ratelimits.py): name -> (allowed, window in seconds). A window opens at a
+# key's first count. GONGHUI_RATE_LIMITS overrides some: "join.ip=100/600,sms.global=50/60".
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    # Staff password sign-in: failures per account (every identifier that resolves to it, or
+    # the normalised identifier when none does) and per client IP; both lock sign-in.
+    "signin.account": (5, 15 * 60),
+    "signin.ip": (30, 15 * 60),
+    # Worker sign-in codes: requests per IP, all requests, wrong codes per number per day.
+    "sms_code.ip": (20, 3600),
+    "sms_code.global": (600, 60),
+    "sms_code.guesses": (10, 24 * 3600),
+    # Joining without sign-in: submissions per IP, per mobile number, all submissions.
+    "join.ip": (60, 10 * 60),
+    "join.mobile": (3, 3600),
+    "join.global": (18_000, 60),
+    # Texts that anonymous requests make us send to one number (codes and receipts), per day.
+    "sms.mobile": (10, 24 * 3600),
+}
+for _override in filter(None, (item.strip() for item in env("RATE_LIMITS").split(","))):
+    _name, _sep, _value = _override.partition("=")
+    _allowed, _slash, _seconds = _value.partition("/")
+    if _name not in RATE_LIMITS or not (_allowed.isdigit() and _seconds.isdigit()):
+        raise ImproperlyConfigured(
+            f"GONGHUI_RATE_LIMITS: {_override!r} is not <known name>=<allowed>/<seconds>."
+        )
+    RATE_LIMITS[_name] = (int(_allowed), max(1, int(_seconds)))
+# Empty: rate-limit counters live in the database (table core_ratecounter), shared by every
+# app server on it. A redis:// URL moves them to Redis.
+RATE_LIMIT_REDIS_URL = env("REDIS_URL")
+RATE_LIMIT_REDIS_PREFIX = "gonghui:rate:"

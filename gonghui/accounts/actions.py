@@ -3,23 +3,29 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts import lockout, two_factor
 from gonghui.accounts.models import ApiToken, LoginCode, RoleGrant, User
 from gonghui.accounts.roles import ROLE_CAPABILITIES
+from gonghui.accounts.signals import worker_signed_in
 from gonghui.accounts.tokens import hash_token
-from gonghui.core import audit
+from gonghui.core import audit, ratelimits
 from gonghui.core.errors import DomainError, NotFoundError, PermissionDeniedError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import mask_mobile, normalize_mobile
+from gonghui.core.ratelimits import RateLimitedError
+from gonghui.core.request_context import current_ip
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.orgs.models import Org
@@ -128,12 +134,7 @@ def set_user_active(*, actor: Any, user: User, org: Org, active: bool) -> User:
     require(actor, "accounts.manage", org.path)
     if user.pk == actor.pk:
         raise DomainError("cannot_lock_self", _("You cannot lock your own account."))
-    for grant in user.grants.select_related("org"):
-        if not ROLE_CAPABILITIES[grant.role] <= actor.capabilities_at(grant.org.path):
-            raise PermissionDeniedError(
-                "user_above_own",
-                _("This person holds roles beyond your own; ask a higher-level administrator."),
-            )
+    two_factor.check_holds_roles_of(actor, user)
     User.objects.filter(pk=user.pk).update(is_active=active)
     user.is_active = active
     audit.record(
@@ -162,6 +163,54 @@ def reveal_mobile(*, actor: Any, user: User, org: Org) -> str:
 # --- sign-in ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PasswordChecked:
+    user: User
+    # What must follow before the user is signed in: nothing, their authenticator's code,
+    # or setting an authenticator up (their role requires one and they have none yet).
+    second_step: Literal["", "code", "setup"]
+
+
+def sign_in_with_password(*, identifier: str, password: str) -> PasswordChecked:
+    """Check a password sign-in (staff, provider desks, operators) within the lockout:
+    failures count per account, under whichever alias named it, and per client IP."""
+    ip = current_ip()
+    user = lockout.find_account(identifier)
+    account = lockout.account_key(identifier, user)
+    wait = lockout.locked_for(account=account, ip=ip)
+    if wait:
+        raise RateLimitedError(wait, _("Too many failed sign-ins."))
+    if not lockout.password_matches(user, password):
+        lockout.record_failure(account=account, ip=ip)
+        raise DomainError("wrong_credentials", _("The username or password is not correct."))
+    assert user is not None  # password_matches is False without a user
+    if two_factor.confirmed_device(user) is not None:
+        return PasswordChecked(user, "code")
+    if user.requires_two_factor:
+        return PasswordChecked(user, "setup")
+    # Cleared only when nothing follows: a password alone must not reset the count of wrong
+    # authenticator codes.
+    lockout.clear_failures(account=account)
+    return PasswordChecked(user, "")
+
+
+@transaction.atomic
+def sign_out_everywhere(*, actor: User) -> int:
+    """End every session of the actor's account, this one included, and revoke their API
+    tokens (a token may have been made in a session they no longer trust). Returns how many
+    tokens were revoked."""
+    User.objects.filter(pk=actor.pk).update(session_generation=F("session_generation") + 1)
+    revoked = ApiToken.objects.filter(user=actor, revoked_at=None).update(revoked_at=timezone.now())
+    audit.record(
+        actor=actor,
+        action="accounts.sessions.ended",
+        org=two_factor.home_org(actor),
+        target=actor,
+        changes={"api_tokens_revoked": revoked},
+    )
+    return revoked
+
+
 def _code_hash(mobile_hash: str, code: str) -> str:
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, f"{mobile_hash}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -169,9 +218,14 @@ def _code_hash(mobile_hash: str, code: str) -> str:
 
 @transaction.atomic
 def request_login_code(*, mobile: str) -> None:
-    """Send a six-digit sign-in code to a mainland mobile number (at most one a minute)."""
+    """Send a six-digit sign-in code to a mainland mobile number: at most one a minute, and
+    within the rate limits per client IP, overall, and per number per day."""
     mobile = normalize_mobile(mobile)
     mobile_hash = lookup_value("mobile", mobile)
+    ip = current_ip()
+    if ip:
+        ratelimits.take("sms_code.ip", ip)
+    ratelimits.take("sms_code.global", "all")
     now = timezone.now()
     recent = LoginCode.objects.filter(
         mobile_hash=mobile_hash,
@@ -182,6 +236,7 @@ def request_login_code(*, mobile: str) -> None:
             "code_recently_sent",
             _("A code was sent less than a minute ago. Please wait before asking again."),
         )
+    ratelimits.take("sms.mobile", mobile)
     code = f"{secrets.randbelow(10**6):06d}"
     LoginCode.objects.create(
         mobile_hash=mobile_hash,
@@ -197,10 +252,14 @@ def request_login_code(*, mobile: str) -> None:
 
 
 def verify_login_code(*, mobile: str, code: str) -> User:
-    """The worker's account (created at first sign-in) if the code is right and fresh."""
+    """The worker's account (created at first sign-in) if the code is right and fresh. Each
+    code allows a few guesses, and each number a few more a day whatever the codes."""
     mobile = normalize_mobile(mobile)
     mobile_hash = lookup_value("mobile", mobile)
     code = code.strip()
+    wait = ratelimits.blocked_for("sms_code.guesses", mobile)
+    if wait:
+        raise RateLimitedError(wait, _("Too many wrong codes for this number."))
     with transaction.atomic():
         login_code = (
             LoginCode.objects.select_for_update()
@@ -223,6 +282,7 @@ def verify_login_code(*, mobile: str, code: str) -> User:
             login_code.save(update_fields=["used_at"])
     # The failed attempt above is committed before we refuse, so guessing stays bounded.
     if wrong is not None:
+        ratelimits.record("sms_code.guesses", mobile)
         raise wrong
     try:
         with transaction.atomic():
@@ -243,6 +303,7 @@ def verify_login_code(*, mobile: str, code: str) -> User:
             "staff_use_password",
             _("This number belongs to a union staff account. Please sign in with your password."),
         )
+    worker_signed_in.send(sender=User, user=user)
     return user
 
 

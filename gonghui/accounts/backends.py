@@ -5,13 +5,14 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from gonghui.accounts import lockout
 from gonghui.accounts.models import User
-from gonghui.core.errors import DomainError
-from gonghui.core.fields import lookup_value
-from gonghui.core.personal import normalize_mobile
 
 
 class StaffPasswordBackend(ModelBackend):
+    """Checks a password only. Pages sign staff in through `accounts.actions.sign_in_with_password`,
+    which adds the lockout and the second factor; this backend is what `login()` records."""
+
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -21,18 +22,7 @@ class StaffPasswordBackend(ModelBackend):
     ) -> User | None:
         if not username or not password:
             return None
-        user = User.objects.filter(username__iexact=username.strip()).first()
-        if user is None:
-            try:
-                mobile_hash = lookup_value("mobile", normalize_mobile(username))
-            except DomainError:
-                mobile_hash = None
-            if mobile_hash:
-                user = User.objects.filter(mobile_hash=mobile_hash).first()
-        if user is None:
-            # Spend the same time as a real check so timing does not reveal accounts.
-            User().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        user = lockout.find_account(username)
+        if lockout.password_matches(user, password) and self.user_can_authenticate(user):
             return user
         return None

@@ -2,10 +2,12 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.roles import ROLE_CAPABILITIES, Role, roles_with
+from gonghui.accounts.roles import ROLE_CAPABILITIES, TWO_FACTOR_ROLES, Role, roles_with
 from gonghui.core.fields import EncryptedTextField, LookupHashField, lookup_value
 from gonghui.core.personal import mask_mobile, normalize_mobile
 from gonghui.core.scoping import ScopedQuerySet
@@ -42,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform operator (Django admin)"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Part of every session's auth hash: raising it ends all the user's sessions at their next
+    # request ("sign out everywhere", a reset of two-factor sign-in).
+    session_generation = models.PositiveIntegerField(default=0)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -62,6 +67,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile) if self.mobile else ""
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash of the password, plus the generation once it was ever raised (so the
+        # sessions that existed before the field did stay valid).
+        basis = self.password
+        if self.session_generation:
+            basis = f"{self.password}\x00{self.session_generation}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, basis, secret=secret, algorithm="sha256").hexdigest()
 
     # The permission funnel asks the user object; answers are cached for the request.
     _grant_cache: list[tuple[str, str]] | None = None
@@ -96,6 +110,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_union_staff(self) -> bool:
         return self.is_superuser or bool(self._grants())
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Whoever may read unmasked personal data or run imports signs in with a second
+        factor (accounts/roles.py, TWO_FACTOR_CAPABILITIES)."""
+        if not self.is_active:
+            return False
+        return self.is_superuser or any(role in TWO_FACTOR_ROLES for role, _path in self._grants())
 
     def forget_grants(self) -> None:
         self._grant_cache = None
@@ -143,14 +165,46 @@ class LoginCode(models.Model):
         return f"code {self.pk}"
 
 
-class LoginFailure(models.Model):
-    """A failed staff password sign-in, for the lockout. Identifiers are hashed."""
+class TotpDevice(models.Model):
+    """A staff member's authenticator app (TOTP, RFC 6238). The secret is personal-data
+    encrypted; `pending_secret` holds a new one between showing its QR code and the first
+    code that confirms it (enrolment, or moving to a new phone)."""
 
-    identifier_hash = models.CharField(max_length=64, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField(kind="totp_secret", blank=True, default="")
+    pending_secret = EncryptedTextField(kind="totp_secret", blank=True, default="")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step whose code was accepted: that code, and any older, is refused.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"failure {self.pk}"
+        return f"authenticator of user {self.user_id}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator app. Only its keyed hash is
+    stored; the codes are shown once, when made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["user"], condition=Q(used_at=None), name="recovery_code_unused"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"
 
 
 class ApiToken(models.Model):
@@ -171,4 +225,4 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-__all__ = ["ApiToken", "LoginCode", "LoginFailure", "Role", "RoleGrant", "User"]
+__all__ = ["ApiToken", "LoginCode", "RecoveryCode", "Role", "RoleGrant", "TotpDevice", "User"]

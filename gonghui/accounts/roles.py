@@ -74,3 +74,13 @@ ALL_CAPABILITIES = frozenset(CAPABILITY_LABELS)
 
 def roles_with(capability: str) -> list[str]:
     return [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
+
+
+# Whoever holds one of these signs in with a second factor (an authenticator app): they read
+# unmasked personal data, or load whole rosters of it.
+TWO_FACTOR_CAPABILITIES = frozenset(
+    {"personal_data.view", "members.export_personal", "imports.run"}
+)
+TWO_FACTOR_ROLES = frozenset(
+    role for role, caps in ROLE_CAPABILITIES.items() if caps & TWO_FACTOR_CAPABILITIES
+)

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts import actions, queries
+from gonghui.accounts import actions, queries, two_factor
 from gonghui.accounts.forms import ApiTokenForm, GrantForm, StaffCreateForm
 from gonghui.accounts.roles import CAPABILITY_LABELS, ROLE_CAPABILITIES, Role
 from gonghui.core.errors import DomainError
@@ -56,6 +56,7 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             "grants": queries.list_grants_of(staff),
             "grant_form": grant_form,
             "capabilities": staff_user(request).capabilities_at(org.path),
+            "two_factor": two_factor.confirmed_device(staff),
         },
     )
 
@@ -78,6 +79,23 @@ def staff_set_active(request: HttpRequest, staff_id: int) -> HttpResponse:
         )
     except DomainError as error:
         messages.error(request, str(error.message))
+    return redirect("accounts:staff_detail", staff_id=staff.pk)
+
+
+@staff_required
+@require_POST
+def staff_reset_two_factor(request: HttpRequest, staff_id: int) -> HttpResponse:
+    staff, org = queries.get_staff_for(request.user, staff_id, "accounts.manage")
+    try:
+        two_factor.reset_two_factor(actor=staff_user(request), user=staff, org=org)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("Two-factor sign-in of %(name)s was reset and their sessions ended.")
+            % {"name": staff},
+        )
     return redirect("accounts:staff_detail", staff_id=staff.pk)
 
 

@@ -1,24 +1,29 @@
-"""Signing in and out: workers by mobile and SMS code, staff by password."""
-
-from contextlib import suppress
+"""Signing in and out: workers by mobile and SMS code; staff by password, then their
+authenticator's code (or, the first time their role requires it, setting one up)."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts import actions, lockout
-from gonghui.accounts.forms import CodeRequestForm, CodeVerifyForm, StaffLoginForm
+from gonghui.accounts import actions, sessions, two_factor
+from gonghui.accounts.forms import (
+    CodeRequestForm,
+    CodeVerifyForm,
+    SecondFactorForm,
+    StaffLoginForm,
+    TwoFactorSetupForm,
+)
 from gonghui.accounts.models import User
+from gonghui.accounts.two_factor_views import setup_context
 from gonghui.core.errors import DomainError
-from gonghui.members.actions import link_member_account
-from gonghui.members.queries import find_own_member
 from gonghui.web.form_errors import add_domain_error
-
-WORKER_BACKEND = "gonghui.accounts.backends.StaffPasswordBackend"
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -27,17 +32,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return default
-
-
-def _link_membership(user: User) -> None:
-    """A worker approved before their first sign-in meets their membership here: the SMS code
-    just proved they hold the mobile number it was recorded with."""
-    member = find_own_member(user)
-    if member is not None and member.user_id is None:
-        # Linked to another account meanwhile: the card page explains.
-        with suppress(DomainError):
-            link_member_account(actor=user, member=member)
+    return reverse(default) if default else ""
 
 
 def login_request_code(request: HttpRequest) -> HttpResponse:
@@ -49,7 +44,7 @@ def login_request_code(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             if error.code != "code_recently_sent":
                 add_domain_error(form, error)
-                return render(request, "accounts/login.html", {"form": form})
+                return render(request, "accounts/login.html", {"form": form}, status=error.status)
             messages.info(request, str(error.message))
         verify = CodeVerifyForm(initial={"mobile": mobile})
         return render(
@@ -68,6 +63,7 @@ def login_request_code(request: HttpRequest) -> HttpResponse:
 def login_verify_code(request: HttpRequest) -> HttpResponse:
     form = CodeVerifyForm(request.POST)
     mobile = request.POST.get("mobile", "")
+    status = 200
     if form.is_valid():
         try:
             user = actions.verify_login_code(
@@ -75,37 +71,98 @@ def login_verify_code(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             add_domain_error(form, error)
+            status = error.status
         else:
-            login(request, user, backend=WORKER_BACKEND)
-            _link_membership(user)
+            sessions.complete_sign_in(request, user, kind="sms", second_factor=False)
             return redirect(_next_url(request, "web:me"))
     return render(
         request,
         "accounts/login_code.html",
         {"form": form, "mobile": mobile, "next": _next_url(request, "")},
+        status=status,
     )
 
 
+@never_cache
 def staff_login(request: HttpRequest) -> HttpResponse:
     form = StaffLoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        identifier = form.cleaned_data["username"]
-        if lockout.is_locked_out(identifier):
-            form.add_error(None, _("Too many failed sign-ins. Wait fifteen minutes and try again."))
-        else:
-            user = authenticate(
-                request, username=identifier, password=form.cleaned_data["password"]
-            )
-            if user is None:
-                lockout.record_login_failure(identifier)
-                form.add_error(None, _("The username or password is not correct."))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                checked = actions.sign_in_with_password(
+                    identifier=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+                status = error.status
             else:
-                lockout.clear_login_failures(identifier)
-                login(request, user)
-                return redirect(_next_url(request, "web:staff_home"))
+                next_url = _next_url(request, "web:staff_home")
+                return sessions.continue_after_password(request, checked, next_url)
     return render(
-        request, "accounts/staff_login.html", {"form": form, "next": _next_url(request, "")}
+        request,
+        "accounts/staff_login.html",
+        {"form": form, "next": _next_url(request, "")},
+        status=status,
     )
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Your sign-in took too long. Please enter your password again."))
+    return redirect("accounts:staff_login")
+
+
+@never_cache
+def staff_login_code(request: HttpRequest) -> HttpResponse:
+    """The second step: the authenticator's six-digit code, or a recovery code."""
+    pending = sessions.pending_sign_in(request)
+    if pending is None:
+        return _expired(request)
+    user, next_url = pending
+    form = SecondFactorForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            two_factor.verify_second_factor(user=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            sessions.complete_sign_in(request, user, kind="password", second_factor=True)
+            return redirect(next_url)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/staff_login_code.html", {"form": form}, status=status)
+
+
+@never_cache
+def staff_login_setup(request: HttpRequest) -> HttpResponse:
+    """First sign-in of someone whose role requires two-factor sign-in: set the authenticator
+    up before anything else. The recovery codes are shown once, on the answer to the code."""
+    pending = sessions.pending_sign_in(request)
+    if pending is None:
+        return _expired(request)
+    user, next_url = pending
+    device = two_factor.start_enrolment(actor=user)
+    form = TwoFactorSetupForm(request.POST or None, replacing=False)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_factor.confirm_enrolment(actor=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            sessions.complete_sign_in(request, user, kind="password", second_factor=True)
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url}
+            )
+    elif request.method == "POST":
+        status = 400
+    context = setup_context(user, device, form, action=reverse("accounts:staff_login_setup"))
+    return render(request, "accounts/two_factor_setup.html", context, status=status)
 
 
 @require_POST
@@ -113,3 +170,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("web:home")
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The Django admin's sign-in page: the staff sign-in, with its lockout and second factor,
+    is the only way in (the admin's own password form is never served)."""
+    target = _next_url(request, "admin:index")
+    user = request.user
+    if isinstance(user, User) and user.is_authenticated:
+        if user.is_active and user.is_superuser:
+            return redirect(target)
+        # Signed in but not an operator: sending them back to the admin would loop.
+        raise PermissionDenied
+    return redirect(f"{reverse('accounts:staff_login')}?{urlencode({'next': target})}")

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from gonghui.core.errors import DomainError
+from gonghui.core.ratelimits import RateLimitedError
 
 
 class ErrorOut(Schema):
@@ -68,9 +69,12 @@ def error_body(
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return api.create_response(
+        response = api.create_response(
             request, error_body(exc.code, str(exc.message), exc.fields), status=exc.status
         )
+        if isinstance(exc, RateLimitedError):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -13,7 +13,7 @@ from ninja import Field, P, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.params import HeaderEx
 
-from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.errors import ERROR_RESPONSES, ErrorOut
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import mask_id_number, mask_mobile, mask_name, normalize_id_number
@@ -62,12 +62,10 @@ class JoinIn(Schema):
 
 
 class JoinOut(Schema):
-    id: int
-    receipt: str = Field(description="The secret of the applicant's status link.")
-    status: str
-    status_label: str
+    status: Literal["received"]
+    message: str = Field(description="What the applicant is told, in the request's language.")
+    mobile_masked: str = Field(description="The number the status link was texted to.")
     org_name: str = Field(description="The union that reviews the application.")
-    replayed: bool = Field(description="True when this answers an earlier submission.")
 
 
 class ApplicationStatusOut(Schema):
@@ -117,6 +115,9 @@ class ApplicationOut(Schema):
     waiting_days: int
     waiting_long: bool = Field(description="Pending for longer than the review deadline.")
     is_member_already: bool = Field(description="The ID number already belongs to a member.")
+    also_applied: bool = Field(
+        description="Another application with the same ID number is waiting for review."
+    )
     reject_reason: str
     reviewed_at: datetime | None
     member_id: int | None
@@ -167,6 +168,11 @@ class ApplicationOut(Schema):
     def resolve_is_member_already(obj: Application) -> bool:
         flag: bool | None = getattr(obj, "is_member_already", None)
         return flag if flag is not None else queries.is_already_member(obj)
+
+    @staticmethod
+    def resolve_also_applied(obj: Application) -> bool:
+        flag: bool | None = getattr(obj, "also_applied", None)
+        return flag if flag is not None else queries.count_other_pending(obj) > 0
 
 
 class ApplicationFilters(Schema):
@@ -507,7 +513,7 @@ IDEMPOTENCY_KEY = P(
 
 @router.post(
     "/join/{event_code}",
-    response={201: JoinOut, 200: JoinOut, **ERROR_RESPONSES},
+    response={202: JoinOut, 429: ErrorOut, **ERROR_RESPONSES},
     operation_id="submit_application",
     auth=None,
 )
@@ -519,12 +525,14 @@ def submit_application(
 ) -> tuple[int, dict[str, Any]]:
     """Apply to join the union through a recruitment event's link (no sign-in).
 
-    The `Idempotency-Key` header is required and becomes the application's submission key:
-    a retry with the same key and body gets the first response back unchanged and creates
-    nothing. The same person (same ID number and mobile) applying again under a new key gets
-    200 with their existing application (`replayed: true`); someone else typing an ID number
-    that is already in review or already a member gets 400 with a field error. Errors name
-    the field that is wrong, in the request's language."""
+    Every accepted submission gets the same answer, 202 `received`: whether or not the
+    person is already a member or already applied, nothing in the answer differs. The
+    status link (`/r/<receipt>/`, and `GET /applications/status/{receipt}`) is texted to the
+    mobile number in the application, never returned here. The `Idempotency-Key` header is
+    required and becomes the application's submission key: a retry with the same key and body
+    gets the first answer back and creates nothing. Errors name the field that is wrong, in
+    the request's language; too many submissions from one address or for one number answer
+    429 `rate_limited` with `Retry-After`."""
     key = idempotency_key.strip()
     if not key:
         message = _("Send an Idempotency-Key header: a fresh random value per application.")
@@ -552,15 +560,12 @@ def submit_application(
             "idempotency_key_reused",
             _("This Idempotency-Key was already used for a different request."),
         )
-    body = {
-        "id": application.pk,
-        "receipt": application.receipt,
-        "status": application.status,
-        "status_label": str(application.get_status_display()),
+    return 202, {
+        "status": "received",
+        "message": str(actions.received_message()),
+        "mobile_masked": mask_mobile(str(application.mobile)),
         "org_name": application.org.name,
-        "replayed": submitted.replayed,
     }
-    return (200 if submitted.replayed else 201), body
 
 
 @router.get(

@@ -7,19 +7,20 @@ from dataclasses import asdict
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth import authenticate, login
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts import lockout
+from gonghui.accounts import sessions
+from gonghui.accounts.actions import sign_in_with_password
 from gonghui.benefits import actions, queries
 from gonghui.benefits.forms import BATCH_FORMAT, ProviderLoginForm, RedeemForm, ScanForm
 from gonghui.benefits.models import ProviderAccount
@@ -43,29 +44,31 @@ def provider_required(view: ProviderView) -> ProviderView:
     return wrapper
 
 
+@never_cache
 def provider_login(request: HttpRequest) -> HttpResponse:
+    """The desk's sign-in: the staff password sign-in, with the same lockout."""
     form = ProviderLoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        identifier = form.cleaned_data["username"]
-        if lockout.is_locked_out(identifier):
-            form.add_error(None, _("Too many failed sign-ins. Wait fifteen minutes and try again."))
-        else:
-            user = authenticate(
-                request, username=identifier, password=form.cleaned_data["password"]
-            )
-            if user is None:
-                lockout.record_login_failure(identifier)
-                form.add_error(None, _("The username or password is not correct."))
-            elif queries.get_provider_account(user) is None:
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                checked = sign_in_with_password(
+                    identifier=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+                status = error.status
+            else:
+                if queries.get_provider_account(checked.user) is not None:
+                    desk = reverse("benefits:provider_desk")
+                    return sessions.continue_after_password(request, checked, desk)
                 form.add_error(
                     None,
                     _("This is not a provider's account. Union staff sign in at the back office."),
                 )
-            else:
-                lockout.clear_login_failures(identifier)
-                login(request, user)
-                return redirect("benefits:provider_desk")
-    return render(request, "benefits/provider_login.html", {"form": form})
+    return render(request, "benefits/provider_login.html", {"form": form}, status=status)
 
 
 def _tone(code: str, ok: bool) -> str:

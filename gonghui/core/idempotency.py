@@ -4,7 +4,8 @@ A client that retries a POST/PUT/PATCH/DELETE with the same Idempotency-Key gets
 response back, byte for byte, and the write happens once. The record is inserted in the same
 transaction as the write, so concurrent retries queue on the unique index: the first commits,
 the others then find its record and replay it. A failed first attempt (an exception or a 5xx)
-rolls back and leaves no record, so a retry runs again.
+rolls back and leaves no record, so a retry runs again; so does a 429 (rate-limited): the
+same request is welcome once the limit's window has passed.
 """
 
 import hashlib
@@ -103,7 +104,7 @@ class IdempotencyMiddleware:
                     body=b"",
                 )
                 response = self.get_response(request)
-                if response.status_code >= 500 or response.streaming:
+                if response.status_code >= 500 or response.status_code == 429 or response.streaming:
                     raise _RollbackError(response)
                 record.status_code = response.status_code
                 record.content_type = response.get("Content-Type", "application/json")

@@ -131,3 +131,16 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, round(100 * self.checked_rows / self.total_rows))
+
+
+class RateCounter(models.Model):
+    """One rate-limit window of the database store (core/ratelimits.py): how many times `key`
+    was counted since the window opened. `key` is a keyed hash (it is built from IP addresses
+    and mobile numbers); `expires_at` is Unix time in milliseconds."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField()
+    expires_at = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.count}"

@@ -1,11 +1,12 @@
 """Sending text messages through a pluggable sender (settings.SMS_SENDER).
 
-The default sender writes the message to the log with the number masked: enough for a
-developer or the demo, where the terminal shows sign-in codes. A production deployment names
-its gateway's sender class in GONGHUI_SMS_SENDER.
+The development sender writes each message to the terminal (standard error), never to the
+log: texts hold sign-in codes and status links, and logs are kept and shipped. Production
+mode refuses it (and the in-memory one) and names its gateway's sender class in
+GONGHUI_SMS_SENDER.
 """
 
-import logging
+import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
@@ -16,16 +17,17 @@ from django.utils.module_loading import import_string
 
 from gonghui.core.personal import mask_mobile
 
-logger = logging.getLogger("gonghui.sms")
-
 
 class SmsSender(Protocol):
     def send(self, *, mobile: str, text: str) -> None: ...
 
 
 class ConsoleSmsSender:
+    """Development and the demo: the message in the terminal, the number masked."""
+
     def send(self, *, mobile: str, text: str) -> None:
-        logger.warning("SMS to %s: %s", mask_mobile(mobile), text)
+        sys.stderr.write(f"SMS to {mask_mobile(mobile)}: {text}\n")
+        sys.stderr.flush()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 import secrets
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import audit, ratelimits
 from gonghui.core.errors import ConflictError, DomainError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import (
@@ -22,6 +23,7 @@ from gonghui.core.personal import (
     normalize_id_number,
     normalize_mobile,
 )
+from gonghui.core.request_context import current_ip
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.enterprises.models import Enterprise
@@ -34,6 +36,7 @@ from gonghui.members.models import (
     RecruitmentEvent,
     Transfer,
 )
+from gonghui.members.queries import find_own_member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org, OrgKind
 
@@ -201,23 +204,18 @@ def route(event: RecruitmentEvent | None, enterprise: Enterprise | None, org: Or
     return org
 
 
+def received_message() -> str:
+    """What every applicant is told once a submission is accepted, member or not."""
+    return _(
+        "We received your application. A text message with the link to follow it is on its "
+        "way to the mobile number you entered."
+    )
+
+
 @dataclass(frozen=True)
 class Submitted:
     application: Application
-    replayed: bool  # True when this was a retry of an earlier submission
-
-
-def _existing_answer(application: Application, mobile: str) -> Submitted:
-    # The same person (same ID number and mobile) applying again gets their own application
-    # back; anyone else typing that ID number learns only that it is already in review.
-    if lookup_value("mobile", mobile) == application.mobile_hash:
-        return Submitted(application, replayed=True)
-    raise _field_error(
-        "id_number",
-        "already_applied",
-        _("An application with this ID number is already waiting for review (since %(date)s).")
-        % {"date": timezone.localtime(application.submitted_at).strftime("%Y-%m-%d")},
-    )
+    replayed: bool  # True when this was a retry of an earlier submission (same key)
 
 
 def submit_application(
@@ -232,8 +230,14 @@ def submit_application(
     status_url: str = "",
     **person: Any,
 ) -> Submitted:
-    """A worker applies to join (no sign-in needed). Retrying with the same submission key
-    returns the first result; the same person applying twice gets their application back."""
+    """A worker applies to join (no sign-in needed); a retry with the same submission key
+    returns the first result.
+
+    Every other submission becomes its own application, whether or not the person is already
+    a member or already applied, and its status link goes by SMS to the number typed: the
+    answer tells nobody whether an ID number belongs to a member. Reviewers see such
+    applications flagged (`queries.list_applications`). Rate-limited per client IP, per
+    mobile number (and texts to it per day) and overall."""
     if not consent:
         raise _field_error(
             "consent", "consent_required", _("Please read and agree to the privacy notice.")
@@ -249,22 +253,19 @@ def submit_application(
     replay = Application.objects.filter(submission_key=submission_key).first()
     if replay is not None:
         return Submitted(replay, replayed=True)
+    ip = current_ip()
+    if ip:
+        ratelimits.take("join.ip", ip)
+    ratelimits.take("join.global", "all")
     cleaned = clean_person(person)
-    id_hash = lookup_value("id_number", cleaned["id_number"])
-    # A former member (withdrawn, lapsed) may apply again; approval reactivates them.
-    if Member.objects.filter(id_number_hash=id_hash, status=Member.Status.ACTIVE).exists():
-        raise _field_error(
-            "id_number",
-            "already_member",
-            _("This ID number already belongs to a union member. Sign in to see your card."),
-        )
-    # An open application of the same person is found by the partial unique index at insert
-    # time (below), not by a lookup on every submission: bursts are mostly first attempts.
     now = timezone.now()
     if event is not None and not (event.starts_at <= now <= event.ends_at + EVENT_GRACE):
         raise DomainError(
             "event_closed", _("This recruitment event is not open; you can still join online.")
         )
+    ratelimits.take("join.mobile", cleaned["mobile"])
+    if status_url:
+        ratelimits.take("sms.mobile", cleaned["mobile"])
     union = route(event, enterprise, org)
     try:
         with transaction.atomic():
@@ -292,13 +293,10 @@ def submit_application(
                     },
                 )
     except IntegrityError:
-        # A concurrent duplicate won the race: answer with what it created.
+        # A concurrent retry with the same key won the race: answer with what it created.
         replay = Application.objects.filter(submission_key=submission_key).first()
         if replay is not None:
             return Submitted(replay, replayed=True)
-        pending = Application.objects.filter(id_number_hash=id_hash, status="pending").first()
-        if pending is not None:
-            return _existing_answer(pending, cleaned["mobile"])
         raise
     return Submitted(application, replayed=False)
 
@@ -406,13 +404,22 @@ def _approve(actor: Any, application: Application) -> Member:
     if former is not None:
         member = _rejoin(former, person=person, org=current.org, enterprise=current.enterprise)
     else:
-        member = _make_member(
-            person=person,
-            org=current.org,
-            joined_on=timezone.localdate(),
-            enterprise=current.enterprise,
-            recruitment_event=current.event,
-        )
+        try:
+            with transaction.atomic():
+                member = _make_member(
+                    person=person,
+                    org=current.org,
+                    joined_on=timezone.localdate(),
+                    enterprise=current.enterprise,
+                    recruitment_event=current.event,
+                )
+        except IntegrityError:
+            # Another application of the same person was approved at the same moment.
+            raise DomainError(
+                "duplicate_member",
+                _("%(name)s is already a member (same ID number); reject this application.")
+                % {"name": current.name},
+            ) from None
     reviewed_at = timezone.now()
     Application.objects.filter(pk=current.pk).update(
         status=Application.Status.APPROVED,
@@ -716,6 +723,17 @@ def reveal_personal_data(*, actor: Any, person: Member | Application, field: str
         target=person, changes={"field": field},
     )  # fmt: skip
     return str(getattr(person, field))
+
+
+def link_membership_on_sign_in(*, user: Any) -> None:
+    """A worker approved before their first sign-in meets their membership when they sign in
+    by SMS (`accounts.signals.worker_signed_in`): the code just proved they hold the mobile
+    number it was recorded with. A membership linked to another account meanwhile stays so;
+    the card page explains."""
+    member = find_own_member(user)
+    if member is not None and member.user_id is None:
+        with suppress(DomainError):
+            link_member_account(actor=user, member=member)
 
 
 @transaction.atomic

@@ -1,6 +1,21 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _link_membership(sender: Any, *, user: Any, **kwargs: Any) -> None:
+    from gonghui.members.actions import link_membership_on_sign_in
+
+    link_membership_on_sign_in(user=user)
 
 
 class MembersConfig(AppConfig):
     name = "gonghui.members"
     label = "members"
+
+    def ready(self) -> None:
+        # Accounts sits below members and must not import it: it announces the sign-in, and
+        # members links the membership recorded with the number the worker just proved.
+        from gonghui.accounts.signals import worker_signed_in
+
+        worker_signed_in.connect(_link_membership, dispatch_uid="members.link_membership")

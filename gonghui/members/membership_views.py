@@ -126,6 +126,7 @@ def _application_context(
         "personal": _personal_rows(application, reveal_url),
         "may_reveal": "personal_data.view" in capabilities,
         "is_member_already": queries.is_already_member(application),
+        "other_pending": queries.count_other_pending(application),
         "capabilities": capabilities,
         "reject_form": reject_form or RejectForm(),
         "cutoff": queries.waiting_cutoff(),

@@ -145,14 +145,8 @@ class Application(PersonFields):
         ordering = ["submitted_at", "id"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
-        constraints = [
-            # One open application per person: a second one is answered with the first.
-            models.UniqueConstraint(
-                fields=["id_number_hash"],
-                condition=Q(status="pending"),
-                name="application_one_pending_per_person",
-            ),
-        ]
+        # No "one open application per person" constraint: refusing a second one would tell
+        # a stranger that the ID number has applied. Reviewers see it flagged instead.
         indexes = [
             models.Index(fields=["org", "status", "submitted_at"]),
             models.Index(fields=["event", "status"]),

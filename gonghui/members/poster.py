@@ -42,13 +42,13 @@ STEPS = (
         "2. 填写入会申请：姓名、身份证号码、手机号码、工作单位或平台。",
     ),
     (
-        gettext_noop("3. Keep the receipt page: it shows when your application is approved."),
-        "3. 保存回执页面：审核通过后可在此查看会员编号。",
+        gettext_noop("3. Keep the text message we send you: its link shows your application."),
+        "3. 保存收到的短信：点开其中的链接可查看审核结果和会员编号。",
     ),
 )
 GIFT_STEP = (
-    gettext_noop("4. Show the receipt at the gift desk to receive your welcome gift: %(gift)s."),
-    "4. 凭回执到礼品台领取入会礼：%(gift)s。",
+    gettext_noop("4. Show that page at the gift desk to receive your welcome gift: %(gift)s."),
+    "4. 凭短信链接中的页面到礼品台领取入会礼：%(gift)s。",
 )
 PRIVACY = (
     gettext_noop(

@@ -138,7 +138,8 @@ def waiting_cutoff() -> Any:
 def list_applications(
     user: Any, capability: str, *, filters: ApplicationFilters, within: Org | None = None
 ) -> QuerySet[Application]:
-    """The review queue, oldest first, each flagged when the person is already a member."""
+    """The review queue, oldest first, each flagged when the person is already a member or
+    has another application waiting (joining answers everyone alike, so both can happen)."""
     applications = Application.objects.visible_to(user, capability)
     if within is not None:
         applications = applications.in_subtree(within.path)
@@ -157,7 +158,12 @@ def list_applications(
         .annotate(
             is_member_already=Exists(
                 Member.objects.filter(id_number_hash=OuterRef("id_number_hash"))
-            )
+            ),
+            also_applied=Exists(
+                Application.objects.filter(
+                    id_number_hash=OuterRef("id_number_hash"), status="pending"
+                ).exclude(pk=OuterRef("pk"))
+            ),
         )
         .order_by("submitted_at", "pk")
     )
@@ -368,6 +374,16 @@ def list_event_choices(user: Any, capability: str) -> list[tuple[int, str]]:
 def is_already_member(application: Application) -> bool:
     """Whether someone with the applicant's ID number is a member anywhere (a duplicate)."""
     return Member.objects.filter(id_number_hash=application.id_number_hash).exists()
+
+
+def count_other_pending(application: Application) -> int:
+    """Other applications of the same person waiting for review, wherever they are (one of
+    them can be approved; the others are duplicates)."""
+    return (
+        Application.objects.filter(id_number_hash=application.id_number_hash, status="pending")
+        .exclude(pk=application.pk)
+        .count()
+    )
 
 
 def _scope_paths(user: Any, capability: str) -> list[str] | None:

@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern] = [
         name="event_give_gift",
     ),
     path("j/<slug:code>/", views.join, name="join"),
+    path("j/<slug:code>/received/", views.join_received, name="join_received"),
     path("r/<slug:receipt>/", views.receipt, name="receipt"),
 ]

@@ -1,6 +1,7 @@
 """Recruitment (双沟通) pages: staff run events, print the poster, watch the big screen and hand
 out welcome gifts; workers join from their phones through the poster's link."""
 
+import re
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.core.errors import DomainError
+from gonghui.core.personal import mask_mobile
 from gonghui.enterprises.queries import get_enterprise_for
 from gonghui.members import actions, poster, queries
 from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, RestockForm
@@ -277,12 +279,33 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             )
         except DomainError as error:
             add_domain_error(form, error)
-        else:
-            application = submitted.application
-            if submitted.replayed and application.submission_key != token:
-                messages.info(request, _("You had already applied; this is your application."))
-            return redirect("members:receipt", receipt=application.receipt)
+            return _join_page(request, event, form, status=error.status)
+        # The same answer for everyone: the status link goes to the phone, not to this page.
+        masked = mask_mobile(str(submitted.application.mobile))
+        url = reverse("members:join_received", args=[event.code])
+        return redirect(f"{url}?{urlencode({'to': masked})}")
     return _join_page(request, event, form, status=400)
+
+
+# The only thing the "received" page takes from its address: a masked number, as it shows it.
+MASKED_MOBILE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+
+
+@never_cache
+def join_received(request: HttpRequest, code: str) -> HttpResponse:
+    """After a submission: where the status link went. Whoever applied, and whether or not
+    they are already a member or applied before, sees this same page."""
+    event = queries.get_event_by_code(code)
+    masked = request.GET.get("to", "")
+    return render(
+        request,
+        "members/join_received.html",
+        {
+            "event": event,
+            "mobile_masked": masked if MASKED_MOBILE.match(masked) else "",
+            "message": actions.received_message(),
+        },
+    )
 
 
 @never_cache

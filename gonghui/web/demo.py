@@ -3,9 +3,10 @@ Science City and Huilongguan, with staff at each level and a worker, and the ent
 union foundings of demo_enterprises (搜狐集团（北京）工会 is founded there, through a case)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from gonghui.accounts.actions import create_staff_user
-from gonghui.accounts.models import User
+from gonghui.accounts.models import TotpDevice, User
 from gonghui.accounts.roles import Role
 from gonghui.dashboards.tallies import rebuild as rebuild_tallies
 from gonghui.orgs.actions import create_org
@@ -17,6 +18,9 @@ from gonghui.web.demo_members import DEMO_WORKER_NAME, load_members
 from gonghui.web.demo_stations import load_stations
 
 DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo on purpose
+# Every demo staff account and the operator have two-factor sign-in on with this authenticator
+# key (printed on start and in the README), so one entry in an authenticator app serves all.
+DEMO_TOTP_SECRET = "GONGHUIDEMOGONGHUIDEMOGONGHUIDEM"  # noqa: S105 — printed on purpose
 DEMO_WORKER_MOBILE = "13800138000"
 ROOT_NAME = "北京市总工会"
 
@@ -143,11 +147,21 @@ def load_demo() -> None:
     load_benefits(staff=staff, worker=worker)
     # The loaders write in bulk, past the actions that keep the daily tallies: count them once.
     rebuild_tallies()
+    now = timezone.now()
+    TotpDevice.objects.bulk_create(
+        TotpDevice(user=user, secret=DEMO_TOTP_SECRET, confirmed_at=now)
+        for user in [operator, *staff.values()]
+    )
 
 
 def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
     print(f"\nDemo sign-ins (password for all staff: {DEMO_PASSWORD})")
-    print(f"  Staff: {base_url}/staff/login/")
+    print(f"  Staff: {base_url}/staff/login/, then the six-digit code of an authenticator app")
+    print(f"    set up with the key {DEMO_TOTP_SECRET} (all demo staff share it), or of:")
+    print(
+        '    python -c "import time, gonghui.accounts.totp as t; '
+        f"print(t.code_at('{DEMO_TOTP_SECRET}', time.time()))\""
+    )
     for username, name, _mobile, org_name, role in DEMO_STAFF:
         print(f"    {username:<11} {name}  {Role(role).label} · {org_name}")
     print("    operator    平台运维  operator (Django admin at /admin/)")
@@ -156,4 +170,5 @@ def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:
     print(f"  Worker: {base_url}/accounts/login/")
     print(f"    mobile {DEMO_WORKER_MOBILE} (李师傅, {DEMO_WORKER_NAME}: a courier at 回龙观 whose")
     print("    e-member card shows after sign-in); the six-digit code is printed in this terminal")
-    print("    (look for a line 'SMS to 138****8000: …')", flush=True)
+    print("    (look for a line 'SMS to 138****8000: …'), as is the status link a worker gets")
+    print("    after applying to join", flush=True)

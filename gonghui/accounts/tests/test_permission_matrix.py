@@ -1149,7 +1149,7 @@ API_CASES: dict[str, Case] = {
         kind="public",
         api=True,
         headers={"Idempotency-Key": "matrix-join-1"},
-        ok={201},
+        ok={202},
     ),
     "get_application_status": Case(
         "GET",

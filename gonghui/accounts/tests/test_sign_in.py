@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from gonghui.accounts.models import LoginCode, User
+from gonghui.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_wrong_code_is_refused_in_chinese_and_counted(sms_outbox, request_code):
     right = _code_from(sms_outbox)
     wrong = "000000" if right != "000000" else "111111"
     page = client.post(reverse("accounts:login_verify"), {"mobile": "13800138000", "code": wrong})
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "验证码不正确" in page.content.decode()
     assert LoginCode.objects.get().attempts == 1
     assert "_auth_user_id" not in client.session
@@ -65,7 +66,7 @@ def test_code_stops_working_after_five_wrong_tries(sms_outbox, settings, request
         client.post(reverse("accounts:login_verify"), {"mobile": "13800138000", "code": wrong})
     page = client.post(reverse("accounts:login_verify"), {"mobile": "13800138000", "code": right})
     assert "_auth_user_id" not in client.session
-    assert page.status_code == 200
+    assert page.status_code == 400
 
 
 def test_a_second_code_within_a_minute_is_not_sent(sms_outbox, request_code):
@@ -85,8 +86,8 @@ def test_invalid_mobile_gets_a_field_message_in_the_browser_language():
     assert "手机号应为 11 位，当前为 5 位。" in page.content.decode()
 
 
-def test_staff_signs_in_with_username_or_mobile(tree, make_staff):
-    staff = make_staff(tree.hlg, mobile="13911110000")
+def test_staff_without_a_second_factor_role_sign_in_with_username_or_mobile(tree, make_staff):
+    staff = make_staff(tree.hlg, Role.VIEWER, mobile="13911110000")
     for identifier in (staff.username, "139 1111 0000"):
         client = Client()
         response = client.post(
@@ -94,26 +95,35 @@ def test_staff_signs_in_with_username_or_mobile(tree, make_staff):
         )
         assert response.status_code == 302
         assert response["Location"] == reverse("web:staff_home")
+        assert client.get(reverse("web:staff_home")).status_code == 200
 
 
 def test_staff_is_locked_out_after_five_failures(tree, make_staff):
-    staff = make_staff(tree.hlg)
+    staff = make_staff(tree.hlg, Role.VIEWER)
     client = Client()
     for _ in range(5):
         client.post(reverse("accounts:staff_login"), {"username": staff.username, "password": "x"})
     page = client.post(
         reverse("accounts:staff_login"), {"username": staff.username, "password": "pw-staff"}
     )
-    assert page.status_code == 200
-    assert "登录失败次数过多" in page.content.decode()
+    assert page.status_code == 429
+    assert "登录失败次数过多。请 15 分钟后再试。" in page.content.decode()
+    assert "_auth_user_id" not in client.session
 
 
-def test_the_login_never_logs_the_mobile_number(caplog, settings, sms_outbox, request_code):
+def test_the_development_sender_writes_the_text_to_the_terminal_never_to_the_log(
+    caplog, capsys, settings, request_code
+):
     settings.SMS_SENDER = "gonghui.core.sms.ConsoleSmsSender"
     with caplog.at_level("DEBUG"):
         request_code(Client(), "13800138000")
-    assert "138****8000" in caplog.text
+    terminal = capsys.readouterr().err
+    code = re.search(r"\b(\d{6})\b", terminal)
+    assert code
+    assert terminal.startswith("SMS to 138****8000: ")
+    assert "13800138000" not in terminal
     assert "13800138000" not in caplog.text
+    assert code.group(1) not in caplog.text
 
 
 def test_a_text_message_alone_does_not_open_the_back_office(
@@ -125,6 +135,6 @@ def test_a_text_message_alone_does_not_open_the_back_office(
     page = client.post(
         reverse("accounts:login_verify"), {"mobile": "13911110000", "code": _code_from(sms_outbox)}
     )
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "该手机号属于工会工作人员账号，请使用密码登录。" in page.content.decode()
     assert "_auth_user_id" not in client.session

@@ -49,15 +49,16 @@ def test_purge_forgets_only_old_records():
     IdempotencyRecord.objects.create(
         scope="s", key="new", request_fingerprint="f", status_code=201, content_type="x", body=b""
     )
-    from gonghui.accounts.models import LoginCode, LoginFailure
+    from gonghui.accounts.models import LoginCode
+    from gonghui.core.models import RateCounter
 
     LoginCode.objects.create(
         mobile_hash="h", code_hash="c", expires_at=timezone.now() - timedelta(days=2)
     )
     LoginCode.objects.create(mobile_hash="h", code_hash="c", expires_at=timezone.now())
-    stale = LoginFailure.objects.create(identifier_hash="i")
-    LoginFailure.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    LoginFailure.objects.create(identifier_hash="i")
+    now_ms = int(timezone.now().timestamp() * 1000)
+    RateCounter.objects.create(key="closed", count=5, expires_at=now_ms - 1)
+    RateCounter.objects.create(key="open", count=5, expires_at=now_ms + 60_000)
     from gonghui.checkins.models import ScanNonce
 
     old_scan = ScanNonce.objects.create(device="pad", nonce="old", result={"code": "checked_in"})
@@ -67,4 +68,4 @@ def test_purge_forgets_only_old_records():
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
     assert list(ScanNonce.objects.values_list("nonce", flat=True)) == ["new"]
     assert LoginCode.objects.count() == 1
-    assert LoginFailure.objects.count() == 1
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["open"]

@@ -619,7 +619,9 @@ def test_a_batch_sent_twice_gives_the_same_answers_and_one_check_in_each(
     assert set(CheckIn.objects.values_list("method", flat=True)) == {"batch"}
 
 
-def test_the_batch_endpoint_refuses_bad_input_and_missing_csrf(tree, clerk, client_for, activity):
+def test_the_batch_endpoint_refuses_bad_input_and_missing_csrf(
+    tree, clerk, client_for, signed_in, activity
+):
     client = client_for(clerk)
     url = reverse("events:batch_upload", args=[activity.pk])
     bad = client.post(url, "not json", content_type="application/json", headers=EN)
@@ -638,8 +640,7 @@ def test_the_batch_endpoint_refuses_bad_input_and_missing_csrf(tree, clerk, clie
         == "invalid_device"
     )
 
-    strict = Client(enforce_csrf_checks=True)
-    strict.force_login(clerk)
+    strict = signed_in(Client(enforce_csrf_checks=True), clerk)
     assert (
         strict.post(
             url, json.dumps({"device": "d", "items": []}), content_type="application/json"

@@ -1,19 +1,21 @@
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from gonghui.accounts.models import LoginCode, LoginFailure
+from gonghui.accounts.models import LoginCode
+from gonghui.core import ratelimits
 
 
 class Command(BaseCommand):
-    help = "Delete expired sign-in codes and login failures older than the lockout window."
+    help = (
+        "Delete sign-in codes expired more than a day ago and closed rate-limit windows "
+        "(failed sign-ins among them) of the database store."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         codes, _ = LoginCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
-        window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        failures, _ = LoginFailure.objects.filter(created_at__lt=now - window).delete()
-        self.stdout.write(f"Sign-in codes removed: {codes}; login failures removed: {failures}")
+        windows = ratelimits.purge_expired()
+        self.stdout.write(f"Sign-in codes removed: {codes}; rate-limit windows removed: {windows}")

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = (
         "Forget what is only kept for a while: Idempotency-Key records past their time to live, "
         "offline scan answers kept for replay, "
-        "and (through each app's purge command) used sign-in codes and old login failures. "
+        "and (through each app's purge command) used sign-in codes and closed rate-limit windows. "
         "Run it daily from cron or a scheduler."
     )
 
