@@ -1,4 +1,5 @@
-"""The repository's top-level conftest: it only registers the shared browser fixtures (one
-Chromium per test session) so that every app's browser tests use the same one."""
+"""The repository's top-level conftest: it registers the shared browser fixtures (one Chromium
+per test session) so that every app's browser tests use the same one, and the session-wide
+log watch that fails the run if any log record held personal data or a secret."""
 
-pytest_plugins = ["gonghui.web.tests.browser"]
+pytest_plugins = ["gonghui.web.tests.browser", "gonghui.core.tests.log_watch"]

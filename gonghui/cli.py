@@ -70,6 +70,8 @@ def serve(argv: list[str]) -> int:
         "--workers": os.environ.get("GONGHUI_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
         "--threads": os.environ.get("GONGHUI_WEB_THREADS", "4"),
         "--access-logfile": "-",
+        # Status pages' addresses are their secret: the access log writes them blanked.
+        "--logger-class": "gonghui.core.log_hygiene.RedactingGunicornLogger",
     }
     args = ["gunicorn", "gonghui.wsgi:application"]
     for flag, value in defaults.items():

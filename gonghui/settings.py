@@ -312,7 +312,14 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Nothing logs mobile or ID numbers or status links (the test suite checks every record);
+    # the formatter masks them anyway should a third-party message carry one.
+    "formatters": {
+        "plain": {
+            "()": "gonghui.core.log_hygiene.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -56,7 +56,7 @@ def normalize_mobile(value: str) -> str:
 PERMIT_PREFIXES = {"810000", "820000", "830000"}
 
 
-def _check_character(first17: str) -> str:
+def id_number_check_character(first17: str) -> str:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
     return "10X98765432"[total % 11]
@@ -83,7 +83,7 @@ def normalize_id_number(value: str, *, today: date | None = None) -> str:
             "invalid_id_number",
             _("An ID number is 17 digits followed by a digit or the letter X."),
         )
-    if _check_character(cleaned[:17]) != cleaned[17]:
+    if id_number_check_character(cleaned[:17]) != cleaned[17]:
         raise DomainError(
             "invalid_id_number",
             _("The last character does not match the rest of the number; please check for a typo."),

@@ -140,7 +140,9 @@ def test_the_admin_is_locked_out_with_the_staff_lockout(operator):
     assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
 
 
-def test_signed_in_staff_who_are_not_operators_get_no_admin_and_no_loop(tree, client_for, make_staff):
+def test_signed_in_staff_who_are_not_operators_get_no_admin_and_no_loop(
+    tree, client_for, make_staff
+):
     client = client_for(make_staff(tree.hlg, Role.VIEWER))
     assert client.get("/admin/login/?next=/admin/").status_code == 403
 

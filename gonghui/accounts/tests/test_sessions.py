@@ -29,7 +29,9 @@ def move_back(client: Client, key: str, seconds: float) -> None:
 def staff_client(tree, make_staff):
     viewer = make_staff(tree.hlg, Role.VIEWER)
     client = Client(headers=EN)
-    client.post(reverse("accounts:staff_login"), {"username": viewer.username, "password": "pw-staff"})
+    client.post(
+        reverse("accounts:staff_login"), {"username": viewer.username, "password": "pw-staff"}
+    )
     assert client.get(reverse("web:staff_home")).status_code == 200
     return client
 

@@ -56,12 +56,12 @@ def test_the_provisioning_uri_is_what_authenticator_apps_read():
 
 
 def test_the_roles_that_must_use_it():
-    assert TWO_FACTOR_ROLES == {
+    assert {
         Role.FEDERATION_ADMIN,
         Role.ORG_ADMIN,
         Role.REVIEWER,
         Role.OPERATOR,
-    }
+    } == TWO_FACTOR_ROLES
 
 
 def code_now(user: User, *, later: int = 0) -> str:
@@ -100,24 +100,24 @@ def test_a_reviewer_must_set_up_two_factor_sign_in_before_anything_else(tree, ma
     assert "_auth_user_id" not in client.session
     # Nothing else opens meanwhile: the back office still asks for a sign-in.
     assert client.get(reverse("members:review"))["Location"].startswith("/staff/login/")
-    page = client.get(reverse("accounts:staff_login_setup")).content.decode()
-    shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
+    setup = client.get(reverse("accounts:staff_login_setup")).content.decode()
+    shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', setup)
     assert shown
     secret = shown.group(1).replace(" ", "")
     assert secret == str(TotpDevice.objects.get(user=reviewer).pending_secret)
-    assert 'id="totp-qr"><svg' in page
+    assert 'id="totp-qr"><svg' in setup
     # A wrong code is refused on the field, and nothing is set up.
     near = {totp.code_at(secret, time.time() + s * 30) for s in (-1, 0, 1, 2)}
     wrong = next(c for c in ("000000", "111111", "222222") if c not in near)
-    page = client.post(reverse("accounts:staff_login_setup"), {"code": wrong})
-    assert page.status_code == 400
-    assert "The code is not correct." in page.content.decode()
+    refused = client.post(reverse("accounts:staff_login_setup"), {"code": wrong})
+    assert refused.status_code == 400
+    assert "The code is not correct." in refused.content.decode()
     assert TotpDevice.objects.get(user=reviewer).confirmed_at is None
-    page = client.post(
+    done = client.post(
         reverse("accounts:staff_login_setup"), {"code": totp.code_at(secret, time.time())}
     )
-    assert page.status_code == 200
-    codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", page.content.decode())
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.content.decode())
     assert len(codes) == 10 == RecoveryCode.objects.filter(user=reviewer, used_at=None).count()
     assert client.session["_auth_user_id"] == str(reviewer.pk)
     assert client.session[sessions.SECOND_FACTOR] is True
@@ -192,9 +192,7 @@ def test_a_recovery_code_works_once(tree, make_staff):
     assert "_auth_user_id" not in again.session
 
 
-def test_wrong_codes_lock_the_account_and_a_password_does_not_reset_the_count(
-    tree, make_staff
-):
+def test_wrong_codes_lock_the_account_and_a_password_does_not_reset_the_count(tree, make_staff):
     staff = make_staff(tree.hlg)
     enrol(staff)
     right = code_now(staff, later=1)
@@ -288,7 +286,9 @@ def test_moving_to_a_new_phone_needs_the_current_code(tree, make_staff, client_f
     old_secret = str(TotpDevice.objects.get(user=admin).secret)
     client = client_for(admin)
     page = client.get(reverse("accounts:two_factor_setup"), headers=EN).content.decode()
-    new_secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
+    assert shown
+    new_secret = shown.group(1).replace(" ", "")
     assert new_secret != old_secret
     new_code = totp.code_at(new_secret, time.time())
     page = client.post(reverse("accounts:two_factor_setup"), {"code": new_code}, headers=EN)
@@ -303,17 +303,13 @@ def test_moving_to_a_new_phone_needs_the_current_code(tree, make_staff, client_f
     assert AuditEntry.objects.filter(action="accounts.two_factor.replaced").count() == 1
 
 
-def test_an_administrator_resets_a_lost_phone_and_ends_the_sessions(
-    tree, make_staff, client_for
-):
+def test_an_administrator_resets_a_lost_phone_and_ends_the_sessions(tree, make_staff, client_for):
     admin = make_staff(tree.root, Role.FEDERATION_ADMIN)
     staff = make_staff(tree.hlg)
     enrol(staff)
     their_client = client_for(staff)
     assert their_client.get(reverse("web:staff_home")).status_code == 200
-    response = client_for(admin).post(
-        reverse("accounts:staff_reset_two_factor", args=[staff.pk])
-    )
+    response = client_for(admin).post(reverse("accounts:staff_reset_two_factor", args=[staff.pk]))
     assert response.status_code == 302
     assert not TotpDevice.objects.filter(user=staff).exists()
     assert not RecoveryCode.objects.filter(user=staff).exists()

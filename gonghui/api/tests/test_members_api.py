@@ -88,26 +88,38 @@ def admin(tree, make_staff):
 # --- joining -------------------------------------------------------------------------------------
 
 
-def test_join_answers_201_with_a_receipt(event, sms_outbox, django_capture_on_commit_callbacks):
+RECEIVED = {
+    "status": "received",
+    "message": "We received your application. A text message with the link to follow it is "
+    "on its way to the mobile number you entered.",
+    "mobile_masked": "139****1234",
+    "org_name": "中关村科学城总工会",
+}
+
+
+def test_join_answers_202_and_texts_the_status_link(
+    event, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = join(event, key="c0ffee-1", name="李 四", id_number="11010819950615019x")
-    assert response.status_code == 201
+        response = join(
+            event,
+            key="c0ffee-1",
+            name="李 四",
+            id_number="11010819950615019x",
+            mobile="13900001234",
+        )
+    assert response.status_code == 202
+    assert response.json() == RECEIVED
     application = Application.objects.get()
-    assert response.json() == {
-        "id": application.pk,
-        "receipt": application.receipt,
-        "status": "pending",
-        "status_label": "Waiting for review",
-        "org_name": "中关村科学城总工会",
-        "replayed": False,
-    }
     assert len(application.receipt) == 24
+    assert application.receipt not in response.content.decode()
     assert application.submission_key == "c0ffee-1"
     assert application.channel == "api"
     assert application.name == "李 四"
     assert application.id_number == "11010819950615019X"
     assert application.event == event
     [sms] = sms_outbox
+    assert sms.mobile == "13900001234"
     assert f"http://testserver/r/{application.receipt}/" in sms.text
 
 
@@ -129,40 +141,78 @@ def test_join_with_an_overlong_key_is_refused(event):
     assert not Application.objects.exists()
 
 
-def test_the_same_key_twice_gives_the_same_receipt_and_one_application(event):
-    details = form()
+def test_the_same_key_twice_gives_the_same_answer_and_one_application(event, sms_outbox):
+    details = form(mobile="13900001234")
     first = post(Client(), f"/api/v1/join/{event.code}", details, **{"Idempotency-Key": "k-7"})
     again = post(Client(), f"/api/v1/join/{event.code}", details, **{"Idempotency-Key": "k-7"})
-    assert first.status_code == again.status_code == 201
+    assert first.status_code == again.status_code == 202
     assert again.content == first.content
     assert again["Idempotent-Replayed"] == "true"
     assert Application.objects.count() == 1
     assert IdempotencyRecord.objects.filter(key="k-7").count() == 1
-
-
-def test_the_same_person_under_a_new_key_gets_200_and_their_application(event):
-    details = form()
-    first = post(Client(), f"/api/v1/join/{event.code}", details, **{"Idempotency-Key": "a"})
-    second = post(Client(), f"/api/v1/join/{event.code}", details, **{"Idempotency-Key": "b"})
-    assert first.status_code == 201
-    assert second.status_code == 200
-    assert second.json() == {**first.json(), "replayed": True}
+    # Past the middleware's record (48 hours), the submission key still finds it.
+    IdempotencyRecord.objects.all().delete()
+    later = post(Client(), f"/api/v1/join/{event.code}", details, **{"Idempotency-Key": "k-7"})
+    assert (later.status_code, later.content) == (202, first.content)
     assert Application.objects.count() == 1
 
 
-def test_someone_else_with_that_id_number_is_told_it_is_in_review(event):
-    details = form()
-    join(event, key="a", id_number=details["id_number"])
-    other = join(event, key="b", id_number=details["id_number"], mobile="13700000001")
-    assert other.status_code == 400
-    assert other.json()["code"] == "already_applied"
-    assert list(other.json()["fields"]) == ["id_number"]
+def member_with(event, reviewer, **overrides) -> Member:
+    application = apply(event, "member-key", **overrides)
+    return actions.approve_application(actor=reviewer, application=application)
+
+
+def test_a_join_with_a_members_id_number_gets_the_same_answer_as_a_new_person(
+    event, reviewer, sms_outbox, django_capture_on_commit_callbacks
+):
+    """Issue 11's oracle: nothing in the answer tells whether the ID number is a member's."""
+    stranger = form(mobile="13900001234")
+    member = member_with(event, reviewer, id_number=stranger["id_number"], mobile="13800009999")
+    newcomer = form(mobile="13900001234")
+    assert newcomer["id_number"] != stranger["id_number"]
+    with django_capture_on_commit_callbacks(execute=True):
+        known = post(Client(), f"/api/v1/join/{event.code}", stranger, **{"Idempotency-Key": "a"})
+        new = post(Client(), f"/api/v1/join/{event.code}", newcomer, **{"Idempotency-Key": "b"})
+    assert (known.status_code, known.content) == (new.status_code, new.content)
+    assert known.json() == RECEIVED
+    # Each submission is its own application with its own status link, texted to the number
+    # typed: the member's own record and number are in neither.
+    duplicate = Application.objects.get(submission_key="a")
+    assert duplicate.status == "pending"
+    texts = [m.text for m in sms_outbox if m.mobile == "13900001234"]
+    assert len(texts) == 2
+    assert f"/r/{duplicate.receipt}/" in texts[0]
+    status = get(Client(), f"/api/v1/applications/status/{duplicate.receipt}").json()
+    assert (status["status"], status["member_number"]) == ("pending", "")
+    assert member.number not in json.dumps(status)
+    # The reviewers see it flagged.
+    queue = get(reviewer_client(reviewer), "/api/v1/applications?status=pending").json()
+    flags = {row["id"]: (row["is_member_already"], row["also_applied"]) for row in queue["items"]}
+    assert flags[duplicate.pk] == (True, False)
+
+
+def reviewer_client(reviewer: User) -> Client:
+    from gonghui.conftest import sign_in
+
+    return sign_in(Client(), reviewer)
+
+
+def test_a_join_with_an_id_number_already_in_review_gets_the_same_answer(event, reviewer):
+    details = form(mobile="13900001234")
+    first = post(Client(), f"/api/v1/join/{event.code}", details, **{"Idempotency-Key": "a"})
+    someone = form(id_number=details["id_number"], mobile="13900001234")
+    again = post(Client(), f"/api/v1/join/{event.code}", someone, **{"Idempotency-Key": "b"})
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert first.json() == RECEIVED
+    assert Application.objects.count() == 2
+    queue = get(reviewer_client(reviewer), "/api/v1/applications?status=pending").json()
+    assert [row["also_applied"] for row in queue["items"]] == [True, True]
 
 
 def test_a_key_reused_by_another_caller_does_not_reveal_the_first_application(
     event, tree, make_staff, api_client_for
 ):
-    assert join(event, key="shared").status_code == 201
+    assert join(event, key="shared").status_code == 202
     # A different caller (another idempotency scope) sending the same key for another person.
     response = join(event, key="shared", client=api_client_for(make_staff(tree.hlg)))
     assert response.status_code == 422
@@ -211,17 +261,21 @@ def test_join_hot_path_runs_a_fixed_number_of_queries(event):
     join(event, key="warm-up")  # first-use caches (content types, translations)
     with CaptureQueriesContext(connection) as captured:
         response = join(event, key="counted")
-    assert response.status_code == 201
+    assert response.status_code == 202
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
-    # middleware: savepoint, claim the key; view: the event by code; action: key, active
-    # member; savepoint, insert, the receiving union's daily tally (one upsert), release;
+    # middleware: savepoint, claim the key; view: the event by code; action: the key, four
+    # rate-limit counters (client IP, all joins, the number, texts to the number: one upsert
+    # each); savepoint, insert, the receiving union's daily tally (one upsert), release;
     # middleware: store the answer, release.
     assert statements == [
         "SAVEPOINT",
         "INSERT",
         "SELECT",
         "SELECT",
-        "SELECT",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+        "INSERT",
         "SAVEPOINT",
         "INSERT",
         "INSERT",
@@ -231,8 +285,39 @@ def test_join_hot_path_runs_a_fixed_number_of_queries(event):
     ]
 
 
+def test_joins_are_rate_limited_per_number_with_retry_after(event, settings):
+    assert settings.RATE_LIMITS["join.mobile"] == (3, 3600)
+    answers = [join(event, key=f"m{n}", mobile="13900001234") for n in range(4)]
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    refused = answers[3]
+    assert refused.json() == {
+        "code": "rate_limited",
+        "message": "Too many attempts. Try again in 60 minutes.",
+        "fields": {},
+    }
+    assert 3590 <= int(refused["Retry-After"]) <= 3600
+    assert Application.objects.count() == 3
+    # A refusal is not stored under its key: once the window has passed, a retry is welcome.
+    assert not IdempotencyRecord.objects.filter(key="m3").exists()
+    assert join(event, key="m4", mobile="13900005678").status_code == 202
+
+
+def test_joins_are_rate_limited_per_address_and_overall(event, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "join.ip": (2, 600), "join.global": (3, 60)}
+    here = Client(REMOTE_ADDR="203.0.113.5")
+    there = Client(REMOTE_ADDR="198.51.100.6")
+    statuses = [join(event, key=f"i{n}", client=here).status_code for n in range(3)]
+    assert statuses == [202, 202, 429]
+    assert join(event, key="t1", client=there).status_code == 202
+    overall = join(event, key="t2", client=there)
+    assert overall.status_code == 429
+    assert int(overall["Retry-After"]) <= 60
+    assert Application.objects.count() == 3
+
+
 def test_status_by_receipt_is_public_and_shows_no_personal_data(event, reviewer):
-    receipt = join(event, key="s1", name="张三丰").json()["receipt"]
+    join(event, key="s1", name="张三丰")
+    receipt = Application.objects.get().receipt
     response = get(Client(), f"/api/v1/applications/status/{receipt}")
     assert response.status_code == 200
     body = response.json()

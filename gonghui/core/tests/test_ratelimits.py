@@ -31,7 +31,9 @@ def store(request, settings, db):
     prefix = f"gonghui-test-{secrets.token_hex(4)}:"
     settings.RATE_LIMIT_REDIS_URL = REDIS_URL
     settings.RATE_LIMIT_REDIS_PREFIX = prefix
-    client = ratelimits.store().client
+    store = ratelimits.store()
+    assert isinstance(store, ratelimits.RedisStore)
+    client = store.client
     yield request.param
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
@@ -95,7 +97,9 @@ def test_a_closed_window_starts_again_at_one(store, settings):
     if store == "database":
         RateCounter.objects.filter(key=key).update(expires_at=int(time.time() * 1000) - 1)
     else:
-        ratelimits.store().client.pexpire(settings.RATE_LIMIT_REDIS_PREFIX + key, 1)
+        redis_store = ratelimits.store()
+        assert isinstance(redis_store, ratelimits.RedisStore)
+        redis_store.client.pexpire(settings.RATE_LIMIT_REDIS_PREFIX + key, 1)
         time.sleep(0.01)
     ratelimits.take("test.limit", "k")
     ratelimits.take("test.limit", "k")

@@ -35,6 +35,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "GONGHUI_LOOKUP_KEY": secrets.token_urlsafe(32),
         "GONGHUI_CARD_SIGNING_KEY": secrets.token_urlsafe(32),
         "GONGHUI_ALLOWED_HOSTS": "gonghui.example.org",
+        "GONGHUI_SMS_SENDER": "gonghui.core.tests.gateway.GatewaySmsSender",
     }
 
 

@@ -17,16 +17,9 @@ from gonghui.enterprises.models import Enterprise
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
 from gonghui.web.demo import DEMO_PASSWORD, load_demo
+from gonghui.web.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("main form.form button").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
 
 
 def figure(page: Page, name: str) -> int:
@@ -43,7 +36,7 @@ def test_street_staff_see_their_own_figures_and_no_other_street(transactional_db
     assert members >= 30
     assert enterprises == 6
 
-    sign_in(page, "hlg_staff")
+    sign_in_staff(page, "hlg_staff", DEMO_PASSWORD)
     page.goto(reverse("dashboards:home"))
     expect(page.locator("h1")).to_contain_text("回龙观街道总工会")
     assert figure(page, "members") == members

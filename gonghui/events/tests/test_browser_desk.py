@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from gonghui.checkins.models import CheckIn
 from gonghui.events import actions
@@ -21,6 +21,7 @@ from gonghui.members import actions as member_actions
 from gonghui.members import cards
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
+from gonghui.web.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -59,19 +60,11 @@ def member(tree, operator, activity) -> Member:
     return registered
 
 
-def sign_in(page: Page, user) -> None:
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill("pw-staff")
-    page.locator("main form.form button").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
-
-
 def test_a_scanner_types_a_card_and_the_desk_answers_in_colour(
     transactional_db, new_page, clerk, activity, member
 ):
     page = new_page(**ENGLISH)
-    sign_in(page, clerk)
+    sign_in_staff(page, clerk.username)
     page.goto(f"/staff/activities/{activity.pk}/desk/")
     field = page.locator("#card-code")
     expect(field).to_be_focused()
@@ -102,7 +95,7 @@ def test_offline_scans_are_kept_then_uploaded_once(
     transactional_db, new_page, clerk, activity, member
 ):
     page = new_page(**ENGLISH)
-    sign_in(page, clerk)
+    sign_in_staff(page, clerk.username)
     page.goto(f"/staff/activities/{activity.pk}/batch/")
     expect(page.locator("#batch-network")).to_have_text("Online")
 

@@ -47,14 +47,31 @@ def test_a_retry_returns_the_first_application(event):
     assert Application.objects.count() == 1
 
 
-def test_the_same_person_twice_gets_their_application_back(event):
+def test_every_new_submission_is_its_own_application_member_or_not(event, tree, make_staff):
     details = person()
     first = submit(event, key="a", **{k: details[k] for k in ("id_number", "mobile")})
     second = submit(event, key="b", **{k: details[k] for k in ("id_number", "mobile")})
-    assert second.application.pk == first.application.pk
+    third = submit(event, key="c", id_number=details["id_number"], mobile="13900000000")
+    assert [first.replayed, second.replayed, third.replayed] == [False] * 3
+    assert len({first.application.pk, second.application.pk, third.application.pk}) == 3
+    assert len({first.application.receipt, second.application.receipt}) == 2
+    actions.approve_application(
+        actor=make_staff(tree.zgc, "reviewer"), application=first.application
+    )
+    of_a_member = submit(event, key="d", id_number=details["id_number"])
+    assert of_a_member.application.status == "pending"
+
+
+def test_approving_a_second_application_of_a_member_is_refused(event, tree, make_staff):
+    reviewer = make_staff(tree.zgc, "reviewer")
+    details = person()
+    first = submit(event, key="a", id_number=details["id_number"]).application
+    second = submit(event, key="b", id_number=details["id_number"]).application
+    actions.approve_application(actor=reviewer, application=first)
     with pytest.raises(DomainError) as caught:
-        submit(event, key="c", id_number=details["id_number"], mobile="13900000000")
-    assert caught.value.code == "already_applied"
+        actions.approve_application(actor=reviewer, application=second)
+    assert caught.value.code == "duplicate_member"
+    assert Member.objects.count() == 1
 
 
 def test_bad_input_is_refused_field_by_field(event, english):

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from gonghui.members import actions, cards
 from gonghui.members.models import Application, Member
 from gonghui.members.tests.factories import person
-from gonghui.web.tests.browser import DESKTOP, PHONE, TIMEOUT_MS
+from gonghui.web.tests.browser import DESKTOP, PHONE, TIMEOUT_MS, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -73,14 +73,6 @@ def application(tree, operator) -> Application:
     ).application
 
 
-def sign_in_staff(page: Page, user) -> None:
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill("pw-staff")
-    page.locator("main form.form button").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
-
-
 def sign_in_worker(page: Page, sms_outbox: list[Any]) -> None:
     page.goto("/accounts/login/")
     page.locator("input[name=mobile]").fill(WORKER_MOBILE)
@@ -114,7 +106,7 @@ def test_approved_worker_shows_a_card_that_the_offline_verifier_checks(
 ):
     # The reviewer approves the application in the queue.
     staff_page = open_page()
-    sign_in_staff(staff_page, make_staff(tree.hlg, "reviewer"))
+    sign_in_staff(staff_page, make_staff(tree.hlg, "reviewer").username)
     staff_page.goto("/staff/members/applications/")
     row = staff_page.locator(f"#application-{application.pk}")
     expect(row).to_contain_text("周骑手")
@@ -228,7 +220,7 @@ def test_reviewer_bulk_approves_and_sees_the_refused_duplicate(
         **{**person(), "id_number": str(duplicate.id_number), "mobile": str(duplicate.mobile)},
     )
     page = open_page()
-    sign_in_staff(page, make_staff(tree.hlg, "reviewer"))
+    sign_in_staff(page, make_staff(tree.hlg, "reviewer").username)
     page.goto("/staff/members/applications/")
     expect(page.locator(f"#application-{duplicate.pk} .duplicate")).to_have_text("Already a member")
     # Filtering swaps the rows in place; ticking a row does not reload them.

@@ -1,5 +1,6 @@
-"""Joining under concurrency, against PostgreSQL: retries with one Idempotency-Key, and one
-person submitting under many keys at once, each create exactly one application.
+"""Joining under concurrency, against PostgreSQL: retries with one Idempotency-Key create
+exactly one application, and one person submitting under many keys at once gets exactly the
+number of applications the per-number rate limit allows.
 
 Run with GONGHUI_DATABASE_URL pointing at PostgreSQL (pytest -m postgres). The requests go
 through the whole stack (middleware, API, action) with Django's test client, one thread per
@@ -87,30 +88,27 @@ def form() -> dict[str, object]:
 def test_200_concurrent_retries_with_one_key_create_one_application(event):
     body = json.dumps(form())
     results = burst(f"/api/v1/join/{event.code}", [body] * 200, ["burst-key-1"] * 200)
-    assert [status for status, _content in results] == [201] * 200
+    assert [status for status, _content in results] == [202] * 200
     assert len({content for _status, content in results}) == 1
     application = Application.objects.get()
-    assert json.loads(results[0][1]) == {
-        "id": application.pk,
-        "receipt": application.receipt,
-        "status": "pending",
-        "status_label": "Waiting for review",
-        "org_name": "中关村科学城总工会",
-        "replayed": False,
-    }
+    answer = json.loads(results[0][1])
+    assert answer["status"] == "received"
+    assert answer["org_name"] == "中关村科学城总工会"
+    assert application.receipt not in results[0][1].decode()
     assert application.submission_key == "burst-key-1"
     assert IdempotencyRecord.objects.filter(key="burst-key-1").count() == 1
 
 
-def test_50_concurrent_submissions_of_one_person_under_different_keys_make_one(event):
+def test_50_concurrent_submissions_for_one_number_store_exactly_the_allowed_three(event):
+    assert settings.RATE_LIMITS["join.mobile"] == (3, 3600)
     body = json.dumps(form())
     keys = [f"person-key-{n}" for n in range(50)]
     results = burst(f"/api/v1/join/{event.code}", [body] * 50, keys)
     statuses = sorted(status for status, _content in results)
-    assert statuses == [200] * 49 + [201]
-    answers = [json.loads(content) for _status, content in results]
-    application = Application.objects.get()
-    assert application.status == "pending"
-    assert {(a["id"], a["receipt"]) for a in answers} == {(application.pk, application.receipt)}
-    assert sorted(a["replayed"] for a in answers) == [False] + [True] * 49
-    assert application.submission_key in keys
+    assert statuses == [202] * 3 + [429] * 47
+    accepted = {content for status, content in results if status == 202}
+    assert len(accepted) == 1  # the same answer, whichever three got through
+    refused = [json.loads(content) for status, content in results if status == 429]
+    assert {answer["code"] for answer in refused} == {"rate_limited"}
+    assert Application.objects.count() == 3
+    assert set(Application.objects.values_list("submission_key", flat=True)) <= set(keys)

@@ -72,10 +72,17 @@ def first_match(pattern, text, group=1, flags=0):
     return match.group(group)
 
 
-def receipt_of(response):
-    match = re.fullmatch(r"/r/([\w-]+)/", response["Location"])
-    assert match, response["Location"]
-    return match.group(1)
+def received_url(event, mobile: str) -> str:
+    """Where every accepted submission is sent: the same page whoever applied."""
+    masked = f"{mobile[:3]}%2A%2A%2A%2A{mobile[-4:]}"
+    return f"/j/{event.code}/received/?to={masked}"
+
+
+def receipt_of(client, event):
+    """Apply through the form; the receipt as the applicant gets it (by SMS)."""
+    response = client.post(join_url(event), form_data())
+    assert response.status_code == 302
+    return Application.objects.get().receipt
 
 
 # --- the public joining form -----------------------------------------------------------------
@@ -146,24 +153,45 @@ def test_every_wrong_field_shows_at_once(event):
     ]
 
 
-def test_a_valid_application_redirects_to_its_receipt_and_texts_the_status_link(
+def test_a_valid_application_is_received_and_its_status_link_goes_by_sms(
     event, tree, sms_outbox, django_capture_on_commit_callbacks
 ):
-    data = form_data(token="a" * 32)
+    data = form_data(token="a" * 32, mobile="139 0000 1234")
+    client = Client()
     with django_capture_on_commit_callbacks(execute=True):
-        response = Client().post(join_url(event), data, headers=EN)
-    assert response.status_code == 302
-    receipt = receipt_of(response)
+        response = client.post(join_url(event), data, headers=EN)
+    assert (response.status_code, response["Location"]) == (
+        302,
+        received_url(event, "13900001234"),
+    )
     application = Application.objects.get()
-    assert application.receipt == receipt
     assert application.org == tree.zgc
     assert application.event == event
     assert application.submission_key == "a" * 32
     assert application.has_employer_union is False
     assert application.employer_name == "美团"
     assert application.consent_version == settings.CONSENT_VERSION
-    assert [message.mobile for message in sms_outbox] == [data["mobile"]]
-    assert f"http://testserver/r/{receipt}/" in sms_outbox[0].text
+    assert [message.mobile for message in sms_outbox] == ["13900001234"]
+    assert f"http://testserver/r/{application.receipt}/" in sms_outbox[0].text
+    page = client.get(response["Location"], headers=EN)
+    text = page.content.decode()
+    assert page["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+    assert (
+        '<p id="received-message">We received your application. A text message with the link '
+        "to follow it is on its way to the mobile number you entered.</p>" in text
+    )
+    assert "The text goes to 139****1234." in text
+    assert (
+        "Show the page of that link at the gift desk to receive your welcome gift: 入会礼包."
+        in (text)
+    )
+    assert "data-draft-done" in text
+    assert application.receipt not in text
+
+
+def test_the_received_page_shows_only_a_masked_number_from_its_address(event):
+    page = Client().get(f"/j/{event.code}/received/?to=13900001234", headers=EN).content.decode()
+    assert "The text goes to" not in page
 
 
 def test_an_event_at_an_enterprise_with_a_union_routes_there(tree, operator, make_enterprise):
@@ -182,7 +210,7 @@ def test_an_event_at_an_enterprise_with_a_union_routes_there(tree, operator, mak
     assert application.has_employer_union is True
 
 
-def test_the_same_submission_again_returns_the_same_receipt(
+def test_the_same_submission_again_gets_the_same_answer_and_one_text(
     event, sms_outbox, django_capture_on_commit_callbacks
 ):
     client = Client()
@@ -196,41 +224,52 @@ def test_the_same_submission_again_returns_the_same_receipt(
     assert len(sms_outbox) == 1
 
 
-def test_the_same_person_with_a_new_form_gets_their_application_back(event):
+def test_applying_again_with_a_new_form_is_a_new_application_with_its_own_link(
+    event, sms_outbox, django_capture_on_commit_callbacks
+):
     data = form_data(token="c" * 32)
-    first = Client().post(join_url(event), data)
-    again = Client().post(join_url(event), {**data, "token": "d" * 32}, follow=True, headers=EN)
-    assert again.redirect_chain == [(first["Location"], 302)]
-    assert "You had already applied; this is your application." in again.content.decode()
-    assert Application.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        first = Client().post(join_url(event), data)
+        again = Client().post(join_url(event), {**data, "token": "d" * 32})
+    assert again["Location"] == first["Location"]
+    receipts = list(Application.objects.order_by("pk").values_list("receipt", flat=True))
+    assert len(receipts) == 2
+    assert [f"/r/{r}/" in m.text for r, m in zip(receipts, sms_outbox, strict=True)] == [True] * 2
 
 
-def test_someone_else_with_that_id_number_is_told_it_is_in_review(event):
-    data = form_data(token="e" * 32)
-    Client().post(join_url(event), data)
-    response = Client().post(
-        join_url(event), {**data, "token": "f" * 32, "mobile": "13700000001"}, headers=EN
-    )
-    assert response.status_code == 400
-    assert "An application with this ID number is already waiting for review" in (
-        response.content.decode()
-    )
-    assert Application.objects.count() == 1
-
-
-def test_an_existing_member_is_told_so(event, tree, make_staff):
-    data = form_data(token="g" * 32)
-    Client().post(join_url(event), data)
+def test_an_id_number_in_review_or_a_members_gets_the_same_answer_as_a_new_one(
+    event, tree, make_staff
+):
+    """Issue 11's oracle through the form: the same redirect whoever the ID number is."""
+    taken = form_data(token="e" * 32, mobile="13900001234")
+    Client().post(join_url(event), taken)  # now in review
+    in_review = Client().post(join_url(event), {**taken, "token": "f" * 32})
     actions.approve_application(
-        actor=make_staff(tree.zgc, "reviewer"), application=Application.objects.get()
+        actor=make_staff(tree.zgc, "reviewer"), application=Application.objects.earliest("pk")
     )
-    response = Client().post(join_url(event), {**data, "token": "h" * 32}, headers=EN)
-    assert response.status_code == 400
-    assert (
-        "This ID number already belongs to a union member. Sign in to see your card."
-        in response.content.decode()
+    of_a_member = Client().post(
+        join_url(event), {**taken, "token": "g" * 32, "mobile": "13900005678"}
     )
-    assert Application.objects.count() == 1
+    new_person = Client().post(join_url(event), form_data(token="h" * 32, mobile="13900005678"))
+    assert (in_review.status_code, in_review["Location"]) == (
+        302,
+        received_url(event, "13900001234"),
+    )
+    assert (of_a_member.status_code, of_a_member["Location"]) == (
+        new_person.status_code,
+        new_person["Location"],
+    )
+    assert Application.objects.count() == 4
+
+
+def test_too_many_applications_for_one_number_say_when_to_try_again(event):
+    responses = [
+        Client().post(join_url(event), form_data(token=f"{n}" * 32, mobile="13900001234"))
+        for n in range(4)
+    ]
+    assert [r.status_code for r in responses] == [302, 302, 302, 429]
+    assert "尝试次数过多。请 60 分钟后再试。" in responses[3].content.decode()
+    assert Application.objects.count() == 3
 
 
 def test_consent_is_required(event):
@@ -284,7 +323,7 @@ def test_a_closed_event_shows_no_form(tree, operator):
 
 def test_the_receipt_shows_the_status_as_it_changes(event, tree, operator, make_staff):
     client = Client()
-    receipt = receipt_of(client.post(join_url(event), form_data(token="i" * 32)))
+    receipt = receipt_of(client, event)
     url = reverse("members:receipt", args=[receipt])
 
     def status():
@@ -307,7 +346,7 @@ def test_the_receipt_shows_the_status_as_it_changes(event, tree, operator, make_
 
 def test_a_rejected_application_shows_the_reason(event, tree, make_staff):
     client = Client()
-    receipt = receipt_of(client.post(join_url(event), form_data(token="j" * 32)))
+    receipt = receipt_of(client, event)
     actions.reject_application(
         actor=make_staff(tree.zgc, "reviewer"),
         application=Application.objects.get(),

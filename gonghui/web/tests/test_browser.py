@@ -9,10 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import OrgKind
+from gonghui.web.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +32,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 OTHER_SUBTREES = ("海淀区总工会", "中关村科学城总工会", "搜狐集团（北京）工会", "德胜街道总工会")
 
 
-def sign_in_staff(page: Page, user) -> None:
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill("pw-staff")
-    page.locator("main form.form button").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
-
-
 def assert_nothing_of(html: str, names: tuple[str, ...]) -> None:
     leaked = [name for name in names if name in html]
     assert leaked == [], f"out-of-scope organisations on the page: {leaked}"
@@ -46,7 +39,7 @@ def assert_nothing_of(html: str, names: tuple[str, ...]) -> None:
 
 def test_street_staff_sees_only_their_own_subtree(transactional_db, page, tree, make_staff):
     staff = make_staff(tree.hlg)
-    sign_in_staff(page, staff)
+    sign_in_staff(page, staff.username)
 
     page.locator("nav.sidebar a[href='/staff/orgs/']").click()
     page.wait_for_url(re.compile(r"/staff/orgs/$"))
@@ -81,7 +74,7 @@ def test_org_search_updates_in_place_and_stays_in_scope(
     # A station outside the staff member's subtree that the search term also matches.
     create_org(actor=operator, parent=tree.desheng, name="德胜门驿站", kind=OrgKind.STATION)
     staff = make_staff(tree.hlg)
-    sign_in_staff(page, staff)
+    sign_in_staff(page, staff.username)
     page.goto("/staff/orgs/")
     page.evaluate("window.__sameDocument = true")
 

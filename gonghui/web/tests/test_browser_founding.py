@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import FilePayload, Page, expect
 
 from gonghui.accounts.roles import Role
-from gonghui.web.tests.test_browser import sign_in_staff
+from gonghui.web.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def test_a_case_through_every_stage_founds_a_union(
     admin = make_staff(tree.zgc, Role.ORG_ADMIN, name="陈晓东")
     enterprise = make_enterprise(tree.zgc, name="北京字节未来科技有限公司", headcount=640)
     page = new_page()
-    sign_in_staff(page, admin)
+    sign_in_staff(page, admin.username)
 
     page.goto(f"/staff/coverage/?org={tree.zgc.pk}")
     before_unions = figure(page, "enterprises-with-union")
@@ -79,13 +79,13 @@ def test_a_case_through_every_stage_founds_a_union(
     parent_staff = make_staff(tree.district, Role.VIEWER)
     sibling_staff = make_staff(tree.hlg, Role.ORG_ADMIN)
     viewer = new_page()
-    sign_in_staff(viewer, parent_staff)
+    sign_in_staff(viewer, parent_staff.username)
     response = viewer.goto(union_url)
     assert response is not None
     assert response.status == 200
     expect(viewer.locator("h1")).to_contain_text("北京字节未来科技有限公司工会")
     outsider = new_page()
-    sign_in_staff(outsider, sibling_staff)
+    sign_in_staff(outsider, sibling_staff.username)
     response = outsider.goto(union_url)
     assert response is not None
     assert response.status == 404
@@ -101,7 +101,7 @@ def test_a_skipped_or_doubled_step_is_refused_with_a_message(
     enterprise = make_enterprise(tree.zgc, name="北京重复提交科技有限公司")
     first, second = new_page(), new_page()
     for page in (first, second):
-        sign_in_staff(page, admin)
+        sign_in_staff(page, admin.username)
     first.goto(f"/staff/enterprises/{enterprise.pk}/")
     expect(first.locator("form[action*='/founding/'] input[name=happened_on]")).to_have_value(
         timezone.localdate().isoformat()

@@ -1,5 +1,6 @@
-"""A worker joins at an event on a phone in a real browser: scan link → form → receipt, with a
-typo corrected after the message, and a submission that survives losing the network.
+"""A worker joins at an event on a phone in a real browser: scan link → form → "received",
+then the status link from the text message; with a typo corrected after the message, and a
+submission that survives losing the network.
 
 Run on their own with `pytest -m browser`. They live beside the other browser tests because
 the Chromium fixtures (one Playwright per session) are in gonghui/web/tests/browser.py.
@@ -23,7 +24,7 @@ SAVED_EN = (
     "Saved on this phone. It will be sent by itself when you are back online; keep this page open."
 )
 TYPO_EN = "The last character does not match the rest of the number; please check for a typo."
-RECEIPT_URL = re.compile(r"/r/[\w-]+/$")
+RECEIVED_URL = re.compile(r"/j/\w+/received/\?to=139%2A%2A%2A%2A1234$")
 
 
 @pytest.fixture
@@ -61,7 +62,9 @@ def drafts(page: Page) -> int:
     )
 
 
-def test_a_worker_corrects_a_typo_and_gets_a_receipt(transactional_db, new_page, event):
+def test_a_worker_corrects_a_typo_and_gets_the_status_link_by_sms(
+    transactional_db, new_page, event, sms_outbox
+):
     page = new_page(**PHONE, locale="en-US")
     page.goto(f"/j/{event.code}/")
     expect(page.locator("main h1")).to_have_text("Join the union")
@@ -78,13 +81,20 @@ def test_a_worker_corrects_a_typo_and_gets_a_receipt(transactional_db, new_page,
 
     page.get_by_label("ID number").fill(good)
     page.get_by_role("button", name="Send my application").click()
-    page.wait_for_url(RECEIPT_URL)
-    expect(page.locator("#receipt-status")).to_have_text("Received and waiting for review.")
+    page.wait_for_url(RECEIVED_URL)
+    expect(page.locator("main h1")).to_have_text("Application received")
+    expect(page.locator("main")).to_contain_text("The text goes to 139****1234.")
     application = Application.objects.get()
-    assert page.url.endswith(f"/r/{application.receipt}/")
+    assert application.receipt not in page.content()
     assert (str(application.id_number), str(application.mobile)) == (good, "13900001234")
     assert application.org_id == event.org_id
-    assert drafts(page) == 0  # the receipt page forgets the draft
+    assert drafts(page) == 0  # the "received" page forgets the draft
+    # The link in the text opens the status page.
+    [sms] = sms_outbox
+    link = re.search(r"https?://\S+/r/[\w-]+/", sms.text)
+    assert link
+    page.goto(link.group(0))
+    expect(page.locator("#receipt-status")).to_have_text("Received and waiting for review.")
 
 
 def test_an_application_sent_offline_goes_out_once_back_online(transactional_db, new_page, event):
@@ -100,8 +110,8 @@ def test_an_application_sent_offline_goes_out_once_back_online(transactional_db,
     assert Application.objects.count() == 0
 
     page.context.set_offline(False)
-    page.wait_for_url(RECEIPT_URL)
-    expect(page.locator("#receipt-status")).to_have_text("Received and waiting for review.")
+    page.wait_for_url(RECEIVED_URL)
+    expect(page.locator("main h1")).to_have_text("Application received")
     application = Application.objects.get()
     assert application.submission_key == token
     assert drafts(page) == 0
@@ -120,5 +130,5 @@ def test_a_reloaded_page_keeps_the_draft_and_its_token(transactional_db, new_pag
     expect(page.get_by_label("Male", exact=True)).to_be_checked()
     assert page.locator("input[name=token]").input_value() == token
     page.get_by_role("button", name="Send my application").click()
-    page.wait_for_url(RECEIPT_URL)
+    page.wait_for_url(RECEIVED_URL)
     assert Application.objects.get().submission_key == token

@@ -1,3 +1,4 @@
+import time
 from collections import Counter
 from datetime import date, datetime
 
@@ -7,6 +8,7 @@ from django.db.models import F
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from gonghui.accounts import totp
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEntry
 from gonghui.core.personal import birth_date_of, normalize_id_number, normalize_mobile
@@ -30,7 +32,13 @@ from gonghui.members.queries import (
     list_applications,
 )
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.web.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_WORKER_MOBILE, load_demo
+from gonghui.web.demo import (
+    DEMO_PASSWORD,
+    DEMO_STAFF,
+    DEMO_TOTP_SECRET,
+    DEMO_WORKER_MOBILE,
+    load_demo,
+)
 from gonghui.web.demo_enterprises import HAIDIAN_STREETS, build_dataset
 from gonghui.web.demo_members import build_members_dataset
 
@@ -98,11 +106,14 @@ def test_demo_tells_the_seed_story(loaded):
     assert hlg.children.filter(kind="station").count() == 27
 
 
-def test_every_demo_login_works(loaded):
-    for username, *_rest in DEMO_STAFF:
+def test_every_demo_login_works_with_the_printed_authenticator_key(loaded):
+    for username in [row[0] for row in DEMO_STAFF] + ["operator"]:
         client = Client()
         response = client.post("/staff/login/", {"username": username, "password": DEMO_PASSWORD})
-        assert response.status_code == 302, username
+        assert response["Location"] == "/staff/login/code/", username
+        code = totp.code_at(DEMO_TOTP_SECRET, time.time())
+        response = client.post("/staff/login/code/", {"code": code})
+        assert response["Location"] == "/staff/", username
         assert client.get("/staff/").status_code == 200
     assert User.objects.get_by_mobile(DEMO_WORKER_MOBILE).name == "李师傅"
     sohu_staff = User.objects.get(username="sohu_staff")
