@@ -122,6 +122,7 @@ def _members(orgs: list[Any], count: int, first: int, session_prefix: str) -> No
     )  # fmt: skip
     store = SessionStore()
     expires = timezone.now() + timedelta(days=14)
+    signed_in_at = time.time()
     backend = settings.AUTHENTICATION_BACKENDS[0]
     Session.objects.bulk_create(
         [
@@ -132,6 +133,11 @@ def _members(orgs: list[Any], count: int, first: int, session_prefix: str) -> No
                         "_auth_user_id": str(user.pk),
                         "_auth_user_backend": backend,
                         "_auth_user_hash": user.get_session_auth_hash(),
+                        # As an SMS sign-in leaves it (accounts/sessions.py).
+                        "gonghui.signin": "sms",
+                        "gonghui.second_factor": False,
+                        "gonghui.signed_in_at": signed_in_at,
+                        "gonghui.last_seen": signed_in_at,
                     }
                 ),
                 expire_date=expires,

@@ -107,6 +107,11 @@ def production_env(database_url: str, data_dir: Path, **extra: str) -> dict[str,
         GONGHUI_SSL_REDIRECT="0",
         GONGHUI_ALLOWED_HOSTS="127.0.0.1",
         GONGHUI_LOG_LEVEL="WARNING",
+        # Production refuses the senders that do not send; a benchmark measures the server,
+        # not a gateway, so texts are dropped (bench/sms.py). PYTHONPATH lets the server
+        # import it.
+        GONGHUI_SMS_SENDER="bench.sms.DroppingSmsSender",
+        PYTHONPATH=str(REPO),
     )
     env.update(extra)
     return env

@@ -126,6 +126,7 @@ def _application_context(
         "personal": _personal_rows(application, reveal_url),
         "may_reveal": "personal_data.view" in capabilities,
         "is_member_already": queries.is_already_member(application),
+        "members_own_number": queries.is_the_members_own_number(application),
         "other_pending": queries.count_other_pending(application),
         "capabilities": capabilities,
         "reject_form": reject_form or RejectForm(),

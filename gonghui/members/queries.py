@@ -376,6 +376,14 @@ def is_already_member(application: Application) -> bool:
     return Member.objects.filter(id_number_hash=application.id_number_hash).exists()
 
 
+def is_the_members_own_number(application: Application) -> bool:
+    """Whether the member with the applicant's ID number has the applicant's mobile number
+    too: then the texts of this application reach the member themselves."""
+    return Member.objects.filter(
+        id_number_hash=application.id_number_hash, mobile_hash=application.mobile_hash
+    ).exists()
+
+
 def count_other_pending(application: Application) -> int:
     """Other applications of the same person waiting for review, wherever they are (one of
     them can be approved; the others are duplicates)."""

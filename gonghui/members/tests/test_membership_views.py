@@ -183,6 +183,47 @@ def test_bulk_approval_reports_the_refused_duplicate(
     assert Member.objects.filter(org=tree.hlg).count() == 2
 
 
+def test_reviewers_see_duplicates_and_how_to_reject_them_without_telling_a_stranger(
+    event, tree, make_staff, client_for, operator
+):
+    """Joining answers everyone alike (ADR 0013), so the review queue carries the duplicates."""
+    member = actions.import_member(
+        actor=operator, org=tree.desheng, joined_on=timezone.localdate(), **person()
+    )
+    own_number = submit(event, "k1", id_number=str(member.id_number), mobile=str(member.mobile))
+    stranger = submit(event, "k2", id_number=str(member.id_number), mobile="13900004321")
+    twice = [submit(event, f"k{n}", id_number="11010819950615019X") for n in (3, 4)]
+    client = client_for(make_staff(tree.hlg, "reviewer"))
+    queue = text_of(client.get(reverse("members:review"), headers=EN))
+
+    def flags(application: Application) -> list[str]:
+        row = re.search(rf'<tr id="application-{application.pk}".*?</tr>', queue, re.S)
+        assert row is not None
+        return re.findall(r'<span class="tag warn duplicate">([^<]+)</span>', row.group(0))
+
+    assert flags(own_number) == flags(stranger) == ["Already a member", "Applied more than once"]
+    assert flags(twice[0]) == flags(twice[1]) == ["Applied more than once"]
+
+    def notice(application: Application) -> str:
+        url = reverse("members:application_detail", args=[application.pk])
+        page = text_of(client.get(url, headers=EN))
+        found = re.findall(r'<p class="notice duplicate" role="alert">([^<]+)</p>', page)
+        return " | ".join(found)
+
+    assert notice(own_number).startswith(
+        "Someone with this ID number is already a union member. Approving is refused; reject "
+        "this application and tell the applicant to sign in to see their card."
+    )
+    assert notice(stranger).startswith(
+        "Someone with this ID number is already a union member, with another mobile number. "
+        "Approving is refused. Reject it without saying why"
+    )
+    assert notice(twice[0]) == (
+        "This person (same ID number) has 1 other application waiting for review. Approve "
+        "one; reject the others as duplicates."
+    )
+
+
 def test_bulk_approval_skips_rows_outside_the_scope(event, tree, make_staff, client_for):
     application = submit(event, "k1")
     client = client_for(make_staff(tree.desheng, "reviewer"))
