@@ -20,23 +20,28 @@ from gonghui.core.ratelimits import RateLimitedError
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+@pytest.fixture
+def redis_store(settings):
+    """The team's Redis, under a key prefix of this test's own, emptied afterwards."""
+    prefix = f"gonghui-test-{secrets.token_hex(4)}:"
+    settings.RATE_LIMIT_REDIS_URL = REDIS_URL
+    settings.RATE_LIMIT_REDIS_PREFIX = prefix
+    store = ratelimits.store()
+    assert isinstance(store, ratelimits.RedisStore)
+    yield store
+    for key in store.client.scan_iter(f"{prefix}*"):
+        store.client.delete(key)
+
+
 @pytest.fixture(params=["database", "redis"])
 def store(request, settings, db):
     """Each test runs once per store, with a limit of 3 per minute named `test.limit`."""
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "test.limit": (3, 60)}
     if request.param == "database":
         settings.RATE_LIMIT_REDIS_URL = ""
-        yield request.param
-        return
-    prefix = f"gonghui-test-{secrets.token_hex(4)}:"
-    settings.RATE_LIMIT_REDIS_URL = REDIS_URL
-    settings.RATE_LIMIT_REDIS_PREFIX = prefix
-    store = ratelimits.store()
-    assert isinstance(store, ratelimits.RedisStore)
-    client = store.client
-    yield request.param
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
+    else:
+        request.getfixturevalue("redis_store")
+    return request.param
 
 
 def test_the_store_follows_the_setting(store):
@@ -125,14 +130,9 @@ def test_purge_drops_closed_windows_only(settings, db):
     assert list(RateCounter.objects.values_list("key", flat=True)) == ["open"]
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_takes_on_postgresql_let_exactly_the_allowed_number_through(settings):
-    if connection.vendor != "postgresql":
-        pytest.fail("run this test with GONGHUI_DATABASE_URL pointing at PostgreSQL")
-    settings.RATE_LIMIT_REDIS_URL = ""
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "test.limit": (5, 60)}
-    barrier = threading.Barrier(30)
+def concurrent_takes(count: int, *, close_connection: bool = False) -> list[bool]:
+    """`count` threads take `test.limit` for one key at the same instant: who got through."""
+    barrier = threading.Barrier(count)
     outcomes: list[bool] = []
     lock = threading.Lock()
 
@@ -144,39 +144,30 @@ def test_concurrent_takes_on_postgresql_let_exactly_the_allowed_number_through(s
         except RateLimitedError:
             passed = False
         finally:
-            connection.close()
+            if close_connection:
+                connection.close()
         with lock:
             outcomes.append(passed)
 
-    threads = [threading.Thread(target=attempt) for _ in range(30)]
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert sorted(outcomes) == [False] * 25 + [True] * 5
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_takes_on_postgresql_let_exactly_the_allowed_number_through(settings):
+    if connection.vendor != "postgresql":
+        pytest.fail("run this test with GONGHUI_DATABASE_URL pointing at PostgreSQL")
+    settings.RATE_LIMIT_REDIS_URL = ""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "test.limit": (5, 60)}
+    assert sorted(concurrent_takes(30, close_connection=True)) == [False] * 25 + [True] * 5
     assert RateCounter.objects.get().count == 30
 
 
-def test_concurrent_takes_on_redis_let_exactly_the_allowed_number_through(store):
-    if store != "redis":
-        return  # the database store's race is proven on PostgreSQL above
-    barrier = threading.Barrier(30)
-    outcomes: list[bool] = []
-    lock = threading.Lock()
-
-    def attempt() -> None:
-        barrier.wait()
-        try:
-            ratelimits.take("test.limit", "one-key")
-            passed = True
-        except RateLimitedError:
-            passed = False
-        with lock:
-            outcomes.append(passed)
-
-    threads = [threading.Thread(target=attempt) for _ in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == [False] * 27 + [True] * 3
+def test_concurrent_takes_on_redis_let_exactly_the_allowed_number_through(settings, redis_store):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "test.limit": (3, 60)}
+    assert sorted(concurrent_takes(30)) == [False] * 27 + [True] * 3
