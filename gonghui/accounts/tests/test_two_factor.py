@@ -105,7 +105,7 @@ def test_a_reviewer_must_set_up_two_factor_sign_in_before_anything_else(tree, ma
     assert shown
     secret = shown.group(1).replace(" ", "")
     assert secret == str(TotpDevice.objects.get(user=reviewer).pending_secret)
-    assert 'id="totp-qr"><svg' in setup
+    assert re.search(r'id="totp-qr" role="img" aria-label="[^"]+"><svg', setup)
     # A wrong code is refused on the field, and nothing is set up.
     near = {totp.code_at(secret, time.time() + s * 30) for s in (-1, 0, 1, 2)}
     wrong = next(c for c in ("000000", "111111", "222222") if c not in near)
