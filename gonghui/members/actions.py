@@ -256,7 +256,6 @@ def submit_application(
     ip = current_ip()
     if ip:
         ratelimits.take("join.ip", ip)
-    ratelimits.take("join.global", "all")
     cleaned = clean_person(person)
     now = timezone.now()
     if event is not None and not (event.starts_at <= now <= event.ends_at + EVENT_GRACE):
@@ -266,6 +265,8 @@ def submit_application(
     ratelimits.take("join.mobile", cleaned["mobile"])
     if status_url:
         ratelimits.take("sms.mobile", cleaned["mobile"])
+    # Last: on the database store its one row stays locked until the request commits.
+    ratelimits.take("join.global", "all")
     union = route(event, enterprise, org)
     try:
         with transaction.atomic():

@@ -33,7 +33,7 @@ from gonghui.benefits.tests import matrix as benefits
 from gonghui.checkins.actions import screen_code
 from gonghui.checkins.models import CheckIn, Registration
 from gonghui.core.imports import start_import
-from gonghui.core.models import ImportJob
+from gonghui.core.models import AuditEntry, ImportJob
 from gonghui.enterprises.actions import (
     advance_founding_case,
     attach_founding_document,
@@ -631,6 +631,17 @@ STAFF_CASES: dict[str, Case] = {
     "accounts:staff_set_active": Case(
         "POST",
         lambda c: (url("accounts:staff_set_active", staff_id=c.subject.pk), {"active": "0"}),
+    ),
+    "accounts:staff_reset_two_factor": Case(
+        "POST",
+        lambda c: (url("accounts:staff_reset_two_factor", staff_id=c.subject.pk), {}),
+        took_effect=lambda c: AuditEntry.objects.filter(
+            action="accounts.two_factor.reset", target_id=str(c.subject.pk)
+        ).exists(),
+    ),
+    "accounts:security": Case("GET", lambda c: (url("accounts:security"), {}), kind="unscoped"),
+    "accounts:two_factor_setup": Case(
+        "GET", lambda c: (url("accounts:two_factor_setup"), {}), kind="unscoped"
     ),
     "accounts:grant_create": Case(
         "POST",
@@ -1460,10 +1471,20 @@ PUBLIC_API = {
 # and the entry goes. None at present.
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
-# Staff URLs that need no org grant at all.
-PUBLIC_STAFF_URLS = {"accounts:staff_login"}
-# Operations on the actor's own things only; covered in test_tokens_are_private_to_their_owner.
-OWN_ONLY = {"accounts:token_revoke"}
+# Staff URLs that need no org grant at all: the sign-in and its second steps.
+PUBLIC_STAFF_URLS = {
+    "accounts:staff_login",
+    "accounts:staff_login_code",
+    "accounts:staff_login_setup",
+}
+# Operations on the actor's own things only; covered in test_tokens_are_private_to_their_owner
+# and, for the actor's own sign-in security, in test_two_factor.py and test_sessions.py.
+OWN_ONLY = {
+    "accounts:token_revoke",
+    "accounts:two_factor_off",
+    "accounts:recovery_codes_new",
+    "accounts:sign_out_everywhere",
+}
 
 
 def _staff_url_names() -> set[str]:

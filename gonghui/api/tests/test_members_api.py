@@ -264,7 +264,7 @@ def test_join_hot_path_runs_a_fixed_number_of_queries(event):
     assert response.status_code == 202
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     # middleware: savepoint, claim the key; view: the event by code; action: the key, four
-    # rate-limit counters (client IP, all joins, the number, texts to the number: one upsert
+    # rate-limit counters (client IP, the number, texts to the number, all joins: one upsert
     # each); savepoint, insert, the receiving union's daily tally (one upsert), release;
     # middleware: store the answer, release.
     assert statements == [

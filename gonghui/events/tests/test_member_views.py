@@ -60,7 +60,7 @@ MemberClient = tuple[Member, Client]
 
 
 @pytest.fixture
-def member_client(operator) -> Callable[[Org], MemberClient]:
+def member_client(operator, signed_in) -> Callable[[Org], MemberClient]:
     """A member of `org` whose worker account is signed in, asking for English pages."""
 
     def make(org: Org) -> MemberClient:
@@ -71,9 +71,7 @@ def member_client(operator) -> Callable[[Org], MemberClient]:
         user = User.objects.create_user(mobile=details["mobile"])
         Member.objects.filter(pk=member.pk).update(user=user)
         member.refresh_from_db()
-        client = Client(headers=EN)
-        client.force_login(user)
-        return member, client
+        return member, signed_in(Client(headers=EN), user)
 
     return make
 
