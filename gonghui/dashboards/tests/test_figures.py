@@ -3,7 +3,7 @@ for a subtree and a period, with the comparison to the period before."""
 
 import uuid
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -114,13 +114,15 @@ def test_recruitment_counts_the_periods_events_and_who_joined_through_them(
     tree, admin, make_enterprise, around_today
 ):
     now = timezone.now()
+    # Started within today (local), so the event falls on today even just after midnight.
+    today_began = timezone.make_aware(datetime.combine(timezone.localdate(), time()))
     event = members.create_recruitment_event(
         actor=admin,
         org=tree.zgc,
         enterprise=None,
         title="中关村双沟通",
         place="中关村广场",
-        starts_at=now - timedelta(hours=1),
+        starts_at=max(now - timedelta(hours=1), today_began),
         ends_at=now + timedelta(hours=2),
     )
     couriers = [_apply(event, job_type="courier") for _ in range(2)]

@@ -45,9 +45,11 @@ def midnight_before(day: date) -> datetime:
 @pytest.fixture
 def event(tree, operator):
     now = timezone.now()
+    # Started within today (local), so its start day is today even just after midnight.
+    starts_at = max(now - timedelta(hours=1), midnight_before(timezone.localdate()))
     return members.create_recruitment_event(
         actor=operator, org=tree.zgc, enterprise=None, title="中关村双沟通", place="创业大街",
-        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3),
+        starts_at=starts_at, ends_at=now + timedelta(hours=3),
     )  # fmt: skip
 
 
@@ -98,7 +100,9 @@ def run_the_story(tree, operator, event, make_staff):
     )  # fmt: skip
 
     # An activity at 中关村: registrations, check-in by screen, card and offline batch.
-    start = timezone.now() - timedelta(minutes=30)
+    # Every moment below stays within today (local), even just after midnight.
+    today_began = midnight_before(timezone.localdate())
+    start = max(timezone.now() - timedelta(minutes=30), today_began)
     activity = events.create_activity(
         actor=operator, org=tree.zgc, title="职工运动会", category="contest", description="",
         audience="members", audience_org=None, place="海淀体育馆", starts_at=start,
@@ -114,9 +118,9 @@ def run_the_story(tree, operator, event, make_staff):
     ).ok
     clerk = make_staff(tree.zgc, "operator")
     assert events.scan_card(actor=clerk, activity=activity, card_code=card_of(zgc[1])).ok
-    batch = [
-        checkins.BatchItem("b1", card_of(zgc[2]), at - timedelta(minutes=5)),
-        checkins.BatchItem("b2", card_of(zgc[0]), at - timedelta(minutes=4)),  # already in
+    batch = [  # b2 is zgc[0], already in by the screen code
+        checkins.BatchItem("b1", card_of(zgc[2]), max(at - timedelta(minutes=5), today_began)),
+        checkins.BatchItem("b2", card_of(zgc[0]), max(at - timedelta(minutes=4), today_began)),
     ]
     answers = events.upload_scans(actor=clerk, activity=activity, device="pad", items=batch)
     assert [a["code"] for a in answers] == ["checked_in", "already_checked_in"]
