@@ -247,6 +247,14 @@ TASKS = {
     }
 }
 
+# The child process that reads an uploaded spreadsheet (core/sandbox.py) is held to these
+# limits by the operating system: address space, CPU time, and time on the clock (enforced by
+# the worker). A 300,000-row roster needs about 600 MB and a minute of CPU.
+IMPORT_MEMORY_MB = int(env("IMPORT_MEMORY_MB", "1536"))
+IMPORT_CPU_SECONDS = int(env("IMPORT_CPU_SECONDS", "300"))
+IMPORT_WALL_SECONDS = int(env("IMPORT_WALL_SECONDS", "600"))
+# A running import whose worker has not beaten its heartbeat for this long is failed.
+IMPORT_STALLED_MINUTES = int(env("IMPORT_STALLED_MINUTES", "5"))
 # Spreadsheet importers by kind (see core/imports.py).
 IMPORTERS = {
     "enterprises": "gonghui.enterprises.imports.EnterpriseImporter",

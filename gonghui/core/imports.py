@@ -4,14 +4,23 @@ confirmation. Both passes run as background tasks so a large file never times ou
 
 Each app provides an Importer (registered in settings.IMPORTERS by kind) that knows its
 columns, checks one row at a time and writes the valid rows in one transaction.
+
+The file is read, and each row checked on its own, in a sandboxed child process
+(`core/sandbox.py`) held to hard limits on memory, CPU time and wall time; it hands the checked
+rows back through a temporary file. The worker then checks them against the database and, on
+confirmation, writes them. While a job runs its heartbeat is beaten; `fail_stalled_jobs` fails
+a job whose worker died, so that no job shows "checking" for ever.
 """
 
+import logging
+import pickle
+import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -25,14 +34,36 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit
 from gonghui.core.errors import DomainError
 from gonghui.core.models import ImportJob
+from gonghui.core.sandbox import (
+    ChildFailedError,
+    Interrupted,
+    LimitExceeded,
+    Limits,
+    redeliver,
+    run_in_child,
+)
 from gonghui.core.scoping import require
-from gonghui.core.spreadsheets import CellValue, Formula, open_sheet, template_workbook
+from gonghui.core.spreadsheets import (
+    CFB_SIGNATURE,
+    CellValue,
+    Formula,
+    Sheet,
+    open_sheet,
+    template_workbook,
+    unreadable,
+)
+from gonghui.core.text import free_text_problem, looks_like_formula
 from gonghui.core.uploads import XLSX, check_upload
+
+logger = logging.getLogger("gonghui.imports")
 
 MAX_ROWS = 300_000
 MAX_BYTES = 40 * 1024 * 1024
 STORED_ERRORS = 500
 PROGRESS_EVERY = 2_000
+HEARTBEAT_EVERY = timedelta(seconds=10)
+ITEM_BATCH = 1_000
+RUNNING = (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING)
 
 
 @dataclass(frozen=True)
@@ -60,8 +91,27 @@ class RowRefused(Exception):  # noqa: N818 — a refusal, not a programming erro
         self.message = str(message)
 
 
+def checked_text(text: str, column: str) -> str:
+    """Text of a cell, refused when a spreadsheet would run it as a formula or when it holds
+    control or invisible characters (core/text.py)."""
+    if looks_like_formula(text):
+        raise RowRefused(
+            column,
+            _(
+                "This cell starts with “%(start)s”, which a spreadsheet would run as a "
+                "formula; remove it or enter the value itself."
+            )
+            % {"start": text.lstrip()[:1] or text[:1]},
+        )
+    problem = free_text_problem(text)
+    if problem is not None:
+        raise RowRefused(column, problem)
+    return text.strip()
+
+
 def cell_text(value: CellValue, column: str) -> str:
-    """A cell as text; formulas are refused, whole numbers lose Excel's trailing ".0"."""
+    """A cell as text; formulas (and text a spreadsheet would run as one) are refused, whole
+    numbers lose Excel's trailing ".0"."""
     if isinstance(value, Formula):
         raise RowRefused(column, _("This cell holds a formula; enter the value itself."))
     if value is None:
@@ -70,6 +120,8 @@ def cell_text(value: CellValue, column: str) -> str:
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat()
+    if isinstance(value, str):
+        return checked_text(value, column)
     return str(value).strip()
 
 
@@ -88,6 +140,10 @@ def cell_int(value: CellValue, column: str, *, required: bool = True) -> int | N
 class Checked:
     valid: list[Any] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Records = Iterator[tuple[int, dict[str, CellValue]]]
 
 
 class Importer(Protocol):
@@ -95,8 +151,24 @@ class Importer(Protocol):
     capability: str
     columns: list[Column]
 
-    def check(self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]]) -> Checked:
-        """Check every row; valid ones come back ready to write, the rest as RowErrors."""
+    def prepare(self, job: ImportJob) -> None:
+        """In the worker, before the file is read: refuse a job that cannot work (DomainError)
+        and load from the database what the row checks need."""
+        ...
+
+    def check_rows(self, job: ImportJob, rows: Records, *, absent: set[str]) -> Iterator[Any]:
+        """In the sandbox, without the database: each row checked on its own and against the
+        file's other rows; yields an item ready to write, or a RowError per problem. `absent`
+        holds the fields whose column the file lacks."""
+        ...
+
+    def notes(self, absent: set[str]) -> list[str]:
+        """What the dry run says about the columns the file lacks."""
+        ...
+
+    def check_against_database(self, job: ImportJob, checked: Checked) -> Checked:
+        """In the worker: the rows that the database refuses (already there, another
+        organisation's) move from the valid rows to the errors."""
         ...
 
     def write(self, job: ImportJob, valid: list[Any]) -> dict[str, int]:
@@ -133,16 +205,14 @@ def _map_columns(
 
 
 def _records(
-    job: ImportJob, importer: Importer, *, on_progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[int, dict[str, CellValue]]]:
-    sheet = open_sheet(Path(job.file.path), max_rows=MAX_ROWS)
-    positions = _map_columns(importer, sheet.headers, job.column_map)
+    sheet: Sheet, positions: dict[str, int], *, on_progress: Callable[[int], None]
+) -> Records:
     for count, (number, cells) in enumerate(sheet.rows, start=1):
         record = {
             name: (cells[index] if index < len(cells) else None)
             for name, index in positions.items()
         }
-        if on_progress and count % PROGRESS_EVERY == 0:
+        if count % PROGRESS_EVERY == 0:
             on_progress(count)
         yield number, record
 
@@ -156,6 +226,10 @@ def start_import(*, actor: Any, org: Any, kind: str, upload: UploadedFile[Any]) 
     require(actor, importer.capability, org.path)
     name = upload.name or "upload"
     suffix = Path(name).suffix.lower()
+    upload.seek(0)
+    if upload.read(len(CFB_SIGNATURE)) == CFB_SIGNATURE:
+        raise unreadable(encrypted=True)
+    upload.seek(0)
     if suffix == ".csv":
         if not upload.size:
             raise DomainError("empty_file", _("The file is empty."))
@@ -199,49 +273,6 @@ def discard_stale_uploads(*, older_than: timedelta = timedelta(days=7)) -> int:
     return len(stale)
 
 
-def _fail_unexpectedly(job_id: int) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.FAILED,
-        failure=_("The file could not be processed because of an error on our side. Nothing "
-                  "was imported; please try again or tell the platform operator."),
-        finished_at=timezone.now(),
-    )  # fmt: skip
-
-
-def _save_progress(job_id: int, checked: int) -> None:
-    ImportJob.objects.filter(pk=job_id).update(checked_rows=checked)
-
-
-def check_job(job_id: int) -> ImportJob:
-    """The dry run: every row checked, nothing written."""
-    job = ImportJob.objects.select_related("org").get(pk=job_id)
-    importer = importer_for(job.kind)
-    try:
-        checked = importer.check(
-            job, _records(job, importer, on_progress=lambda n: _save_progress(job.pk, n))
-        )
-    except DomainError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, failure=str(error.message), finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        return job
-    except Exception:
-        _fail_unexpectedly(job.pk)
-        raise
-    total = len(checked.valid) + len({e.row for e in checked.errors})
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.CHECKED,
-        total_rows=total,
-        checked_rows=total,
-        valid_rows=len(checked.valid),
-        error_count=len(checked.errors),
-        errors=[e.as_dict() for e in checked.errors[:STORED_ERRORS]],
-    )
-    job.refresh_from_db()
-    return job
-
-
 @transaction.atomic
 def confirm_import(*, actor: Any, job: ImportJob) -> ImportJob:
     """Import the valid rows of a checked file (the person who may start it may confirm it)."""
@@ -249,7 +280,7 @@ def confirm_import(*, actor: Any, job: ImportJob) -> ImportJob:
     require(actor, "imports.run", job.org.path)
     require(actor, importer.capability, job.org.path)
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.IMPORTING, checked_rows=0
+        status=ImportJob.Status.IMPORTING, checked_rows=0, heartbeat_at=None
     )
     if not updated:
         raise DomainError("not_checked", _("This file is not waiting for confirmation."))
@@ -260,43 +291,265 @@ def confirm_import(*, actor: Any, job: ImportJob) -> ImportJob:
     return job
 
 
-def run_job(job_id: int) -> ImportJob:
-    """Check the file again (it is the source of truth) and write every valid row at once."""
-    job = ImportJob.objects.select_related("org", "created_by").get(pk=job_id)
-    importer = importer_for(job.kind)
+# --- running a job ------------------------------------------------------------------------------
+
+
+def sandbox_limits() -> Limits:
+    return Limits(
+        memory_mb=settings.IMPORT_MEMORY_MB,
+        cpu_seconds=settings.IMPORT_CPU_SECONDS,
+        wall_seconds=settings.IMPORT_WALL_SECONDS,
+    )
+
+
+def _fail(job_id: int, status: str, message: str) -> None:
+    """Fail a running job, unless it was given up meanwhile (it keeps that reason)."""
+    ImportJob.objects.filter(pk=job_id, status=status).update(
+        status=ImportJob.Status.FAILED, failure=message, finished_at=timezone.now()
+    )
+
+
+def _unexpected_message() -> str:
+    return _(
+        "The file could not be processed because of an error on our side. Nothing was "
+        "imported; please try again or tell the platform operator."
+    )
+
+
+def _limit_message(exceeded: LimitExceeded) -> str:
+    limits = exceeded.limits
+    if exceeded.which == "memory":
+        return _(
+            "Reading the file needed more than %(limit)s MB of memory; split it into smaller files."
+        ) % {"limit": limits.memory_mb}
+    if exceeded.which == "cpu":
+        return _(
+            "Reading the file took more than %(limit)s seconds of processor time; split it "
+            "into smaller files."
+        ) % {"limit": limits.cpu_seconds}
+    return _(
+        "Reading the file took more than %(limit)s seconds; split it into smaller files or "
+        "try again later."
+    ) % {"limit": limits.wall_seconds}
+
+
+def _interrupted_message() -> str:
+    return _(
+        "The server was stopped while it was processing this file; nothing was imported. "
+        "Upload the file again."
+    )
+
+
+def _stalled_message() -> str:
+    return _(
+        "The server processing this file stopped responding; nothing was imported. Upload the "
+        "file again."
+    )
+
+
+def _beat(job_id: int, status: str) -> bool:
+    """Record that the job's worker is alive; False when the job was given up meanwhile."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id, status=status).update(heartbeat_at=timezone.now())
+    )
+
+
+class _Heart:
+    """Beats at most every HEARTBEAT_EVERY, with the progress when there is some."""
+
+    def __init__(self, job_id: int, status: str) -> None:
+        self.job_id, self.status = job_id, status
+        self.last = timezone.now()
+
+    def tick(self) -> bool:
+        if timezone.now() - self.last < HEARTBEAT_EVERY:
+            return True
+        self.last = timezone.now()
+        return _beat(self.job_id, self.status)
+
+    def progress(self, message: dict[str, Any]) -> None:
+        self.last = timezone.now()
+        ImportJob.objects.filter(pk=self.job_id, status=self.status).update(
+            checked_rows=int(message["progress"]), heartbeat_at=self.last
+        )
+
+
+def _save_items(handle: IO[bytes], items: Iterable[Any]) -> None:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == ITEM_BATCH:
+            pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
+    pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    handle.flush()
+
+
+def _load_items(handle: IO[bytes]) -> Checked:
+    checked = Checked()
+    handle.seek(0)
+    while True:
+        try:
+            batch = pickle.load(handle)  # noqa: S301 — written by our own child, just now
+        except EOFError:
+            return checked
+        for item in batch:
+            (checked.errors if isinstance(item, RowError) else checked.valid).append(item)
+
+
+def _check(job: ImportJob, importer: Importer, status: str) -> Checked:
+    """Every row of the file checked: read and checked row by row in the sandbox, then
+    against the database here."""
+    importer.prepare(job)
+    path = Path(job.file.path)
+    heart = _Heart(job.pk, status)
+    # The checked rows come back through a file rather than the pipe: 300,000 of them would
+    # otherwise sit in memory twice. It is unlinked at once and holds no more than the upload.
+    with tempfile.TemporaryFile() as items:
+
+        def work(send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+            sheet = open_sheet(path, max_rows=MAX_ROWS)
+            positions = _map_columns(importer, sheet.headers, job.column_map)
+            absent = {c.field for c in importer.columns if c.field not in positions}
+            records = _records(sheet, positions, on_progress=lambda n: send({"progress": n}))
+            _save_items(items, importer.check_rows(job, records, absent=absent))
+            return {"notes": importer.notes(absent)}
+
+        result, usage = run_in_child(
+            work, limits=sandbox_limits(), on_message=heart.progress, on_tick=heart.tick
+        )
+        checked = _load_items(items)
+    checked.notes = [str(note) for note in result["notes"]]
+    logger.info(
+        "import job %s: %s rows read in %.1f s (%.1f s CPU, peak %.0f MB)",
+        job.pk, len(checked.valid) + len(checked.errors), usage.seconds, usage.cpu_seconds,
+        usage.peak_rss_mb,
+    )  # fmt: skip
+    return importer.check_against_database(job, checked)
+
+
+def _run(job: ImportJob, status: str, body: Callable[[], None]) -> None:
+    """Run a job's body, turning every way it can end into the job's state: a refusal or a
+    limit fails it with its message, a stopped worker with a message saying so (and the
+    worker then stops), anything else with a generic message (re-raised for the log)."""
     try:
-        checked = importer.check(
-            job, _records(job, importer, on_progress=lambda n: _save_progress(job.pk, n))
-        )
-        with transaction.atomic():
-            summary = importer.write(job, checked.valid)
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.DONE,
-                summary=summary,
-                valid_rows=len(checked.valid),
-                error_count=len(checked.errors),
-                errors=[e.as_dict() for e in checked.errors[:STORED_ERRORS]],
-                finished_at=timezone.now(),
-            )
-            audit.record(
-                actor=job.created_by,
-                action="core.import.completed",
-                org=job.org,
-                target=job,
-                changes=summary,
-            )
+        body()
     except DomainError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, failure=str(error.message), finished_at=timezone.now()
-        )
+        _fail(job.pk, status, str(error.message))
+    except LimitExceeded as exceeded:
+        _fail(job.pk, status, _limit_message(exceeded))
+    except Interrupted as interrupted:
+        _fail(job.pk, status, _interrupted_message())
+        _discard_file(job)
+        redeliver(interrupted)
+        return
+    except ChildFailedError:
+        _fail(job.pk, status, _unexpected_message())  # the sandbox logged the traceback
     except Exception:
-        # Nothing was written (the write is one transaction); say so instead of polling forever.
-        _fail_unexpectedly(job.pk)
+        _fail(job.pk, status, _unexpected_message())
+        _discard_file(job)
         raise
     job.refresh_from_db()
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.FAILED}:
         _discard_file(job)
+
+
+def check_job(job_id: int) -> ImportJob:
+    """The dry run: every row checked, nothing written but the job."""
+    fail_stalled_jobs()
+    job = ImportJob.objects.select_related("org", "created_by").get(pk=job_id)
+    if not _beat(job.pk, ImportJob.Status.CHECKING):
+        return job  # cancelled, or given up as stalled
+    importer = importer_for(job.kind)
+
+    def body() -> None:
+        checked = _check(job, importer, ImportJob.Status.CHECKING)
+        total = len(checked.valid) + len({e.row for e in checked.errors})
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+            status=ImportJob.Status.CHECKED,
+            total_rows=total,
+            checked_rows=total,
+            valid_rows=len(checked.valid),
+            error_count=len(checked.errors),
+            errors=[e.as_dict() for e in checked.errors[:STORED_ERRORS]],
+            summary={"notes": checked.notes} if checked.notes else {},
+        )
+
+    _run(job, ImportJob.Status.CHECKING, body)
+    job.refresh_from_db()
     return job
+
+
+class _GivenUp(Exception):  # noqa: N818 — rolls the write back
+    pass
+
+
+def run_job(job_id: int) -> ImportJob:
+    """Check the file again (it is the source of truth) and write every valid row at once."""
+    fail_stalled_jobs()
+    job = ImportJob.objects.select_related("org", "created_by").get(pk=job_id)
+    if not _beat(job.pk, ImportJob.Status.IMPORTING):
+        return job
+    importer = importer_for(job.kind)
+
+    def body() -> None:
+        checked = _check(job, importer, ImportJob.Status.IMPORTING)
+        if not _beat(job.pk, ImportJob.Status.IMPORTING):
+            return
+        try:
+            with transaction.atomic():
+                summary = importer.write(job, checked.valid)
+                done = ImportJob.objects.filter(
+                    pk=job.pk, status=ImportJob.Status.IMPORTING
+                ).update(
+                    status=ImportJob.Status.DONE,
+                    summary=summary,
+                    valid_rows=len(checked.valid),
+                    error_count=len(checked.errors),
+                    errors=[e.as_dict() for e in checked.errors[:STORED_ERRORS]],
+                    finished_at=timezone.now(),
+                )
+                if not done:
+                    raise _GivenUp  # failed as stalled meanwhile: the staff were told so
+                audit.record(
+                    actor=job.created_by,
+                    action="core.import.completed",
+                    org=job.org,
+                    target=job,
+                    changes=summary,
+                )
+        except _GivenUp:
+            pass
+
+    _run(job, ImportJob.Status.IMPORTING, body)
+    job.refresh_from_db()
+    return job
+
+
+def fail_stalled_jobs(*, now: datetime | None = None) -> int:
+    """Fail the jobs whose worker died (killed, out of memory, machine lost): a running job
+    beats its heartbeat every few seconds, so one silent for settings.IMPORT_STALLED_MINUTES
+    is dead. Run by every import task, by `gonghui worker` as it starts, and by
+    `gonghui fail_stalled_imports` from a scheduler."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
+    stalled = ImportJob.objects.filter(status__in=RUNNING, heartbeat_at__lt=cutoff)
+    failed = 0
+    for job in stalled.select_related("org"):
+        given_up = ImportJob.objects.filter(
+            pk=job.pk, status=job.status, heartbeat_at__lt=cutoff
+        ).update(status=ImportJob.Status.FAILED, failure=_stalled_message(), finished_at=now)
+        if given_up:
+            failed += 1
+            _discard_file(job)
+            audit.record(
+                actor=None,
+                action="core.import.stalled",
+                org=job.org,
+                target=job,
+                changes={"status": job.status},
+            )
+    return failed
 
 
 @transaction.atomic

@@ -111,6 +111,9 @@ class ImportJob(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Beaten every few seconds by the worker running the job (null until one starts it): a
+    # running job whose heartbeat stops is failed by core.imports.fail_stalled_jobs.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 

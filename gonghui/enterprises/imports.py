@@ -54,58 +54,65 @@ class EnterpriseImporter:
     capability = "enterprises.manage"
     columns = COLUMNS
 
-    def check(self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]]) -> Checked:
+    def prepare(self, job: ImportJob) -> None:
         if job.org.kind in {OrgKind.ENTERPRISE, OrgKind.STATION}:
             raise DomainError(
                 "wrong_org_kind",
                 _("Enterprises are registered under a federation, street or industry union."),
             )
-        industries = _industry_lookup()
+        self.industries = _industry_lookup()
         subtree = Org.objects.in_subtree(job.org.path).exclude(
             kind__in=[OrgKind.ENTERPRISE, OrgKind.STATION]
         )
-        orgs_by_name = {org.name: org for org in subtree}
-        checked = Checked()
-        pending: list[tuple[int, Org, dict[str, Any]]] = []
+        self.orgs_by_name = {org.name: org for org in subtree}
+
+    def check_rows(
+        self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]], *, absent: set[str]
+    ) -> Iterator[Prepared | RowError]:
         first_row_of: dict[str, int] = {}
         for number, record in rows:
             try:
-                org, fields = self._row(record, job.org, orgs_by_name, industries)
+                org, fields = self._row(record, job.org, self.orgs_by_name, self.industries)
             except RowRefused as refused:
-                checked.errors.append(RowError(number, refused.column, refused.message))
+                yield RowError(number, refused.column, refused.message)
                 continue
             code = fields["credit_code"]
             if code in first_row_of:
-                checked.errors.append(
-                    RowError(
-                        number,
-                        LABELS["credit_code"],
-                        _("Same credit code as row %(row)d of this file.")
-                        % {"row": first_row_of[code]},
-                    )
+                yield RowError(
+                    number,
+                    LABELS["credit_code"],
+                    _("Same credit code as row %(row)d of this file.")
+                    % {"row": first_row_of[code]},
                 )
                 continue
             first_row_of[code] = number
-            pending.append((number, org, fields))
+            yield Prepared(number, org, fields, None)
+
+    def notes(self, absent: set[str]) -> list[str]:
+        return []
+
+    def check_against_database(self, job: ImportJob, checked: Checked) -> Checked:
+        codes = [item.fields["credit_code"] for item in checked.valid]
         existing = {
             e.credit_code: e
-            for e in Enterprise.objects.filter(credit_code__in=list(first_row_of)).select_related(
-                "org"
-            )
+            for e in Enterprise.objects.filter(credit_code__in=codes).select_related("org")
         }
-        for number, org, fields in pending:
-            found = existing.get(fields["credit_code"])
+        result = Checked(errors=list(checked.errors), notes=checked.notes)
+        for item in checked.valid:
+            found = existing.get(item.fields["credit_code"])
             if found is not None and not found.org.path.startswith(job.org.path):
-                checked.errors.append(
+                result.errors.append(
                     RowError(
-                        number,
+                        item.row,
                         LABELS["credit_code"],
                         _("This enterprise is registered under another organisation."),
                     )
                 )
                 continue
-            checked.valid.append(Prepared(number, org, fields, found))
-        return checked
+            item.existing = found
+            result.valid.append(item)
+        result.errors.sort(key=lambda error: error.row)
+        return result
 
     def _row(
         self,

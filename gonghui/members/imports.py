@@ -174,9 +174,9 @@ def _ethnicity_lookup() -> dict[str, str]:
 
 
 def _text(value: CellValue, column: str) -> str:
-    """A cell as text, normalised: full-width characters folded, spaces trimmed."""
-    # Most cells are text: skip cell_text's checks for them (a formula is a Formula, not str).
-    text = value.strip() if type(value) is str else cell_text(value, column)
+    """A cell as text, normalised: full-width characters folded, spaces trimmed; refused when
+    a spreadsheet would run it as a formula or it holds control characters."""
+    text = cell_text(value, column)
     if text.isascii():
         return text
     return unicodedata.normalize("NFKC", text).strip()
@@ -237,7 +237,7 @@ class MemberImporter:
     capability = "members.manage"
     columns = COLUMNS
 
-    def check(self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]]) -> Checked:
+    def prepare(self, job: ImportJob) -> None:
         if job.org.kind == OrgKind.STATION:
             raise DomainError(
                 "wrong_org_kind", _("Members belong to a union, not to a station; choose a union.")
@@ -258,43 +258,42 @@ class MemberImporter:
             "education": lambda v: self._choice(v, "education", self.educations),
             "political_status": self._political_status,
         }
-        checked = Checked()
-        prepared: list[Prepared] = []
+
+    def check_rows(
+        self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]], *, absent: set[str]
+    ) -> Iterator[Prepared | RowError]:
         first_row_of: dict[str, int] = {}
-        absent: set[str] | None = None
         for number, record in rows:
-            if absent is None:
-                absent = {c.field for c in COLUMNS if c.field not in record}
-                self._note_defaults(job, absent)
             errors: list[RowError] = []
             item = self._row(number, record, absent, errors)
             if item is None:
-                checked.errors.extend(errors)
+                yield from errors
                 continue
             earlier = first_row_of.get(item.id_hash)
             if earlier is not None:
-                checked.errors.append(
-                    RowError(
-                        number,
-                        LABELS["id_number"],
-                        _("Same ID number as row %(row)d of this file.") % {"row": earlier},
-                    )
+                yield RowError(
+                    number,
+                    LABELS["id_number"],
+                    _("Same ID number as row %(row)d of this file.") % {"row": earlier},
                 )
                 continue
             first_row_of[item.id_hash] = number
-            prepared.append(item)
-        existing = self._existing_members(job, list(first_row_of))
-        for item in prepared:
+            yield item
+
+    def check_against_database(self, job: ImportJob, checked: Checked) -> Checked:
+        existing = self._existing_members(job, [item.id_hash for item in checked.valid])
+        result = Checked(errors=list(checked.errors), notes=checked.notes)
+        for item in checked.valid:
             found = existing.get(item.id_hash)
             if found is None:
-                checked.valid.append(item)
+                result.valid.append(item)
             else:
-                checked.errors.append(RowError(item.row, LABELS["id_number"], found))
-        checked.errors.sort(key=lambda error: error.row)
-        return checked
+                result.errors.append(RowError(item.row, LABELS["id_number"], found))
+        result.errors.sort(key=lambda error: error.row)
+        return result
 
-    def _note_defaults(self, job: ImportJob, absent: set[str]) -> None:
-        """Tell the dry run which columns are missing and what every row gets instead."""
+    def notes(self, absent: set[str]) -> list[str]:
+        """Which columns are missing and what every row gets instead."""
         notes = []
         if "gender" in absent:
             notes.append(_("No 性别 column: each gender is read from the ID number."))
@@ -311,8 +310,7 @@ class MemberImporter:
                 _("No 入会时间 column: everyone joins on the day of the import (%(date)s).")
                 % {"date": self.today.isoformat()}
             )
-        if job.status == ImportJob.Status.CHECKING:
-            ImportJob.objects.filter(pk=job.pk).update(summary={"notes": notes} if notes else {})
+        return notes
 
     def _row(
         self, number: int, record: dict[str, CellValue], absent: set[str], errors: list[RowError]
