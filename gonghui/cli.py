@@ -85,7 +85,9 @@ def serve(argv: list[str]) -> int:
 
 
 def worker(argv: list[str]) -> int:
-    """Run background tasks from the database queue."""
+    """Run background tasks from the database queue, after failing the imports that a worker
+    which died before this one left running."""
+    _django(["fail_stalled_imports"])
     _django(["db_worker", *argv])
     return 0
 

@@ -2,7 +2,8 @@
 operating system holds to hard limits, so that no file can take the host down.
 
 `run_in_child(work, limits=…)` forks. The child drops to the limits before it does anything
-(`RLIMIT_AS` for memory, `RLIMIT_CPU` for processor time, no core dumps), dies with its parent
+(`RLIMIT_AS` for memory — what the work may add to the address space it inherits —,
+`RLIMIT_CPU` for processor time, no core dumps), dies with its parent
 (`PR_SET_PDEATHSIG`), runs `work(send)` and ends with `os._exit`, so it never runs the
 parent's exit handlers nor touches the parent's database connections. `send` hands small
 messages (progress) to the parent over a pipe; bulk results go through a file the parent
@@ -47,7 +48,7 @@ MEMORY_MESSAGE = b'{"memory": true}\n'
 
 @dataclass(frozen=True)
 class Limits:
-    memory_mb: int  # address space (RLIMIT_AS)
+    memory_mb: int  # address space the work may add to what the child inherits (RLIMIT_AS)
     cpu_seconds: int  # processor time (RLIMIT_CPU)
     wall_seconds: int  # time on the clock, enforced by the parent
 
@@ -101,8 +102,16 @@ def _die_with_parent(parent: int) -> None:
         os._exit(EXIT_CRASHED)
 
 
+def _address_space() -> int:
+    """The bytes of address space this process already has (inherited from the parent)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
 def _apply_limits(limits: Limits) -> None:
-    memory = limits.memory_mb * 1024 * 1024
+    # The limit is on what the work adds to the address space the child inherits, so that it
+    # means the same in a lean worker and in a large process running tasks inline.
+    memory = _address_space() + limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
