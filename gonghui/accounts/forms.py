@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.accounts.roles import Role
 from gonghui.core.errors import DomainError
 from gonghui.core.personal import normalize_mobile
+from gonghui.core.text import CheckedTextForm
 
 
 class MobileField(forms.CharField):
@@ -78,7 +79,9 @@ class TwoFactorSetupForm(forms.Form):
             del self.fields["current_code"]
 
 
-class StaffCreateForm(forms.Form):
+class StaffCreateForm(CheckedTextForm):
+    name_fields = ("name",)
+
     username = forms.RegexField(
         label=_("Username"),
         regex=r"^[A-Za-z0-9_.-]{3,40}$",
@@ -97,5 +100,7 @@ class GrantForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(CheckedTextForm):
+    name_fields = ("name",)
+
     name = forms.CharField(label=_("Token name"), max_length=60)

@@ -12,6 +12,7 @@ from gonghui.benefits.actions import BatchItem
 from gonghui.benefits.codes import MAX_CODE
 from gonghui.benefits.models import Audience, Claim, Offer, Provider
 from gonghui.checkins.batches import BatchFormat
+from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.forms import DateInput
 from gonghui.events.forms import DateTimeLocalInput, MultiplePhotoField
 
@@ -26,7 +27,9 @@ def _choices(field: forms.Field) -> forms.ChoiceField:
 # --- staff -------------------------------------------------------------------------------------
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(CheckedTextForm):
+    name_fields = ("name",)
+
     org = forms.TypedChoiceField(label=_("Added by"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=40)
 
@@ -35,7 +38,9 @@ class CategoryForm(forms.Form):
         _choices(self.fields["org"]).choices = org_choices
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(CheckedTextForm):
+    name_fields = ("name", "contact_name")
+
     org = forms.TypedChoiceField(label=_("Managed by"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Provider.Kind.choices)
@@ -64,7 +69,9 @@ class ProviderEditForm(ProviderForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ProviderAccountForm(forms.Form):
+class ProviderAccountForm(CheckedTextForm):
+    name_fields = ("name",)
+
     username = forms.RegexField(
         label=_("Username"),
         regex=r"^[A-Za-z0-9_.-]{3,40}$",
@@ -74,7 +81,9 @@ class ProviderAccountForm(forms.Form):
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(CheckedTextForm):
+    name_fields = ("title",)
+
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
     org = forms.TypedChoiceField(
         label=_("Managed by"),
@@ -156,7 +165,9 @@ class ServiceEditForm(ServiceForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class OfferForm(forms.Form):
+class OfferForm(CheckedTextForm):
+    name_fields = ("title",)
+
     title = forms.CharField(
         label=_("What the member gets"),
         max_length=120,

@@ -34,6 +34,7 @@ from gonghui.benefits.forms import (
 )
 from gonghui.benefits.models import Claim, Offer, Provider, Service
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.text import spreadsheet_text
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
 from gonghui.web.access import HtmxRequest, staff_required, staff_user
@@ -42,8 +43,6 @@ from gonghui.web.pagination import paginate
 
 CAP = "benefits.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Spreadsheet programs run a cell that starts like this as a formula (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _refused(error: DomainError) -> None:
@@ -516,10 +515,6 @@ def usage(request: HttpRequest) -> HttpResponse:
     return render(request, "benefits/staff_usage.html", context)
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _usage_workbook(org: Org, period: queries.Period) -> bytes:
     import xlsxwriter
 
@@ -539,7 +534,7 @@ def _usage_workbook(org: Org, period: queries.Period) -> bytes:
                     page.write_number(row_number, column, value)
                 else:
                     # write_string: a value is never a formula, whatever it looks like.
-                    page.write_string(row_number, column, _cell(str(value)))
+                    page.write_string(row_number, column, spreadsheet_text(str(value)))
         page.freeze_panes(1, 0)
 
     start = period.start.isoformat() if period.start else "…"

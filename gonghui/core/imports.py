@@ -52,7 +52,7 @@ from gonghui.core.spreadsheets import (
     template_workbook,
     unreadable,
 )
-from gonghui.core.text import free_text_problem, looks_like_formula
+from gonghui.core.text import formula_start, free_text_problem
 from gonghui.core.uploads import XLSX, check_upload
 
 logger = logging.getLogger("gonghui.imports")
@@ -94,14 +94,23 @@ class RowRefused(Exception):  # noqa: N818 — a refusal, not a programming erro
 def checked_text(text: str, column: str) -> str:
     """Text of a cell, refused when a spreadsheet would run it as a formula or when it holds
     control or invisible characters (core/text.py)."""
-    if looks_like_formula(text):
+    start = formula_start(text)
+    if start in ("\t", "\r"):
+        raise RowRefused(
+            column,
+            _(
+                "This cell starts with a tab or line break, which hides a formula from the "
+                "reader; remove it."
+            ),
+        )
+    if start:
         raise RowRefused(
             column,
             _(
                 "This cell starts with “%(start)s”, which a spreadsheet would run as a "
                 "formula; remove it or enter the value itself."
             )
-            % {"start": text.lstrip()[:1] or text[:1]},
+            % {"start": start},
         )
     problem = free_text_problem(text)
     if problem is not None:

@@ -19,7 +19,10 @@ through these functions, so that the rule lives in one place.
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -62,6 +65,15 @@ def looks_like_formula(text: str) -> bool:
         return False
     # head covers the whole text when it is this short
     return not (len(text) <= 64 and SIGNED_NUMBER.fullmatch(head.rstrip()))
+
+
+def formula_start(text: str) -> str:
+    """The character that makes `text` a formula (after any spaces or quotes), or "" when it
+    is not one; a tab or carriage return when nothing else follows it."""
+    if not looks_like_formula(text):
+        return ""
+    head = unicodedata.normalize("NFKC", text[:64]).lstrip(IGNORED_BEFORE_FORMULA)
+    return head[:1] if head.startswith(FORMULA_STARTS) else text[:1]
 
 
 def spreadsheet_text(text: str) -> str:
@@ -146,6 +158,55 @@ def check_free_text(text: str, *, field: str, multiline: bool = True) -> str:
     if problem is not None:
         raise DomainError("unsafe_text", problem, fields={field: [problem]})
     return text
+
+
+def check_fields(
+    values: Mapping[str, Any],
+    *,
+    names: Iterable[str] = (),
+    lines: Iterable[str] = (),
+    texts: Iterable[str] = (),
+) -> None:
+    """A DomainError (`unsafe_text`) for the first of `values` that breaks its rule: `names`
+    follow the rules for names, `lines` for one line of free text, `texts` for free text."""
+    for field in names:
+        if values.get(field):
+            check_name(str(values[field]), field=field)
+    for field in lines:
+        if values.get(field):
+            check_free_text(str(values[field]), field=field, multiline=False)
+    for field in texts:
+        if values.get(field):
+            check_free_text(str(values[field]), field=field)
+
+
+class CheckedTextForm(forms.Form):
+    """A form whose every text field refuses control and invisible characters: one line unless
+    its widget is a Textarea. The fields in `name_fields` follow the rules for names, those in
+    `person_name_fields` the rules for a person's name."""
+
+    name_fields: tuple[str, ...] = ()
+    person_name_fields: tuple[str, ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        for name, field in self.fields.items():
+            value = cleaned.get(name)
+            if not isinstance(value, str) or not value:
+                continue
+            if isinstance(field.widget, forms.PasswordInput | forms.HiddenInput):
+                continue
+            if name in self.person_name_fields:
+                problem = name_problem(value, person=True)
+            elif name in self.name_fields:
+                problem = name_problem(value)
+            else:
+                problem = free_text_problem(
+                    value, multiline=isinstance(field.widget, forms.Textarea)
+                )
+            if problem is not None:
+                self.add_error(name, problem)
+        return cleaned
 
 
 # Form validators (Django fields): the same rules, as ValidationErrors.

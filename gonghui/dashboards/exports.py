@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import DomainError
+from gonghui.core.text import spreadsheet_text
 from gonghui.dashboards import figures
 from gonghui.dashboards.models import ExportJob
 from gonghui.dashboards.periods import Period
@@ -29,14 +30,9 @@ from gonghui.events.models import Category
 from gonghui.orgs.models import Org, OrgKind
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 200
 # Steps of a job before its rows are written (the queries behind the table).
 QUERY_STEPS = 4
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _when(moment: datetime) -> str:
@@ -145,7 +141,9 @@ class _Sheet:
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.number = book.add_format({"num_format": "#,##0"})
         for index, line in enumerate(heading):
-            self.sheet.write_string(index, 0, _text(line), self.title if index == 0 else None)
+            self.sheet.write_string(
+                index, 0, spreadsheet_text(line), self.title if index == 0 else None
+            )
         self.row = len(heading) + 1
         for column, (label, width) in enumerate(columns):
             self.sheet.set_column(column, column, width)
@@ -159,7 +157,7 @@ class _Sheet:
             elif isinstance(value, int):
                 self.sheet.write_number(self.row, column, value, self.number)
             else:
-                self.sheet.write_string(self.row, column, _text(str(value)))
+                self.sheet.write_string(self.row, column, spreadsheet_text(str(value)))
         self.row += 1
 
 

@@ -14,6 +14,7 @@ from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, PermissionDeniedError
 from gonghui.core.personal import mask_mobile, normalize_mobile
 from gonghui.core.scoping import permits, require
+from gonghui.core.text import check_free_text, check_name
 from gonghui.core.uploads import JPEG, PDF, PNG, check_upload
 from gonghui.enterprises.credit_code import normalize_credit_code
 from gonghui.enterprises.models import (
@@ -65,6 +66,11 @@ def clean_enterprise_fields(fields: dict[str, Any]) -> dict[str, Any]:
     for name in ("name", "district", "street", "address", "contact_name"):
         if isinstance(cleaned.get(name), str):
             cleaned[name] = cleaned[name].strip()
+    for name in ("name", "district", "street", "contact_name"):
+        if cleaned.get(name):
+            check_name(cleaned[name], field=name)
+    if cleaned.get("address"):
+        check_free_text(cleaned["address"], field="address", multiline=False)
     headcount = cleaned.get("headcount")
     gig = cleaned.get("gig_headcount")
     for name, value in (("headcount", headcount), ("gig_headcount", gig)):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.forms import MobileField
+from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.models import Industry
 
 MAX_PERIOD = timedelta(days=366 * 10)
@@ -20,7 +21,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class EnterpriseForm(forms.Form):
+class EnterpriseForm(CheckedTextForm):
+    name_fields = ("name", "district", "street", "contact_name")
+
     name = forms.CharField(label=_("Enterprise name"), max_length=120)
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
@@ -57,7 +60,7 @@ class EnterpriseEditForm(EnterpriseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class StepForm(forms.Form):
+class StepForm(CheckedTextForm):
     happened_on = forms.DateField(label=_("Date"), widget=DateInput)
     responsible = forms.TypedChoiceField(label=_("Responsible staff member"), coerce=int)
     notes = forms.CharField(
@@ -73,6 +76,8 @@ class StepForm(forms.Form):
 
 
 class AdvanceForm(StepForm):
+    name_fields = ("union_name",)
+
     to_stage = forms.IntegerField(widget=forms.HiddenInput)
     union_name = forms.CharField(
         label=_("Name of the new union"),
@@ -83,7 +88,7 @@ class AdvanceForm(StepForm):
     document = forms.FileField(label=_("Document (PDF or image, optional)"), required=False)
 
 
-class StepBackForm(forms.Form):
+class StepBackForm(CheckedTextForm):
     from_stage = forms.IntegerField(widget=forms.HiddenInput)
     happened_on = forms.DateField(label=_("Date"), widget=DateInput)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -20,6 +20,7 @@ from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.images import prepare_photo
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
+from gonghui.core.text import check_fields
 from gonghui.events.models import Activity, ActivityPhoto, Audience, Category
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
@@ -74,6 +75,12 @@ def create_activity(
     require(actor, "events.manage", org.path)
     if category not in Category.values or audience not in Audience.values:
         raise DomainError("invalid_choice", _("Choose one of the options."))
+    check_fields(
+        {"title": title, "place": place, "description": description},
+        names=("title",),
+        lines=("place",),
+        texts=("description",),
+    )
     if audience == Audience.SUBTREE:
         audience_org = audience_org or org
         require(actor, "events.manage", audience_org.path)
@@ -270,6 +277,12 @@ def update_activity(
     require(actor, "events.manage", org.path)
     if category not in Category.values or audience not in Audience.values:
         raise DomainError("invalid_choice", _("Choose one of the options."))
+    check_fields(
+        {"title": title, "place": place, "description": description},
+        names=("title",),
+        lines=("place",),
+        texts=("description",),
+    )
     if audience == Audience.SUBTREE:
         audience_org = audience_org or org
         require(actor, "events.manage", audience_org.path)

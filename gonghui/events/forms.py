@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.checkins.actions import BatchItem
 from gonghui.checkins.batches import BatchFormat
 from gonghui.checkins.models import Registration
+from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.forms import DateInput
 from gonghui.events.models import Audience, Category
 
@@ -53,7 +54,9 @@ def _choice_field(field: forms.Field) -> forms.TypedChoiceField:
     return field
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(CheckedTextForm):
+    name_fields = ("title",)
+
     org = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
     title = forms.CharField(label=_("Title"), max_length=120)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
@@ -129,7 +132,7 @@ class ActivityEditForm(ActivityForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class CancelForm(forms.Form):
+class CancelForm(CheckedTextForm):
     reason = forms.CharField(
         label=_("Why is it cancelled?"),
         max_length=200,
@@ -138,7 +141,7 @@ class CancelForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(CheckedTextForm):
     text = forms.CharField(label=_("Report"), widget=forms.Textarea(attrs={"rows": 8}))
     photos = MultiplePhotoField(
         label=_("Photos"),

@@ -26,6 +26,7 @@ from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import CheckIn
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.personal import mask_name
+from gonghui.core.text import spreadsheet_text
 from gonghui.events import actions, queries
 from gonghui.events.forms import (
     BATCH_FORMAT,
@@ -49,8 +50,6 @@ RECENT_SCANS = 20
 SCREEN_REFRESH_SECONDS = 10
 COUNTS_REFRESH_SECONDS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Spreadsheet programs run a cell that starts like this as a formula (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _refused(error: DomainError) -> None:
@@ -304,10 +303,6 @@ def activity_counts(request: HttpRequest, activity_id: int) -> HttpResponse:
     return render(request, "events/staff_detail.html#counts", context)
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _attendance_workbook(activity: Activity) -> bytes:
     import xlsxwriter
 
@@ -340,7 +335,7 @@ def _attendance_workbook(activity: Activity) -> bytes:
         ]
         for column, value in enumerate(cells):
             # write_string: a value is never a formula, whatever it looks like.
-            sheet.write_string(row, column, _cell(value))
+            sheet.write_string(row, column, spreadsheet_text(value))
     sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()

@@ -26,6 +26,7 @@ from gonghui.core.personal import (
 from gonghui.core.request_context import current_ip
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
+from gonghui.core.text import name_problem
 from gonghui.enterprises.models import Enterprise
 from gonghui.members.choices import ETHNICITY_NAMES, Education, Gender, JobType, PoliticalStatus
 from gonghui.members.models import (
@@ -78,6 +79,9 @@ def clean_person(fields: dict[str, Any], *, today: date | None = None) -> dict[s
     name = " ".join(str(cleaned.get("name", "")).split())
     if not 2 <= len(name) <= 40:
         raise _field_error("name", "invalid_name", _("Enter your full name as on your ID card."))
+    problem = name_problem(name, person=True)
+    if problem is not None:
+        raise _field_error("name", "invalid_name", problem)
     cleaned["name"] = name
     try:
         cleaned["id_number"] = normalize_id_number(str(cleaned.get("id_number", "")), today=today)
@@ -100,6 +104,9 @@ def clean_person(fields: dict[str, Any], *, today: date | None = None) -> dict[s
         if cleaned.get(field) not in allowed:
             raise _field_error(field, "invalid_choice", _("Choose one of the options."))
     cleaned["employer_name"] = str(cleaned.get("employer_name", "")).strip()[:120]
+    problem = cleaned["employer_name"] and name_problem(cleaned["employer_name"])
+    if problem:
+        raise _field_error("employer_name", "invalid_name", problem)
     cleaned["has_employer_union"] = bool(cleaned.get("has_employer_union", False))
     return cleaned
 

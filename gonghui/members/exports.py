@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from gonghui.core import audit
 from gonghui.core.personal import mask_id_number, mask_mobile
+from gonghui.core.text import spreadsheet_text
 from gonghui.members.choices import ETHNICITY_NAMES
 from gonghui.members.queries import MemberFilters, members_for_export
 from gonghui.orgs.models import Org
@@ -73,7 +74,6 @@ HEADERS = [
     ("状态", 8),
 ]
 ID_COLUMN, MOBILE_COLUMN, JOINED_COLUMN = 4, 5, 11
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def may_export_unmasked(user: Any) -> bool:
@@ -83,13 +83,6 @@ def may_export_unmasked(user: Any) -> bool:
         return False
     paths: list[str] | None = paths_of(UNMASKED_CAPABILITY)
     return paths is None or bool(paths)
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will show as text: a leading =, +, -, @, tab or CR is escaped."""
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -141,7 +134,7 @@ def export_members(
         ]
         for column, value in enumerate(cells):
             if value is not None:
-                sheet.write_string(count, column, safe_text(str(value)), text)
+                sheet.write_string(count, column, spreadsheet_text(str(value)), text)
         sheet.write_datetime(count, JOINED_COLUMN, member.joined_on, day)
     workbook.close()
     if unmasked:

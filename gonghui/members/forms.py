@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.accounts.forms import MobileField
 from gonghui.core.errors import DomainError
 from gonghui.core.personal import normalize_id_number
+from gonghui.core.text import CheckedTextForm
 from gonghui.members.choices import ETHNICITIES, Education, Gender, JobType, PoliticalStatus
 
 # Suggestions for the employer field; the names are brands and are shown as written.
@@ -49,7 +50,9 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) ->
     field.choices = choices
 
 
-class EventForm(forms.Form):
+class EventForm(CheckedTextForm):
+    name_fields = ("title", "gift_name")
+
     org = forms.TypedChoiceField(
         label=_("Receiving union"),
         coerce=int,
@@ -132,8 +135,11 @@ class IdNumberField(forms.CharField):
                 raise forms.ValidationError(str(error.message), code=error.code) from None
 
 
-class JoinForm(forms.Form):
+class JoinForm(CheckedTextForm):
     """The phone form a worker fills in after scanning a poster (会员信息采集表)."""
+
+    name_fields = ("employer_name",)
+    person_name_fields = ("name",)
 
     # The form's one-time token: a resubmission with it returns the first result.
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError
 from gonghui.core.scoping import require
+from gonghui.core.text import check_fields
 from gonghui.core.tree import MAX_CHILDREN, STEP, step, subtree_q
 from gonghui.orgs.models import Org, OrgKind
 
@@ -44,6 +45,11 @@ def _check_kind(parent: Org | None, kind: str) -> None:
         )
 
 
+# Text rules (core/text.py) for an org's details.
+NAME_FIELDS = ("name", "short_name", "district", "contact_name")
+LINE_FIELDS = ("address", "contact_phone")
+
+
 @transaction.atomic
 def create_org(*, actor: Any, parent: Org | None, name: str, kind: str, **details: str) -> Org:
     """Add an org under `parent` (orgs.manage there); a root org needs an operator."""
@@ -59,6 +65,7 @@ def create_org(*, actor: Any, parent: Org | None, name: str, kind: str, **detail
     unknown = set(details) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown org fields: {sorted(unknown)}")
+    check_fields({"name": name, **details}, names=NAME_FIELDS, lines=LINE_FIELDS)
     org = Org.objects.create(
         parent=parent, name=name.strip(), kind=kind, path=_next_child_path(parent), **details
     )
@@ -79,6 +86,7 @@ def update_org(*, actor: Any, org: Org, expected_version: int, **changes: str) -
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown org fields: {sorted(unknown)}")
+    check_fields(changes, names=NAME_FIELDS, lines=LINE_FIELDS)
     current = Org.objects.select_for_update().get(pk=org.pk)
     if current.version != expected_version:
         raise ConflictError(

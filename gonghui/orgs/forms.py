@@ -3,10 +3,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.text import CheckedTextForm
 from gonghui.orgs.models import Org, OrgKind
 
 
-class OrgDetailsForm(forms.Form):
+class OrgDetailsForm(CheckedTextForm):
+    name_fields = ("name", "short_name", "district", "contact_name")
+
     name = forms.CharField(label=_("Name"), max_length=120)
     short_name = forms.CharField(label=_("Short name"), max_length=40, required=False)
     district = forms.CharField(label=_("District"), max_length=40, required=False)

@@ -23,6 +23,7 @@ from gonghui.core.errors import ConflictError, DomainError
 from gonghui.core.images import prepare_photo
 from gonghui.core.personal import mask_name
 from gonghui.core.scoping import require
+from gonghui.core.text import check_fields
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
 from gonghui.stations import codes
@@ -76,6 +77,7 @@ def _clean(details: StationDetails) -> dict[str, Any]:
         if len(text) > limit:
             raise _refuse(field, "too_long", _("At most %(n)d characters.") % {"n": limit})
         values[field] = text
+    check_fields(values, names=("name", "district", "street"), lines=("address",))
     days = "".join(sorted(set(details.weekdays)))
     if not days or any(d not in "1234567" for d in days):
         raise _refuse("weekdays", "weekdays_invalid", _("Choose the days it opens."))

@@ -4,16 +4,9 @@ import io
 
 from django.utils.translation import gettext as _
 
+from gonghui.core.text import spreadsheet_text
 from gonghui.stations.models import Station
 from gonghui.stations.queries import Period, StationFigures, daily_rows
-
-# A spreadsheet program runs a cell that starts like this as a formula (formula injection);
-# write_string never makes a formula, and the quote keeps a re-saved CSV safe too.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def visits_workbook(figures: list[StationFigures], period: Period) -> bytes:
@@ -53,7 +46,7 @@ def visits_workbook(figures: list[StationFigures], period: Period) -> bytes:
                 yes if station.is_active else no,
             ]
         ):
-            sheet.write_string(row, column, _text(value))
+            sheet.write_string(row, column, spreadsheet_text(value))
         sheet.write_number(row, 6, item.visits)
         sheet.write_number(row, 7, item.visitors)
     if figures:
@@ -73,8 +66,8 @@ def visits_workbook(figures: list[StationFigures], period: Period) -> bytes:
     ):
         station = stations[checkpoint_id]
         daily.write_string(index, 0, f"{day:%Y-%m-%d}")
-        daily.write_string(index, 1, _text(station.name))
-        daily.write_string(index, 2, _text(station.street))
+        daily.write_string(index, 1, spreadsheet_text(station.name))
+        daily.write_string(index, 2, spreadsheet_text(station.street))
         daily.write_number(index, 3, visits)
     daily.freeze_panes(1, 0)
     workbook.close()

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.text import CheckedTextForm
 from gonghui.stations.actions import StationDetails
 from gonghui.stations.hours import WEEKDAYS
 from gonghui.stations.models import Amenity
@@ -31,7 +32,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class StationForm(forms.Form):
+class StationForm(CheckedTextForm):
+    name_fields = ("name", "district", "street")
+
     org = forms.TypedChoiceField(label=_("Operated by"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=120)
     district = forms.CharField(

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from gonghui.accounts.roles import Role
 from gonghui.core.models import AuditEntry
 from gonghui.members.actions import import_member, record_leaving
-from gonghui.members.exports import HEADERS, safe_text
+from gonghui.members.exports import HEADERS
+from gonghui.members.models import Member
 from gonghui.members.tests.factories import id_number, person
 
 EXPORT = reverse("members:roster_export")
@@ -40,14 +41,16 @@ def members(tree, operator):
             actor=operator, org=org, joined_on=date(2023, 5, 1), **person(gender=gender, **fields)
         )
 
+    def legacy(member):
+        # Stored before names were checked (core/text.py): the export must still be safe.
+        Member.objects.filter(pk=member.pk).update(
+            employer_name='=HYPERLINK("http://evil.example","点我")'
+        )
+        return member
+
     return {
         "rider": make(tree.zgc, name="李小红", gender="F", job_type="rider"),
-        "hyperlink": make(
-            tree.zgc,
-            name="王大力",
-            job_type="courier",
-            employer_name='=HYPERLINK("http://evil.example","点我")',
-        ),
+        "hyperlink": legacy(make(tree.zgc, name="王大力", job_type="courier")),
         "sohu": make(tree.sohu, name="张伟", job_type="employee", employer_name="搜狐"),
         "elsewhere": make(tree.hlg, name="赵六", job_type="rider"),
     }
@@ -90,22 +93,6 @@ def test_cells_are_text_and_never_formulas(tree, make_staff, client_for, members
     id_cell = sheet.cell(row=2, column=5)
     assert id_cell.data_type == "s"
     assert id_cell.number_format == "@"
-
-
-@pytest.mark.parametrize(
-    ("text", "written"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+8613900000000", "'+8613900000000"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("美团外卖", "美团外卖"),
-    ],
-)
-def test_safe_text(text, written):
-    assert safe_text(text) == written
 
 
 def test_filters_match_the_members_list(tree, make_staff, client_for, members, operator):
