@@ -290,7 +290,7 @@ def _trap_signals(handler: Callable[[int, FrameType | None], None]) -> dict[int,
     request thread of the web server leaves signals to the server)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {}
+    previous: dict[int, Any] = {}
     for number in (signal.SIGTERM, signal.SIGINT):
         previous[number] = signal.signal(number, handler)
     return previous

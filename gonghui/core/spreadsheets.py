@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import NoReturn
 from xml.parsers import expat
 
 from django.utils.translation import gettext as _
@@ -197,7 +198,7 @@ class _Archive:
         self.zip.close()
 
 
-def _refuse_dtd(*_args: object) -> None:
+def _refuse_dtd(*_args: object) -> NoReturn:
     # A spreadsheet's XML never has a DTD; one is an entity bomb or an external-entity probe.
     raise unreadable()
 

@@ -55,7 +55,7 @@ def start(tree, make_staff, django_capture_on_commit_callbacks):
 
     def upload(file: SimpleUploadedFile, *, run: bool = True) -> ImportJob:
         with django_capture_on_commit_callbacks(execute=run):
-            job = start_roster_import(actor=admin, org=tree.zgc, upload=file)
+            job: ImportJob = start_roster_import(actor=admin, org=tree.zgc, upload=file)
         job.refresh_from_db()
         return job
 
@@ -157,6 +157,7 @@ def test_a_job_whose_worker_died_is_failed_within_minutes(start, english):
     job = start(good_roster(), run=False)  # the worker took it, beat once, then died
     assert imports._beat(job.pk, ImportJob.Status.CHECKING)
     beat = ImportJob.objects.get(pk=job.pk).heartbeat_at
+    assert beat is not None
     assert imports.fail_stalled_jobs(now=beat + timedelta(minutes=4)) == 0
     assert imports.fail_stalled_jobs(now=beat + timedelta(minutes=6)) == 1
     job.refresh_from_db()
