@@ -42,6 +42,7 @@ from gonghui.core.errors import ConflictError, DomainError, NotFoundError, Permi
 from gonghui.core.images import prepare_photo
 from gonghui.core.personal import mask_name
 from gonghui.core.scoping import require
+from gonghui.core.text import check_fields
 from gonghui.members.cards import CardCodeError, verify_card
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
@@ -118,6 +119,12 @@ def _clean_provider(values: dict[str, Any]) -> dict[str, Any]:
         raise _field_error("name", "name_required", _("Give the provider's name."))
     if cleaned.get("kind") not in Provider.Kind.values:
         raise _field_error("kind", "invalid_choice", _("Choose one of the options."))
+    check_fields(
+        cleaned,
+        names=("name", "contact_name"),
+        lines=("contact_phone", "address", "website"),
+        texts=("description",),
+    )
     return cleaned
 
 
@@ -214,6 +221,12 @@ def _clean_service(
     cleaned = _stripped(values, SERVICE_FIELDS)
     if not cleaned.get("title"):
         raise _field_error("title", "title_required", _("Give the service a title."))
+    check_fields(
+        cleaned,
+        names=("district", "street"),
+        lines=("title", "summary", "address", "opening_hours", "link", "phone"),
+        texts=("description", "on_site"),
+    )
     _check_category(cleaned.get("category", ""))
     audience = cleaned.get("audience")
     if audience not in Audience.values:
@@ -370,6 +383,7 @@ def _clean_offer(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = _stripped(values, OFFER_FIELDS)
     if not cleaned.get("title"):
         raise _field_error("title", "title_required", _("Say what the member gets."))
+    check_fields(cleaned, lines=("title",), texts=("terms",))
     if cleaned.get("kind") not in Offer.Kind.values:
         raise _field_error("kind", "invalid_choice", _("Choose one of the options."))
     quota = cleaned.get("quota")

@@ -82,8 +82,6 @@ class ProviderAccountForm(CheckedTextForm):
 
 
 class ServiceForm(CheckedTextForm):
-    name_fields = ("title",)
-
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
     org = forms.TypedChoiceField(
         label=_("Managed by"),
@@ -166,8 +164,6 @@ class ServiceEditForm(ServiceForm):
 
 
 class OfferForm(CheckedTextForm):
-    name_fields = ("title",)
-
     title = forms.CharField(
         label=_("What the member gets"),
         max_length=120,

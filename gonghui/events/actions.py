@@ -77,8 +77,7 @@ def create_activity(
         raise DomainError("invalid_choice", _("Choose one of the options."))
     check_fields(
         {"title": title, "place": place, "description": description},
-        names=("title",),
-        lines=("place",),
+        lines=("title", "place"),
         texts=("description",),
     )
     if audience == Audience.SUBTREE:
@@ -279,8 +278,7 @@ def update_activity(
         raise DomainError("invalid_choice", _("Choose one of the options."))
     check_fields(
         {"title": title, "place": place, "description": description},
-        names=("title",),
-        lines=("place",),
+        lines=("title", "place"),
         texts=("description",),
     )
     if audience == Audience.SUBTREE:

@@ -55,8 +55,6 @@ def _choice_field(field: forms.Field) -> forms.TypedChoiceField:
 
 
 class ActivityForm(CheckedTextForm):
-    name_fields = ("title",)
-
     org = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
     title = forms.CharField(label=_("Title"), max_length=120)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)

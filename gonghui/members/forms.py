@@ -51,8 +51,6 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) ->
 
 
 class EventForm(CheckedTextForm):
-    name_fields = ("title", "gift_name")
-
     org = forms.TypedChoiceField(
         label=_("Receiving union"),
         coerce=int,
