@@ -185,6 +185,9 @@ def run_in_child(
     previous = _trap_signals(stop)
     try:
         _wait_for_messages(pid, read_end, limits, started, received, stopped, on_message, on_tick)
+    except BaseException:
+        _kill(pid)  # the worker's own failure (its database gone …) ends the child too
+        raise
     finally:
         os.close(read_end)
         _restore_signals(previous)
