@@ -11,11 +11,14 @@ it), uploads it through the real pipeline, then runs, each in a fresh process so
 memory is its own:
 
 - baseline: the same file streamed with openpyxl in read-only mode, no checks, no writes;
+- reader: the same file streamed by core.spreadsheets (the pipeline's reader), no checks;
 - dry run: `check_job`, as the worker runs it (every row checked, nothing written);
 - import: `run_job`, as the worker runs it after confirmation (the file is checked again,
   then every row written).
 
-It prints seconds, rows/s, peak memory (ru_maxrss) and the ratio to the baseline, and exits
+It prints seconds, CPU seconds (the phase's process and the sandboxed child that reads the
+file), rows/s, peak memory (ru_maxrss) of the process and of the child, and the ratio to the
+baseline, and exits
 non-zero only if the counts are wrong (every row valid, exactly N members created). Nothing is
 asserted about time: the figures go to bench/RESULTS.md.
 """
@@ -110,15 +113,13 @@ def generate(path: Path, rows: int, *, inline_strings: bool) -> None:
 
 
 # The pipeline reads the file in a sandboxed child process (core/sandbox.py): its CPU time
-# counts, and the peak is the larger of the two processes.
+# counts, and its peak memory is reported beside the worker's.
 def _peak_mb() -> float:
-    return (
-        max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-        )
-        / 1024  # KiB on Linux
-    )
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _child_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def _cpu_seconds() -> float:
@@ -143,6 +144,15 @@ def phase_baseline(path: str) -> dict[str, Any]:
     workbook = load_workbook(path, read_only=True, data_only=False)
     rows = sum(1 for _row in workbook.worksheets[0].iter_rows(values_only=True)) - 1
     workbook.close()
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu_seconds() - cpu, "rows": rows}
+
+
+def phase_reader(path: str) -> dict[str, Any]:
+    _setup_django()
+    from gonghui.core.spreadsheets import open_sheet
+
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    rows = sum(1 for _row in open_sheet(Path(path), max_rows=10**7).rows)
     return {"seconds": time.perf_counter() - started, "cpu": _cpu_seconds() - cpu, "rows": rows}
 
 
@@ -194,6 +204,7 @@ def phase_run(job_id: int) -> dict[str, Any]:
 
 PHASES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "baseline": phase_baseline,
+    "reader": phase_reader,
     "check": phase_check,
     "run": phase_run,
 }
@@ -201,7 +212,7 @@ PHASES: dict[str, Callable[[Any], dict[str, Any]]] = {
 
 def child(phase: str, argument: str, profile: bool) -> None:
     function = PHASES[phase]
-    value: Any = int(argument) if phase != "baseline" else argument
+    value: Any = argument if phase in ("baseline", "reader") else int(argument)
     if profile:
         profiler = cProfile.Profile()
         result: dict[str, Any] = profiler.runcall(function, value)
@@ -211,6 +222,7 @@ def child(phase: str, argument: str, profile: bool) -> None:
     else:
         result = function(value)
     result["peak_mb"] = _peak_mb()
+    result["child_peak_mb"] = _child_peak_mb()
     print(json.dumps(result))
 
 
@@ -305,19 +317,27 @@ def table(rows: int, figures: dict[str, dict[str, Any]]) -> str:
     base = figures["baseline"]
     lines = [
         f"{'phase':<32} {'seconds':>8} {'CPU s':>6} {'rows/s':>8} {'peak MB':>8}"
-        f" {'× baseline':>10}",
+        f" {'child MB':>8} {'× baseline':>10}",
     ]
 
-    def line(label: str, seconds: float, cpu: float, peak: float) -> None:
+    def line(label: str, seconds: float, cpu: float, peak: float, child: float = 0) -> None:
         ratio = f"{seconds / base['seconds']:>9.1f}×" if base["seconds"] else ""
         lines.append(
-            f"{label:<32} {seconds:>8.1f} {cpu:>6.1f} {rows / seconds:>8,.0f} {peak:>8.0f} {ratio}"
+            f"{label:<32} {seconds:>8.1f} {cpu:>6.1f} {rows / seconds:>8,.0f} {peak:>8.0f}"
+            f" {child:>8.0f} {ratio}"
         )
 
-    check, run = figures["check"], figures["run"]
+    check, run, reader = figures["check"], figures["run"], figures["reader"]
     line("baseline: openpyxl read-only", base["seconds"], base["cpu"], base["peak_mb"])
-    line("dry run: check_job", check["seconds"], check["cpu"], check["peak_mb"])
-    line("import: run_job (check + write)", run["seconds"], run["cpu"], run["peak_mb"])
+    line("core.spreadsheets reader only", reader["seconds"], reader["cpu"], reader["peak_mb"])
+    line(
+        "dry run: check_job",
+        check["seconds"], check["cpu"], check["peak_mb"], check["child_peak_mb"],
+    )  # fmt: skip
+    line(
+        "import: run_job (check + write)",
+        run["seconds"], run["cpu"], run["peak_mb"], run["child_peak_mb"],
+    )  # fmt: skip
     lines.append(
         f"{'  of which the write':<32} {run['write_seconds']:>8.1f} {'':>6}"
         f" {rows / max(run['write_seconds'], 1e-9):>8,.0f}"
@@ -327,6 +347,7 @@ def table(rows: int, figures: dict[str, dict[str, Any]]) -> str:
         check["seconds"] + run["seconds"],
         check["cpu"] + run["cpu"],
         max(check["peak_mb"], run["peak_mb"]),
+        max(check["child_peak_mb"], run["child_peak_mb"]),
     )
     return "\n".join(lines)
 
@@ -356,6 +377,7 @@ def main() -> int:
         )
         job_id, union_id = prepare(path)
         figures = {"baseline": run_child("baseline", path, args.profile)}
+        figures["reader"] = run_child("reader", path, args.profile)
         figures["check"] = run_child("check", job_id, args.profile)
         confirm(job_id)
         figures["run"] = run_child("run", job_id, args.profile)
@@ -372,6 +394,8 @@ def main() -> int:
     problems = []
     if figures["baseline"]["rows"] != args.rows:
         problems.append(f"baseline read {figures['baseline']['rows']} rows")
+    if figures["reader"]["rows"] != args.rows:
+        problems.append(f"reader read {figures['reader']['rows']} rows")
     if (figures["check"]["valid"], figures["check"]["errors"]) != (args.rows, 0):
         problems.append(f"dry run: {figures['check']}")
     if figures["run"]["created"] != args.rows or created != args.rows:
