@@ -18,9 +18,8 @@ memory is its own:
 
 It prints seconds, CPU seconds (the phase's process and the sandboxed child that reads the
 file), rows/s, peak memory (ru_maxrss) of the process and of the child, and the ratio to the
-baseline, and exits
-non-zero only if the counts are wrong (every row valid, exactly N members created). Nothing is
-asserted about time: the figures go to bench/RESULTS.md.
+baseline, and exits non-zero only if the counts are wrong (every row valid, exactly N members
+created). Nothing is asserted about time: the figures go to bench/RESULTS.md.
 """
 
 import argparse
