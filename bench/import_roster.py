@@ -114,7 +114,14 @@ def generate(path: Path, rows: int, *, inline_strings: bool) -> None:
 # The pipeline reads the file in a sandboxed child process (core/sandbox.py): its CPU time
 # counts, and its peak memory is reported beside the worker's.
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    # VmHWM, reset when the phase starts: ru_maxrss of a process started by fork and exec
+    # begins at the parent's peak (the generator's 300 MB), which would hide the phase's own.
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
 
 
 def _child_peak_mb() -> float:
@@ -210,6 +217,7 @@ PHASES: dict[str, Callable[[Any], dict[str, Any]]] = {
 
 
 def child(phase: str, argument: str, profile: bool) -> None:
+    _reset_peak()
     function = PHASES[phase]
     value: Any = argument if phase in ("baseline", "reader") else int(argument)
     if profile:

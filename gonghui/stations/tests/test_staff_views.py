@@ -205,7 +205,9 @@ def test_the_export_has_visits_by_station_and_by_day(visited, hlg_client):
 
 
 def test_a_formula_in_a_station_name_stays_text_in_the_export(tree, make_station, hlg_client):
-    make_station(tree.hlg, name="=HYPERLINK(1)")
+    # Names that start like a formula are refused now; one stored before is still escaped.
+    station = make_station(tree.hlg, name="驿站")
+    Station.objects.filter(pk=station.pk).update(name="=HYPERLINK(1)")
     response = hlg_client.get(reverse("stations:visits_xlsx"))
     book = load_workbook(io.BytesIO(response.content))
     assert book.worksheets[0].cell(row=4, column=1).value == "'=HYPERLINK(1)"
