@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import User
-from gonghui.benefits import codes
+from gonghui.benefits import codes, metrics
 from gonghui.benefits.models import (
     BUILT_IN_CATEGORIES,
     Audience,
@@ -294,6 +294,9 @@ def update_service(
         raise ConflictError(
             "stale", _("Someone else changed this service meanwhile; reload it and try again.")
         )
+    if org.pk != before["org"]:
+        # Its views so far go along in the tallies (the UPDATE above holds the service's row).
+        tallies.move(metrics.share_of(service), from_org_id=before["org"], to_org_id=org.pk)
     service.refresh_from_db()
     after = {"provider": provider.pk, "org": org.pk,
              "audience_org": audience_org.pk if audience_org else None, **cleaned}  # fmt: skip
@@ -369,11 +372,17 @@ _DAY_UPSERT = (
 @transaction.atomic
 def record_view(*, service: Service, at: datetime | None = None) -> None:
     """Someone opened the service's page: +1 on its day and on the managing org's
-    benefits.views tally, together."""
+    benefits.views tally, together. The org is read under the service's row lock, so a view
+    counted while the service changes hands lands where update_service moved its views."""
     day = tallies.local_day(at)
+    org_id = (
+        Service.objects.select_for_update(no_key=True)
+        .values_list("org_id", flat=True)
+        .get(pk=service.pk)
+    )
     with connection.cursor() as cursor:
         cursor.execute(_DAY_UPSERT, [service.pk, day])
-    tallies.count(service.org_id, "benefits.views", on=day)
+    tallies.count(org_id, metrics.VIEWS, on=day)
 
 
 # --- offers ----------------------------------------------------------------------------------
@@ -648,7 +657,7 @@ def claim_offer(*, member: Member | None, offer: Offer, now: datetime | None = N
         claimed=F("claimed") + 1
     ):
         raise _sold_out()
-    tallies.count(member.org_id, "benefits.claims", on=now)
+    tallies.count(member.org_id, metrics.CLAIMS, on=now)
     return claim
 
 
@@ -897,7 +906,7 @@ def _redeem(claim: Claim, *, actor: Any, at: datetime, method: str) -> Redemptio
             claim_id=claim.pk, usable_until=_iso(usable_until(claim)), redeemed_at=_iso(first),
         )  # fmt: skip
     Offer.objects.filter(pk=claim.offer_id).update(redeemed=F("redeemed") + 1)
-    tallies.count(claim.org_id, "benefits.redemptions", on=at)
+    tallies.count(claim.org_id, metrics.REDEMPTIONS, on=at)
     return Redemption(
         ok=True, code="redeemed", message=_("Redeemed."), member_name=mask_name(claim.member.name),
         offer_title=claim.offer.title, claim_id=claim.pk,

@@ -9,26 +9,30 @@ import base64
 import hashlib
 import hmac
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
+from gonghui.checkins import metrics
 from gonghui.checkins.batches import MAX_BATCH as MAX_BATCH  # the API and the demo read it here
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
-from gonghui.checkins.nonces import answer_once, check_upload
+from gonghui.checkins.nonces import MAX_NONCE, answer_once, check_upload
+from gonghui.checkins.verdict import ScanResult as ScanResult  # callers read it here
+from gonghui.checkins.verdict import already, day_of, decide, not_a_member, refused
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
-from gonghui.core.personal import mask_name
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
-from gonghui.members.cards import CardCodeError, verify_card
+from gonghui.members.cards import CardClaims, CardCodeError, verify_card
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
+from gonghui.orgs.models import Org
 
 ROTATION_SECONDS = 30
 SCREEN_PREFIX = "GC1"
@@ -57,6 +61,17 @@ def _take_places(checkpoint: Checkpoint, places: int) -> bool:
 def _release_places(checkpoint: Checkpoint, places: int) -> None:
     Checkpoint.objects.filter(pk=checkpoint.pk).update(
         confirmed_places=F("confirmed_places") - places
+    )
+
+
+def _org_now(checkpoint: Checkpoint) -> int:
+    """The checkpoint's org as committed, its row locked until this transaction ends: a tally
+    counted there cannot land at the old org of a checkpoint handed over meanwhile (see
+    move_checkpoint)."""
+    return (
+        Checkpoint.objects.select_for_update()
+        .values_list("org_id", flat=True)
+        .get(pk=checkpoint.pk)
     )
 
 
@@ -97,7 +112,7 @@ def register(*, member: Member, checkpoint: Checkpoint, places: int = 1) -> Regi
             registration = Registration.objects.create(
                 checkpoint=checkpoint, member=member, places=places, status=status
             )
-            tallies.count(checkpoint.org_id, "activities.registrations", on=registration.created_at)
+            tallies.count(_org_now(checkpoint), metrics.REGISTRATIONS, on=registration.created_at)
     except IntegrityError:
         # A double press raced us: the first registration stands, the places go back.
         if status == Registration.Status.CONFIRMED:
@@ -135,8 +150,34 @@ def _promote_next(checkpoint: Checkpoint) -> Registration | None:
     return None
 
 
+def offer_freed_places(checkpoint: Checkpoint) -> int:
+    """Offer places that are free (after a larger capacity) to the waiting list, first come
+    first served, as long as someone fits; returns how many were offered. Runs in the
+    caller's transaction, which has locked the checkpoint and checked its permission."""
+    offered = 0
+    while _promote_next(checkpoint) is not None:
+        offered += 1
+    return offered
+
+
+def move_checkpoint(*, checkpoint: Checkpoint, to_org: Org) -> None:
+    """Hand a checkpoint to another org, with its tallies so far (registrations and
+    check-ins count at the checkpoint's org), in the caller's transaction; the caller's
+    action has checked its capability at both orgs. The checkpoint's row is locked first:
+    a scan or registration committing meanwhile counts at the org it then reads."""
+    current = Checkpoint.objects.select_for_update().only("org_id", "kind").get(pk=checkpoint.pk)
+    if current.org_id == to_org.pk:
+        return
+    Checkpoint.objects.filter(pk=current.pk).update(org=to_org)
+    tallies.move(
+        metrics.share_of(current),
+        from_org_id=current.org_id,
+        to_org_id=to_org.pk,
+    )
+
+
 @transaction.atomic
-def cancel_registration(*, actor: Any, registration: Registration) -> Registration:
+def cancel_registration(*, actor: User, registration: Registration) -> Registration:
     """Cancel (the member themselves, or staff with events.manage); a freed place goes to the
     next person on the waiting list."""
     current = (
@@ -144,7 +185,7 @@ def cancel_registration(*, actor: Any, registration: Registration) -> Registrati
         .select_related("checkpoint", "checkpoint__org", "member")
         .get(pk=registration.pk)
     )
-    by_staff = current.member.user_id != getattr(actor, "pk", None)
+    by_staff = current.member.user_id != actor.pk
     if by_staff:
         require(actor, "events.manage", current.checkpoint.org.path)
     if current.status in {"cancelled", "rejected", "expired"}:
@@ -201,7 +242,7 @@ def expire_offers(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def decide_registration(*, actor: Any, registration: Registration, approve: bool) -> Registration:
+def decide_registration(*, actor: User, registration: Registration, approve: bool) -> Registration:
     """Approve (a place if one is free, else the waiting list) or turn down a pending one."""
     current = (
         Registration.objects.select_for_update()
@@ -228,112 +269,95 @@ def decide_registration(*, actor: Any, registration: Registration, approve: bool
 
 # --- check-in --------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class ScanResult:
-    ok: bool
-    code: str  # checked_in, already_checked_in, not_registered, card_revoked, …
-    message: str
-    member_name: str = ""
-    member_number: str = ""
-    checked_in_at: str = ""  # ISO time of the (first) check-in
-    walk_in: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+# Only the columns a scan needs: loading the encrypted ones would decrypt them on every scan.
+SCAN_COLUMNS = ("pk", "number", "name", "card_version", "status", "user_id")
 
 
-def _refused(code: str, message: str, member: Member | None = None) -> ScanResult:
-    return ScanResult(
-        ok=False,
-        code=code,
-        message=message,
-        member_name=mask_name(member.name) if member else "",
-        member_number=member.number if member else "",
-    )
+def _with_standing(
+    checkpoint: Checkpoint, members: QuerySet[Member], at: datetime
+) -> QuerySet[Member]:
+    """`members`, each annotated with the facts a verdict needs at this checkpoint:
+    `holds_place` and `first_at` (their check-in already counted for `at`'s day)."""
+    holds_place: Exists | Value = Value(False)
+    if checkpoint.requires_registration:
+        holds_place = Exists(
+            Registration.objects.filter(
+                checkpoint=checkpoint, member=OuterRef("pk"), status__in=PLACE_HOLDING
+            )
+        )
+    first = CheckIn.objects.filter(
+        checkpoint=checkpoint, member=OuterRef("pk"), day=day_of(checkpoint, at)
+    ).values("checked_in_at")[:1]
+    return members.annotate(holds_place=holds_place, first_at=Subquery(first))
 
 
-def _day_of(checkpoint: Checkpoint, at: datetime) -> date | None:
-    """The day a check-in counts for: its local day at a once-a-day checkpoint (a station),
-    else None (once ever)."""
-    return timezone.localdate(at) if checkpoint.once_a_day else None
+def _standing_of(checkpoint: Checkpoint, member: Member, at: datetime) -> tuple[bool, Any]:
+    """(holds_place, first_at) of a member already loaded: one query where registration
+    counts. Elsewhere (a station) nothing is read: the insert's unique index tells a second
+    visit, and the hot path of a station stays one statement shorter."""
+    if not checkpoint.requires_registration:
+        return False, None
+    rows = _with_standing(checkpoint, Member.objects.filter(pk=member.pk), at)
+    holds_place, first_at = rows.values_list("holds_place", "first_at").get()
+    return bool(holds_place), first_at
 
 
-def _already(checkpoint: Checkpoint, member: Member, first_at: datetime | None) -> ScanResult:
-    local = timezone.localtime(first_at) if first_at else None
-    time = local.strftime("%H:%M") if local else "—"
-    if checkpoint.once_a_day:
-        message = _("Already checked in today at %(time)s.") % {"time": time}
-    else:
-        message = _("Already checked in at %(time)s.") % {"time": time}
-    return ScanResult(
-        ok=False,
-        code="already_checked_in",
-        message=message,
-        member_name=mask_name(member.name),
-        member_number=member.number,
-        checked_in_at=local.isoformat() if local else "",
-    )
+_COUNT_IN = (
+    f"UPDATE {Checkpoint._meta.db_table} "  # noqa: S608 — our own table's name, values as parameters
+    "SET checked_in = checked_in + %s, walk_ins = walk_ins + %s WHERE id = %s RETURNING org_id"
+)
 
 
-def _record(
+def _count_in(checkpoint: Checkpoint, n: int, *, walk_ins: int) -> int:
+    """Add check-ins to the checkpoint's counters and return its org as the row now says:
+    the UPDATE waits for an action handing the checkpoint over (move_checkpoint holds its
+    row), so the tally counted next lands at the org the check-in belongs to."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_IN, [n, walk_ins, checkpoint.pk])
+        (org_id,) = cursor.fetchone()
+    return int(org_id)
+
+
+def _write(
     checkpoint: Checkpoint,
     member: Member,
+    verdict: ScanResult,
     *,
     method: str,
     at: datetime,
-    recorded_by: Any = None,
+    recorded_by: User | None = None,
 ) -> ScanResult:
-    """The shared core of every way in: window, registration, once only, counters."""
-    if checkpoint.opens_at and at < checkpoint.opens_at:
-        return _refused(
-            "not_open",
-            _("Check-in opens at %(time)s.")
-            % {"time": timezone.localtime(checkpoint.opens_at).strftime("%m-%d %H:%M")},
-            member,
-        )
-    if checkpoint.closes_at and at > checkpoint.closes_at:
-        return _refused("closed", _("Check-in has closed."), member)
-    walk_in = False
-    if checkpoint.requires_registration:
-        # An offered place is held for the member, so they are let in too.
-        registered = Registration.objects.filter(
-            checkpoint=checkpoint, member=member, status__in=PLACE_HOLDING
-        ).exists()
-        if not registered:
-            if not checkpoint.allows_walk_ins:
-                return _refused("not_registered", _("Not registered for this."), member)
-            walk_in = True
-    try:
-        # The row and its counter commit together: the figures never drift from the rows.
-        with transaction.atomic():
-            checkin = CheckIn.objects.create(
-                checkpoint=checkpoint,
-                member=member,
-                checked_in_at=at,
-                day=_day_of(checkpoint, at),
-                method=method,
-                walk_in=walk_in,
-                recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
-            )
-            Checkpoint.objects.filter(pk=checkpoint.pk).update(
-                checked_in=F("checked_in") + 1, walk_ins=F("walk_ins") + (1 if walk_in else 0)
-            )
-            tallies.count(checkpoint.org_id, f"checkins.{checkpoint.kind}", on=at)
-    except IntegrityError:
-        first = CheckIn.objects.filter(
-            checkpoint=checkpoint, member=member, day=_day_of(checkpoint, at)
-        ).first()
-        return _already(checkpoint, member, first.checked_in_at if first else None)
-    return ScanResult(
-        ok=True,
-        code="checked_in",
-        message=_("Checked in.") if not walk_in else _("Checked in as a walk-in."),
-        member_name=mask_name(member.name),
-        member_number=member.number,
-        checked_in_at=timezone.localtime(checkin.checked_in_at).isoformat(),
-        walk_in=walk_in,
-    )
+    """Store an accepted scan: the row, the checkpoint's counters and the daily tally commit
+    together, so the figures never drift from the rows. A concurrent scan that stored the
+    same (member, day) first wins (the insert skips the row); this one answers "already"
+    with its time. No savepoint: nothing here raises on a clash."""
+    if not verdict.ok:
+        return verdict
+    day = day_of(checkpoint, at)
+    row = CheckIn(
+        checkpoint=checkpoint, member=member, checked_in_at=at, day=day, method=method,
+        walk_in=verdict.walk_in, recorded_by=recorded_by,
+    )  # fmt: skip
+    with transaction.atomic(savepoint=False):
+        if not _insert_new([row]):
+            first = CheckIn.objects.filter(checkpoint=checkpoint, member=member, day=day).first()
+            return already(checkpoint, member, first.checked_in_at if first else None)
+        org_id = _count_in(checkpoint, 1, walk_ins=1 if verdict.walk_in else 0)
+        tallies.count(org_id, metrics.checkins(checkpoint.kind), on=at)
+    return verdict
+
+
+def _check_in_member(
+    checkpoint: Checkpoint, member: Member | None, *, method: str, at: datetime
+) -> ScanResult:
+    """A signed-in member's own scan (screen or poster), once its code was checked."""
+    refusal = not_a_member(member)
+    if refusal is not None:
+        return refusal
+    assert member is not None
+    holds_place, first_at = _standing_of(checkpoint, member, at)
+    verdict = decide(checkpoint, at=at, member=member, holds_place=holds_place, first_at=first_at)
+    return _write(checkpoint, member, verdict, method=method, at=at)
 
 
 def _window(at: datetime) -> int:
@@ -364,55 +388,32 @@ def parse_screen_code(code: str) -> tuple[int, int, str]:
 
 
 def check_in_by_screen(
-    *, member: Member | None, checkpoint: Checkpoint, code: str, at: datetime | None = None
+    *,
+    member: Member | None,
+    checkpoint: Checkpoint,
+    code: str,
+    at: datetime | None = None,
+    turned_away: ScanResult | None = None,
 ) -> ScanResult:
     """A signed-in member scanned the rotating code on the big screen. The code of the current
     or the previous window is accepted (a scan across the change); older ones are refused, so
-    a photo passed around a chat group stops working within a minute."""
+    a photo passed around a chat group stops working within a minute. `turned_away` is the
+    caller's answer when its checkpoint takes nobody now (a draft or cancelled activity)."""
+    if turned_away is not None:
+        return turned_away
     at = at or timezone.now()
-    if member is None or not member.is_active:
-        return _refused("not_a_member", _("Only active union members can check in here."))
+    refusal = not_a_member(member)
+    if refusal is not None:
+        return refusal
     pk, window, signature = parse_screen_code(code)
     if pk != checkpoint.pk:
         # A genuine code from another screen: the member stands at the wrong activity.
-        return _refused(
-            "code_other_checkpoint", _("This code is for a different check-in."), member
-        )
+        return refused("code_other_checkpoint", _("This code is for a different check-in."), member)
     if not hmac.compare_digest(signature, _signature(checkpoint, window)):
-        return _refused("code_invalid", _("This code is not valid for this check-in."), member)
+        return refused("code_invalid", _("This code is not valid for this check-in."), member)
     if window not in {_window(at), _window(at) - 1}:
-        return _refused("code_expired", _("This code has expired; scan the screen again."), member)
-    return _record(checkpoint, member, method=CheckIn.Method.SCREEN, at=at)
-
-
-def check_in_by_card(
-    *,
-    actor: Any,
-    checkpoint: Checkpoint,
-    card_code: str,
-    at: datetime | None = None,
-    method: str = CheckIn.Method.CARD,
-) -> ScanResult:
-    """Staff scanned a member's e-member card (a USB scanner typing into a field, or a camera)."""
-    require(actor, "checkins.scan", checkpoint.org.path)
-    at = at or timezone.now()
-    try:
-        claims = verify_card(card_code)
-    except CardCodeError:
-        return _refused("card_invalid", _("Not a genuine member card."))
-    # Only what a scan needs: loading the encrypted columns would decrypt them on every scan.
-    member = (
-        Member.objects.filter(number=claims.number)
-        .only("pk", "number", "name", "card_version", "status", "user_id")
-        .first()
-    )
-    if member is None:
-        return _refused("card_unknown", _("No member with this card."))
-    if claims.version != member.card_version:
-        return _refused("card_revoked", _("This card has been revoked."), member)
-    if not member.is_active:
-        return _refused("membership_ended", _("This membership has ended."), member)
-    return _record(checkpoint, member, method=method, at=at, recorded_by=actor)
+        return refused("code_expired", _("This code has expired; scan the screen again."), member)
+    return _check_in_member(checkpoint, member, method=CheckIn.Method.SCREEN, at=at)
 
 
 def check_in_by_poster(
@@ -420,9 +421,81 @@ def check_in_by_poster(
 ) -> ScanResult:
     """A signed-in member scanned the printed code at a site (a station's poster); the caller
     has verified the code. The same rules as every other way in."""
-    if member is None or not member.is_active:
-        return _refused("not_a_member", _("Only active union members can check in here."))
-    return _record(checkpoint, member, method=CheckIn.Method.POSTER, at=at or timezone.now())
+    return _check_in_member(
+        checkpoint, member, method=CheckIn.Method.POSTER, at=at or timezone.now()
+    )
+
+
+def read_card(card_code: str) -> CardClaims | None:
+    """The claims of a genuine member card, else None."""
+    try:
+        return verify_card(card_code)
+    except CardCodeError:
+        return None
+
+
+def _scan_card(actor: User, checkpoint: Checkpoint, card_code: str, at: datetime) -> ScanResult:
+    card = read_card(card_code)
+    member = None
+    if card is not None:
+        found = Member.objects.filter(number=card.number).only(*SCAN_COLUMNS)
+        member = _with_standing(checkpoint, found, at).first()
+    verdict = decide(
+        checkpoint, at=at, member=member, by_card=True, card=card,
+        holds_place=bool(getattr(member, "holds_place", False)),
+        first_at=getattr(member, "first_at", None),
+    )  # fmt: skip
+    if member is None:
+        return verdict
+    return _write(checkpoint, member, verdict, method=CheckIn.Method.CARD, at=at, recorded_by=actor)
+
+
+def check_in_by_card(
+    *,
+    actor: User,
+    checkpoint: Checkpoint,
+    card_code: str,
+    at: datetime | None = None,
+    turned_away: ScanResult | None = None,
+) -> ScanResult:
+    """Staff (checkins.scan at the checkpoint's org) scanned a member's e-member card (a USB
+    scanner typing into a field, or a camera). `turned_away` is the caller's answer when its
+    checkpoint takes nobody now (a draft or cancelled activity), given after the permission
+    check."""
+    require(actor, "checkins.scan", checkpoint.org.path)
+    if turned_away is not None:
+        return turned_away
+    return _scan_card(actor, checkpoint, card_code, at or timezone.now())
+
+
+def check_in_by_card_once(
+    *,
+    actor: User,
+    checkpoint: Checkpoint,
+    card_code: str,
+    device: str,
+    nonce: str,
+    turned_away: ScanResult | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """check_in_by_card with the scanning client's nonce: the answer is stored under
+    (device, nonce) with its effect (nonces.answer_once), and the same nonce sent again, a
+    retry after a timeout, gets it back (True) and changes nothing. The caller names the
+    device (e.g. per staff account and activity)."""
+    require(actor, "checkins.scan", checkpoint.org.path)
+    if not 0 < len(nonce) <= MAX_NONCE:
+        message = _("A nonce has 1–64 characters.")
+        raise DomainError("invalid_nonce", message, fields={"nonce": [message]})
+
+    def judge(fresh: list[str]) -> dict[str, dict[str, Any]]:
+        result = turned_away or _scan_card(actor, checkpoint, card_code, timezone.now())
+        return {nonce: result.as_dict()}
+
+    [answer] = answer_once(
+        device=device, items=[nonce], nonce_of=str, judge=judge, invalid_nonce={}
+    )
+    replayed = bool(answer.pop("replayed"))
+    answer.pop("nonce")
+    return answer, replayed
 
 
 @dataclass(frozen=True)
@@ -433,12 +506,21 @@ class BatchItem:
 
 
 def upload_batch(
-    *, actor: Any, checkpoint: Checkpoint, device: str, items: list[BatchItem]
+    *,
+    actor: User,
+    checkpoint: Checkpoint,
+    device: str,
+    items: list[BatchItem],
+    turned_away: ScanResult | None = None,
 ) -> list[dict[str, Any]]:
-    """Scans a device kept while offline, each judged at the time it was scanned. Every item
-    answers on its own; a repeated upload finds the stored answers by (device, nonce) and
-    changes nothing. Set-based: a batch of hundreds costs a handful of queries."""
+    """Scans a device kept while offline (checkins.scan), each judged at the time it was
+    scanned. Every item answers on its own; a repeated upload finds the stored answers by
+    (device, nonce) and changes nothing. Set-based: a batch of hundreds costs a handful of
+    queries. With `turned_away` (the caller's checkpoint takes nobody now) every item gets
+    that answer and nothing is stored."""
     require(actor, "checkins.scan", checkpoint.org.path)
+    if turned_away is not None:
+        return [{"nonce": i.nonce, **turned_away.as_dict(), "replayed": False} for i in items]
     check_upload(device, len(items))
     now = timezone.now()
 
@@ -448,34 +530,25 @@ def upload_batch(
             for nonce, result in _judge_batch(actor, checkpoint, fresh, now).items()
         }
 
-    refused = _refused("invalid_nonce", _("Each scan needs a nonce of 1–64 characters."))
+    invalid = refused("invalid_nonce", _("Each scan needs a nonce of 1–64 characters."))
     return answer_once(
         device=device,
         items=items,
         nonce_of=lambda item: item.nonce,
         judge=judge,
-        invalid_nonce=refused.as_dict(),
+        invalid_nonce=invalid.as_dict(),
     )
 
 
 def _judge_batch(
-    actor: Any, checkpoint: Checkpoint, fresh: list[BatchItem], now: datetime
+    actor: User, checkpoint: Checkpoint, fresh: list[BatchItem], now: datetime
 ) -> dict[str, ScanResult]:
-    """Judge and record the scans of a batch that were not answered before, set-based."""
-    claims: dict[str, Any] = {}
-    for item in fresh:
-        try:
-            claims[item.nonce] = verify_card(item.card_code)
-        except CardCodeError:
-            claims[item.nonce] = None
-    numbers = {c.number for c in claims.values() if c is not None}
-    # Only the columns a scan needs: loading the encrypted ones would decrypt them all.
-    members = {
-        m.number: m
-        for m in Member.objects.filter(number__in=numbers).only(
-            "pk", "number", "name", "card_version", "status", "user_id"
-        )
-    }
+    """Judge and record the scans of a batch that were not answered before: the facts of
+    every member read at once, each scan decided by `decide`, the accepted rows inserted in
+    one statement."""
+    cards = {item.nonce: read_card(item.card_code) for item in fresh}
+    numbers = {card.number for card in cards.values() if card is not None}
+    members = {m.number: m for m in Member.objects.filter(number__in=numbers).only(*SCAN_COLUMNS)}
     member_ids = [m.pk for m in members.values()]
     registered = set(
         Registration.objects.filter(
@@ -483,7 +556,7 @@ def _judge_batch(
         ).values_list("member_id", flat=True)
     )
     # Keyed by (member, day): day is None where a check-in counts once ever.
-    days = {_day_of(checkpoint, min(i.scanned_at, now)) for i in fresh}
+    days = {day_of(checkpoint, min(i.scanned_at, now)) for i in fresh}
     earlier = CheckIn.objects.filter(checkpoint=checkpoint, member_id__in=member_ids)
     if checkpoint.once_a_day:
         earlier = earlier.filter(day__in=days)
@@ -492,32 +565,37 @@ def _judge_batch(
         for member_id, day, at in earlier.values_list("member_id", "day", "checked_in_at")
     }
     results: dict[str, ScanResult] = {}
-    new_rows: list[CheckIn] = []
     rows_of: dict[str, CheckIn] = {}  # the row each accepted scan would write
     for item in fresh:
-        results[item.nonce] = _judge_batch_item(
-            checkpoint, claims[item.nonce], members, registered, first_times,
-            at=min(item.scanned_at, now), actor=actor, new_rows=new_rows,
+        at = min(item.scanned_at, now)
+        card = cards[item.nonce]
+        member = members.get(card.number) if card is not None else None
+        key = (member.pk if member else 0, day_of(checkpoint, at))
+        results[item.nonce] = verdict = decide(
+            checkpoint, at=at, member=member, by_card=True, card=card, offline=True,
+            holds_place=key[0] in registered, first_at=first_times.get(key),
         )  # fmt: skip
-        if results[item.nonce].ok:
-            rows_of[item.nonce] = new_rows[-1]
-    members_by_pk = {m.pk: m for m in members.values()}
+        if verdict.ok:
+            first_times[key] = at  # a second scan in the same batch is "already"
+            rows_of[item.nonce] = CheckIn(
+                checkpoint=checkpoint, member=member, checked_in_at=at, day=key[1],
+                method=CheckIn.Method.BATCH, walk_in=verdict.walk_in, recorded_by=actor,
+            )  # fmt: skip
+    new_rows = list(rows_of.values())
     if new_rows:
         inserted = _insert_new(new_rows)
         ours = [row for row in new_rows if (row.member_id, row.day) in inserted]
-        Checkpoint.objects.filter(pk=checkpoint.pk).update(
-            checked_in=F("checked_in") + len(ours),
-            walk_ins=F("walk_ins") + sum(1 for row in ours if row.walk_in),
-        )
+        org_id = _count_in(checkpoint, len(ours), walk_ins=sum(1 for row in ours if row.walk_in))
         # The daily tally of the checkpoint's org, one upsert for every day scanned.
-        metric = f"checkins.{checkpoint.kind}"
+        metric = metrics.checkins(checkpoint.kind)
         per_day = Counter(timezone.localdate(row.checked_in_at) for row in ours)
-        tallies.count_many({(checkpoint.org_id, d, metric): n for d, n in per_day.items()})
+        tallies.count_many({(org_id, d, metric): n for d, n in per_day.items()})
         lost = {
             nonce: row for nonce, row in rows_of.items() if (row.member_id, row.day) not in inserted
         }
         if lost:
             # A single scan checked these people in after we looked: their row stands.
+            members_by_pk = {m.pk: m for m in members.values()}
             stored = CheckIn.objects.filter(
                 checkpoint=checkpoint, member_id__in={row.member_id for row in lost.values()}
             )
@@ -525,7 +603,7 @@ def _judge_batch(
                 (m, d): at for m, d, at in stored.values_list("member_id", "day", "checked_in_at")
             }
             for nonce, row in lost.items():
-                results[nonce] = _already(
+                results[nonce] = already(
                     checkpoint, members_by_pk[row.member_id], first[(row.member_id, row.day)]
                 )
     return results
@@ -563,53 +641,3 @@ def _insert_new(rows: list[CheckIn]) -> set[tuple[int, date | None]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(member_id, day_field.to_python(day)) for member_id, day in cursor.fetchall()}
-
-
-def _judge_batch_item(
-    checkpoint: Checkpoint,
-    claims: Any,
-    members: dict[str, Member],
-    registered: set[int],
-    first_times: dict[tuple[int, date | None], datetime],
-    *,
-    at: datetime,
-    actor: Any,
-    new_rows: list[CheckIn],
-) -> ScanResult:
-    """The same rules as _record, decided from preloaded rows."""
-    if claims is None:
-        return _refused("card_invalid", _("Not a genuine member card."))
-    member = members.get(claims.number)
-    if member is None:
-        return _refused("card_unknown", _("No member with this card."))
-    if claims.version != member.card_version:
-        return _refused("card_revoked", _("This card has been revoked."), member)
-    if not member.is_active:
-        return _refused("membership_ended", _("This membership has ended."), member)
-    if checkpoint.opens_at and at < checkpoint.opens_at:
-        return _refused("not_open", _("Scanned before check-in opened."), member)
-    if checkpoint.closes_at and at > checkpoint.closes_at:
-        return _refused("closed", _("Scanned after check-in closed."), member)
-    walk_in = checkpoint.requires_registration and member.pk not in registered
-    if walk_in and not checkpoint.allows_walk_ins:
-        return _refused("not_registered", _("Not registered for this."), member)
-    key = (member.pk, _day_of(checkpoint, at))
-    if key in first_times:
-        return _already(checkpoint, member, first_times[key])
-    first_times[key] = at  # a second scan in the same batch is "already"
-    new_rows.append(
-        CheckIn(
-            checkpoint=checkpoint, member=member, checked_in_at=at, day=key[1],
-            method=CheckIn.Method.BATCH, walk_in=walk_in,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
-        )
-    )  # fmt: skip
-    return ScanResult(
-        ok=True,
-        code="checked_in",
-        message=_("Checked in.") if not walk_in else _("Checked in as a walk-in."),
-        member_name=mask_name(member.name),
-        member_number=member.number,
-        checked_in_at=timezone.localtime(at).isoformat(),
-        walk_in=walk_in,
-    )

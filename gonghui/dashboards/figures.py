@@ -21,29 +21,17 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMinute, TruncMonth
 from django.utils import timezone
 
+from gonghui.benefits import metrics as benefits_metrics
+from gonghui.checkins import metrics as checkins_metrics
 from gonghui.core.tree import STEP, subtree_q
 from gonghui.dashboards.periods import Period
 from gonghui.enterprises.models import Enterprise, FoundingCase, Stage
 from gonghui.events.models import Activity
+from gonghui.members import metrics as members_metrics
 from gonghui.members.choices import GIG_JOB_TYPES, JobType
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.models import Org, Tally
-from gonghui.orgs.tallies import MEMBERS_ACTIVE, STOCK_DAY
-
-# Tally metrics (see gonghui.orgs.tallies for who counts them).
-SUBMITTED = "applications.submitted"
-APPROVED = "applications.approved"
-JOINED = "members.joined"
-LEFT = "members.left"
-TRANSFERRED_IN = "members.transferred_in"
-TRANSFERRED_OUT = "members.transferred_out"
-REGISTRATIONS = "activities.registrations"
-ACTIVITY_CHECKINS = "checkins.activity"
-STATION_CHECKINS = "checkins.station"
-SHIFT_CHECKINS = "checkins.shift"
-CLAIMS = "benefits.claims"
-REDEMPTIONS = "benefits.redemptions"
-RECRUITED = "recruited."  # + job type: approved applications from events, by event start day
+from gonghui.orgs.tallies import STOCK_DAY
 
 # How many rows a tile's table shows; the Excel export of the table has them all.
 EVENTS_SHOWN = 50
@@ -330,12 +318,17 @@ def _recruited_sums(org: Org, period: Period) -> dict[str, Compared]:
     """Members recruited through the subtree's events that started in the period and the
     period before, per job type: sums of the `recruited.<job type>` tallies, kept by approval
     at the event's union on the day the event starts."""
-    return tally_sums(org, period, [RECRUITED + job_type for job_type in JobType.values])
+    return tally_sums(
+        org, period, [members_metrics.recruited(job_type) for job_type in JobType.values]
+    )
 
 
 def _job_type_rows(sums: dict[str, Compared]) -> list[JobTypeCount]:
     labels = dict(JobType.choices)
-    counts = {metric.removeprefix(RECRUITED): compared.value for metric, compared in sums.items()}
+    counts = {
+        metric.removeprefix(members_metrics.RECRUITED_PREFIX): compared.value
+        for metric, compared in sums.items()
+    }
     return [
         JobTypeCount(job_type, str(labels[job_type]), n, job_type in GIG_JOB_TYPES)
         for job_type, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -352,7 +345,7 @@ def recruitment(org: Org, period: Period) -> RecruitmentTile:
     previous = period.previous()
     now, before = _starts_in(period), _starts_in(previous)
     events = _events(org).aggregate(now=Count("pk", filter=now), before=Count("pk", filter=before))
-    sums = tally_sums(org, period, [SUBMITTED, APPROVED])
+    sums = tally_sums(org, period, [members_metrics.SUBMITTED, members_metrics.APPROVED])
     recruited = _recruited_sums(org, period)
     by_job_type = _job_type_rows(recruited)
     total = sum(row.count for row in by_job_type)
@@ -360,8 +353,8 @@ def recruitment(org: Org, period: Period) -> RecruitmentTile:
     funnel = event_rows(org, period, limit=EVENTS_SHOWN)
     return RecruitmentTile(
         events=Compared(events["now"], events["before"]),
-        applications=sums[SUBMITTED],
-        approved=sums[APPROVED],
+        applications=sums[members_metrics.SUBMITTED],
+        approved=sums[members_metrics.APPROVED],
         recruited=Compared(total, sum(c.previous for c in recruited.values())),
         by_job_type=by_job_type,
         gig_share=gig / total if total else 0.0,
@@ -372,7 +365,12 @@ def recruitment(org: Org, period: Period) -> RecruitmentTile:
 
 # --- membership ------------------------------------------------------------------------------
 
-NET_METRICS = {JOINED: 1, TRANSFERRED_IN: 1, LEFT: -1, TRANSFERRED_OUT: -1}
+NET_METRICS = {
+    members_metrics.JOINED: 1,
+    members_metrics.TRANSFERRED_IN: 1,
+    members_metrics.LEFT: -1,
+    members_metrics.TRANSFERRED_OUT: -1,
+}
 
 
 @dataclass(frozen=True)
@@ -396,7 +394,7 @@ def count_members_now(org: Org) -> int:
     the members themselves."""
     total: int = (
         _tallies(org)
-        .filter(metric=MEMBERS_ACTIVE, day=STOCK_DAY)
+        .filter(metric=members_metrics.ACTIVE, day=STOCK_DAY)
         .aggregate(n=Sum("value", default=0))["n"]
     )
     return total
@@ -432,16 +430,16 @@ def membership(org: Org, period: Period) -> MembershipTile:
     series = tally_series(org, period, metrics)
     return MembershipTile(
         members=Compared(members_now - net("after_end"), members_now - net("since_start")),
-        joined=compared(JOINED),
-        left=compared(LEFT),
-        transferred_in=compared(TRANSFERRED_IN),
-        transferred_out=compared(TRANSFERRED_OUT),
+        joined=compared(members_metrics.JOINED),
+        left=compared(members_metrics.LEFT),
+        transferred_in=compared(members_metrics.TRANSFERRED_IN),
+        transferred_out=compared(members_metrics.TRANSFERRED_OUT),
         buckets=buckets_of(period),
         monthly=is_monthly(period),
-        joined_series=series[JOINED],
-        left_series=series[LEFT],
-        transferred_in_series=series[TRANSFERRED_IN],
-        transferred_out_series=series[TRANSFERRED_OUT],
+        joined_series=series[members_metrics.JOINED],
+        left_series=series[members_metrics.LEFT],
+        transferred_in_series=series[members_metrics.TRANSFERRED_IN],
+        transferred_out_series=series[members_metrics.TRANSFERRED_OUT],
     )
 
 
@@ -522,11 +520,13 @@ def activities(org: Org, period: Period) -> ActivitiesTile:
         now=Count("pk", filter=_held_in(period)),
         before=Count("pk", filter=_held_in(period.previous())),
     )
-    sums = tally_sums(org, period, [REGISTRATIONS, ACTIVITY_CHECKINS])
+    sums = tally_sums(
+        org, period, [checkins_metrics.REGISTRATIONS, checkins_metrics.ACTIVITY_CHECKINS]
+    )
     return ActivitiesTile(
         activities=Compared(counts["now"], counts["before"]),
-        registrations=sums[REGISTRATIONS],
-        checkins=sums[ACTIVITY_CHECKINS],
+        registrations=sums[checkins_metrics.REGISTRATIONS],
+        checkins=sums[checkins_metrics.ACTIVITY_CHECKINS],
         largest=activity_rows(org, period, limit=LARGEST_SHOWN, largest_first=True),
     )
 
@@ -542,9 +542,15 @@ class BenefitsTile:
 
 
 def benefits(org: Org, period: Period) -> BenefitsTile:
-    sums = tally_sums(org, period, [CLAIMS, REDEMPTIONS, STATION_CHECKINS])
+    sums = tally_sums(
+        org,
+        period,
+        [benefits_metrics.CLAIMS, benefits_metrics.REDEMPTIONS, checkins_metrics.STATION_CHECKINS],
+    )
     return BenefitsTile(
-        claims=sums[CLAIMS], redemptions=sums[REDEMPTIONS], station_visits=sums[STATION_CHECKINS]
+        claims=sums[benefits_metrics.CLAIMS],
+        redemptions=sums[benefits_metrics.REDEMPTIONS],
+        station_visits=sums[checkins_metrics.STATION_CHECKINS],
     )
 
 
@@ -566,7 +572,13 @@ class LiveFigures:
 
 def live(org: Org, period: Period | None = None) -> LiveFigures:
     today = timezone.localdate()
-    metrics = [SUBMITTED, JOINED, ACTIVITY_CHECKINS, STATION_CHECKINS, SHIFT_CHECKINS]
+    metrics = [
+        members_metrics.SUBMITTED,
+        members_metrics.JOINED,
+        checkins_metrics.ACTIVITY_CHECKINS,
+        checkins_metrics.STATION_CHECKINS,
+        checkins_metrics.SHIFT_CHECKINS,
+    ]
     found = dict(
         _tallies(org)
         .filter(metric__in=metrics, day=today)
@@ -577,12 +589,17 @@ def live(org: Org, period: Period | None = None) -> LiveFigures:
     return LiveFigures(
         day=today,
         members=count_members_now(org),
-        applications_today=found.get(SUBMITTED, 0),
-        joined_today=found.get(JOINED, 0),
+        applications_today=found.get(members_metrics.SUBMITTED, 0),
+        joined_today=found.get(members_metrics.JOINED, 0),
         checkins_today=sum(
-            found.get(m, 0) for m in (ACTIVITY_CHECKINS, STATION_CHECKINS, SHIFT_CHECKINS)
+            found.get(m, 0)
+            for m in (
+                checkins_metrics.ACTIVITY_CHECKINS,
+                checkins_metrics.STATION_CHECKINS,
+                checkins_metrics.SHIFT_CHECKINS,
+            )
         ),
-        station_visits_today=found.get(STATION_CHECKINS, 0),
+        station_visits_today=found.get(checkins_metrics.STATION_CHECKINS, 0),
         activities_today=_activities(org).filter(_held_in(Period(today, today))).count(),
     )
 
@@ -611,14 +628,14 @@ class ChildRow:
 
 
 BREAKDOWN_TALLIES = {
-    JOINED: "joined",
-    LEFT: "left",
-    SUBMITTED: "applications",
-    APPROVED: "approved",
-    ACTIVITY_CHECKINS: "activity_checkins",
-    STATION_CHECKINS: "station_visits",
-    CLAIMS: "claims",
-    REDEMPTIONS: "redemptions",
+    members_metrics.JOINED: "joined",
+    members_metrics.LEFT: "left",
+    members_metrics.SUBMITTED: "applications",
+    members_metrics.APPROVED: "approved",
+    checkins_metrics.ACTIVITY_CHECKINS: "activity_checkins",
+    checkins_metrics.STATION_CHECKINS: "station_visits",
+    benefits_metrics.CLAIMS: "claims",
+    benefits_metrics.REDEMPTIONS: "redemptions",
 }
 
 
@@ -652,7 +669,7 @@ def children_breakdown(
         row.enterprises_with_union += found["n"]
         row.workers_covered += found["workers"] or 0
     step(1)
-    stocks = _tallies(org).filter(metric=MEMBERS_ACTIVE, day=STOCK_DAY)
+    stocks = _tallies(org).filter(metric=members_metrics.ACTIVE, day=STOCK_DAY)
     for found in stocks.values("org").annotate(n=Sum("value")).order_by():
         row_of(found["org"]).members += found["n"]
     step(2)

@@ -1,20 +1,19 @@
 """Publishing activities and taking part in them; registration and check-in are the checkpoint's
 (gonghui.checkins), called from here."""
 
-from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, F
-from django.db.models.functions import TruncDate
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
-from gonghui.checkins.models import CheckIn, Checkpoint, Registration, ScanNonce
+from gonghui.checkins.models import Checkpoint, Registration
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.images import prepare_photo
@@ -23,7 +22,6 @@ from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import check_fields
 from gonghui.events.models import Activity, ActivityPhoto, Audience, Category
 from gonghui.members.models import Member
-from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
 
 CHECKPOINT_FIELDS = (
@@ -55,24 +53,23 @@ def _check_times(
         )
 
 
-@transaction.atomic
-def create_activity(
+def _check_activity(
+    actor: User,
     *,
-    actor: Any,
     org: Org,
     title: str,
-    category: str,
+    place: str,
     description: str,
+    category: str,
     audience: str,
     audience_org: Org | None,
-    place: str,
     starts_at: datetime,
     ends_at: datetime,
-    publish: bool = False,
-    **checkpoint_fields: Any,
-) -> Activity:
-    """Create an activity organised by `org` (events.manage there), as a draft or published."""
-    require(actor, "events.manage", org.path)
+    checkpoint_fields: dict[str, Any],
+) -> Org | None:
+    """Check what create and update share; returns the audience org (the organiser's own
+    for a subtree audience without one, None for the others). events.manage is needed at a
+    subtree audience's org too."""
     if category not in Category.values or audience not in Audience.values:
         raise DomainError("invalid_choice", _("Choose one of the options."))
     check_fields(
@@ -88,10 +85,6 @@ def create_activity(
     unknown = set(checkpoint_fields) - set(CHECKPOINT_FIELDS)
     if unknown:
         raise ValueError(f"unknown checkpoint fields: {sorted(unknown)}")
-    # Without a stated end, registration closes when the activity ends (latecomers may still
-    # register at the door), never after.
-    if checkpoint_fields.get("registration_closes_at") is None:
-        checkpoint_fields["registration_closes_at"] = ends_at
     _check_times(
         starts_at,
         ends_at,
@@ -100,6 +93,36 @@ def create_activity(
     )
     if (checkpoint_fields.get("per_person_limit") or 1) < 1:
         raise DomainError("invalid_limit", _("At least one place per person."))
+    return audience_org
+
+
+@transaction.atomic
+def create_activity(
+    *,
+    actor: User,
+    org: Org,
+    title: str,
+    category: str,
+    description: str,
+    audience: str,
+    audience_org: Org | None,
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    publish: bool = False,
+    **checkpoint_fields: Any,
+) -> Activity:
+    """Create an activity organised by `org` (events.manage there), as a draft or published."""
+    require(actor, "events.manage", org.path)
+    # Without a stated end, registration closes when the activity ends (latecomers may still
+    # register at the door), never after.
+    if checkpoint_fields.get("registration_closes_at") is None:
+        checkpoint_fields["registration_closes_at"] = ends_at
+    audience_org = _check_activity(
+        actor, org=org, title=title, place=place, description=description, category=category,
+        audience=audience, audience_org=audience_org, starts_at=starts_at, ends_at=ends_at,
+        checkpoint_fields=checkpoint_fields,
+    )  # fmt: skip
     checkpoint = Checkpoint.objects.create(
         org=org,
         kind=Checkpoint.Kind.ACTIVITY,
@@ -132,7 +155,7 @@ def create_activity(
 
 
 @transaction.atomic
-def publish_activity(*, actor: Any, activity: Activity) -> Activity:
+def publish_activity(*, actor: User, activity: Activity) -> Activity:
     require(actor, "events.manage", activity.org.path)
     updated = Activity.objects.filter(pk=activity.pk, status=Activity.Status.DRAFT).update(
         status=Activity.Status.PUBLISHED, published_at=timezone.now(), version=F("version") + 1
@@ -145,7 +168,7 @@ def publish_activity(*, actor: Any, activity: Activity) -> Activity:
 
 
 @transaction.atomic
-def cancel_activity(*, actor: Any, activity: Activity, reason: str) -> Activity:
+def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity:
     """Cancel; registered members are told by SMS."""
     require(actor, "events.manage", activity.org.path)
     if not reason.strip():
@@ -200,7 +223,7 @@ def register_for_activity(*, member: Member, activity: Activity, places: int = 1
 
 @transaction.atomic
 def add_photo(
-    *, actor: Any, activity: Activity, upload: UploadedFile[Any], use: str, caption: str = ""
+    *, actor: User, activity: Activity, upload: UploadedFile[Any], use: str, caption: str = ""
 ) -> ActivityPhoto:
     """Attach a picture to the description or the report (events.manage)."""
     require(actor, "events.manage", activity.org.path)
@@ -222,7 +245,7 @@ def add_photo(
 
 
 @transaction.atomic
-def publish_report(*, actor: Any, activity: Activity, text: str) -> Activity:
+def publish_report(*, actor: User, activity: Activity, text: str) -> Activity:
     """The short report with photos shown on the activity page after the event."""
     require(actor, "events.manage", activity.org.path)
     if not text.strip():
@@ -243,10 +266,9 @@ def check_in_at_activity(
 ) -> checkins.ScanResult:
     """A signed-in member checks in with the code the activity's big screen shows (see
     checkins.check_in_by_screen); a draft or cancelled activity checks nobody in."""
-    refused = _not_running(activity)
-    if refused is not None:
-        return refused
-    return checkins.check_in_by_screen(member=member, checkpoint=activity.checkpoint, code=code)
+    return checkins.check_in_by_screen(
+        member=member, checkpoint=activity.checkpoint, code=code, turned_away=_not_running(activity)
+    )
 
 
 # --- staff desk: editing, card scans and offline batches at an activity ------------------------
@@ -255,7 +277,7 @@ def check_in_at_activity(
 @transaction.atomic
 def update_activity(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     expected_version: int,
     org: Org,
@@ -274,29 +296,11 @@ def update_activity(
     larger capacity frees go to the waiting list."""
     require(actor, "events.manage", activity.org.path)
     require(actor, "events.manage", org.path)
-    if category not in Category.values or audience not in Audience.values:
-        raise DomainError("invalid_choice", _("Choose one of the options."))
-    check_fields(
-        {"title": title, "place": place, "description": description},
-        lines=("title", "place"),
-        texts=("description",),
-    )
-    if audience == Audience.SUBTREE:
-        audience_org = audience_org or org
-        require(actor, "events.manage", audience_org.path)
-    else:
-        audience_org = None
-    unknown = set(checkpoint_fields) - set(CHECKPOINT_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown checkpoint fields: {sorted(unknown)}")
-    _check_times(
-        starts_at,
-        ends_at,
-        checkpoint_fields.get("registration_opens_at"),
-        checkpoint_fields.get("registration_closes_at"),
-    )
-    if (checkpoint_fields.get("per_person_limit") or 1) < 1:
-        raise DomainError("invalid_limit", _("At least one place per person."))
+    audience_org = _check_activity(
+        actor, org=org, title=title, place=place, description=description, category=category,
+        audience=audience, audience_org=audience_org, starts_at=starts_at, ends_at=ends_at,
+        checkpoint_fields=checkpoint_fields,
+    )  # fmt: skip
     # Locked so that no registration takes a place between the capacity check and the update.
     checkpoint = Checkpoint.objects.select_for_update().get(pk=activity.checkpoint_id)
     capacity = checkpoint_fields.get("capacity", checkpoint.capacity)
@@ -331,17 +335,15 @@ def update_activity(
         )
     # Counters are never written from an instance (see Checkpoint): update() only.
     Checkpoint.objects.filter(pk=checkpoint.pk).update(
-        org=org,
         title=values["title"],
         opens_at=starts_at - timedelta(hours=1),
         closes_at=ends_at,
         **checkpoint_fields,
     )
-    if org.pk != checkpoint.org_id:
-        _move_tallies(checkpoint, to_org_id=org.pk)
+    # Its registrations and check-ins so far go along in the tallies.
+    checkins.move_checkpoint(checkpoint=checkpoint, to_org=org)
     if checkpoint.capacity is not None and (capacity is None or capacity > checkpoint.capacity):
-        while checkins._promote_next(checkpoint) is not None:
-            pass
+        checkins.offer_freed_places(checkpoint)
     activity.refresh_from_db()
     after = {
         **{name: values[name] for name in values if name not in {"org", "audience_org"}},
@@ -356,23 +358,6 @@ def update_activity(
     return activity
 
 
-def _move_tallies(checkpoint: Checkpoint, *, to_org_id: int) -> None:
-    """An activity given to another organiser takes its registrations and check-ins so far
-    along in the daily tallies (they count at the checkpoint's org), day by day."""
-    moved: Counter[tuple[int, date, str]] = Counter()
-    sources: list[tuple[Any, str, str]] = [
-        (Registration.objects, "created_at", "activities.registrations"),
-        (CheckIn.objects, "checked_in_at", f"checkins.{checkpoint.kind}"),
-    ]
-    for manager, moment, metric in sources:
-        rows = manager.filter(checkpoint=checkpoint)
-        per_day = rows.order_by().annotate(local_day=TruncDate(moment)).values("local_day")
-        for day, n in per_day.annotate(n=Count("pk")).values_list("local_day", "n"):
-            moved[(checkpoint.org_id, day, metric)] -= n
-            moved[(to_org_id, day, metric)] += n
-    tallies.count_many(moved)
-
-
 def _not_running(activity: Activity) -> checkins.ScanResult | None:
     if activity.status == Activity.Status.CANCELLED:
         return checkins.ScanResult(
@@ -385,52 +370,42 @@ def _not_running(activity: Activity) -> checkins.ScanResult | None:
     return None
 
 
-def scan_card(*, actor: Any, activity: Activity, card_code: str) -> checkins.ScanResult:
+def scan_card(*, actor: User, activity: Activity, card_code: str) -> checkins.ScanResult:
     """Staff (checkins.scan) scanned a member card at the activity's desk; a draft or cancelled
     activity checks nobody in."""
-    require(actor, "checkins.scan", activity.org.path)
-    refused = _not_running(activity)
-    if refused is not None:
-        return refused
     return checkins.check_in_by_card(
-        actor=actor, checkpoint=activity.checkpoint, card_code=card_code
+        actor=actor,
+        checkpoint=activity.checkpoint,
+        card_code=card_code,
+        turned_away=_not_running(activity),
     )
 
 
 def upload_scans(
-    *, actor: Any, activity: Activity, device: str, items: list[checkins.BatchItem]
+    *, actor: User, activity: Activity, device: str, items: list[checkins.BatchItem]
 ) -> list[dict[str, Any]]:
     """A staff device's offline scans for the activity (checkins.scan), one answer per item;
     a repeated upload replays the stored answers (see checkins.upload_batch)."""
-    require(actor, "checkins.scan", activity.org.path)
-    refused = _not_running(activity)
-    if refused is not None:
-        return [{"nonce": i.nonce, **refused.as_dict(), "replayed": False} for i in items]
     return checkins.upload_batch(
-        actor=actor, checkpoint=activity.checkpoint, device=device, items=items
+        actor=actor,
+        checkpoint=activity.checkpoint,
+        device=device,
+        items=items,
+        turned_away=_not_running(activity),
     )
 
 
 def scan_card_once(
-    *, actor: Any, activity: Activity, card_code: str, nonce: str
+    *, actor: User, activity: Activity, card_code: str, nonce: str
 ) -> tuple[dict[str, Any], bool]:
     """scan_card with the scanning client's nonce (checkins.scan): the answer is kept, and the
     same nonce sent again, a retry after a timeout, gets it back (True) and changes nothing.
     Nonces count per staff account and activity."""
-    require(actor, "checkins.scan", activity.org.path)
-    if not 0 < len(nonce) <= 64:
-        message = _("A nonce has 1–64 characters.")
-        raise DomainError("invalid_nonce", message, fields={"nonce": [message]})
-    device = f"scan:{actor.pk}:{activity.pk}"
-    stored = (
-        ScanNonce.objects.filter(device=device, nonce=nonce).values_list("result", flat=True)
-    ).first()
-    if stored is not None:
-        return stored, True
-    result = scan_card(actor=actor, activity=activity, card_code=card_code).as_dict()
-    # A concurrent retry that got here first keeps its answer; this scan changed nothing then
-    # (the check-in is unique per member), so either answer is true.
-    ScanNonce.objects.bulk_create(
-        [ScanNonce(device=device, nonce=nonce, result=result)], ignore_conflicts=True
+    return checkins.check_in_by_card_once(
+        actor=actor,
+        checkpoint=activity.checkpoint,
+        card_code=card_code,
+        device=f"scan:{actor.pk}:{activity.pk}",
+        nonce=nonce,
+        turned_away=_not_running(activity),
     )
-    return result, False

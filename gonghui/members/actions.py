@@ -28,6 +28,7 @@ from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import name_problem
 from gonghui.enterprises.models import Enterprise
+from gonghui.members import metrics
 from gonghui.members.choices import ETHNICITY_NAMES, Education, Gender, JobType, PoliticalStatus
 from gonghui.members.models import (
     Application,
@@ -288,7 +289,7 @@ def submit_application(
                 channel=channel,
                 **cleaned,
             )
-            tallies.count(union.pk, "applications.submitted", on=application.submitted_at)
+            tallies.count(union.pk, metrics.SUBMITTED, on=application.submitted_at)
             if status_url:
                 send_sms_on_commit(
                     mobile=cleaned["mobile"],
@@ -362,7 +363,7 @@ def _make_member(*, person: dict[str, Any], org: Org, joined_on: date, **extra: 
     )
     # The day's joins and the union's active members: one upsert statement.
     tallies.count_many(
-        {(org.pk, joined_on, "members.joined"): 1, tallies.stock(org.pk, tallies.MEMBERS_ACTIVE): 1}
+        {(org.pk, joined_on, metrics.JOINED): 1, tallies.stock(org.pk, metrics.ACTIVE): 1}
     )
     _link_account(member)
     return member
@@ -385,7 +386,7 @@ def _rejoin(former: Member, *, person: dict[str, Any], org: Org, enterprise: Any
         member=former, org=org, employer_name=former.employer_name, started_on=today
     )
     tallies.count_many(
-        {(org.pk, today, "members.joined"): 1, tallies.stock(org.pk, tallies.MEMBERS_ACTIVE): 1}
+        {(org.pk, today, metrics.JOINED): 1, tallies.stock(org.pk, metrics.ACTIVE): 1}
     )
     return former
 
@@ -435,7 +436,7 @@ def _approve(actor: Any, application: Application) -> Member:
         reviewed_at=reviewed_at,
         member=member,
     )
-    counts = {(current.org_id, tallies.local_day(reviewed_at), "applications.approved"): 1}
+    counts = {(current.org_id, tallies.local_day(reviewed_at), metrics.APPROVED): 1}
     if current.event_id is not None:
         # Recruited through an event, by job type: counted at the event's union on the day
         # the event starts (events are never moved), so the dashboards sum a period's events
@@ -445,7 +446,7 @@ def _approve(actor: Any, application: Application) -> Member:
             .values_list("org_id", "starts_at")
             .get()
         )
-        counts[(event_org, tallies.local_day(starts_at), f"recruited.{current.job_type}")] = 1
+        counts[(event_org, tallies.local_day(starts_at), metrics.recruited(current.job_type))] = 1
     tallies.count_many(counts)
     audit.record(
         actor=actor,
@@ -572,8 +573,8 @@ def record_leaving(
     # Counted as the episodes it ends (one): the figure then matches what a rebuild reads.
     tallies.count_many(
         {
-            (current.org_id, left_on, "members.left"): ended,
-            tallies.stock(current.org_id, tallies.MEMBERS_ACTIVE): -1,
+            (current.org_id, left_on, metrics.LEFT): ended,
+            tallies.stock(current.org_id, metrics.ACTIVE): -1,
         }
     )
     Transfer.objects.filter(member=current, status=Transfer.Status.PENDING).update(
@@ -666,10 +667,10 @@ def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
     # unions lock their active-member rows in the same order, never in opposite ones.
     tallies.count_many(
         {
-            (current.from_org_id, today, "members.transferred_out"): 1,
-            (current.to_org_id, today, "members.transferred_in"): 1,
-            tallies.stock(current.from_org_id, tallies.MEMBERS_ACTIVE): -1,
-            tallies.stock(current.to_org_id, tallies.MEMBERS_ACTIVE): 1,
+            (current.from_org_id, today, metrics.TRANSFERRED_OUT): 1,
+            (current.to_org_id, today, metrics.TRANSFERRED_IN): 1,
+            tallies.stock(current.from_org_id, metrics.ACTIVE): -1,
+            tallies.stock(current.to_org_id, metrics.ACTIVE): 1,
         }
     )
     member.refresh_from_db()
@@ -843,8 +844,8 @@ def record_roster_members(*, actor: Any, org: Org, people: list[dict[str, Any]])
     joined = Counter(person["joined_on"] for person in people)
     tallies.count_many(
         {
-            **{(org.pk, day, "members.joined"): n for day, n in joined.items()},
-            tallies.stock(org.pk, tallies.MEMBERS_ACTIVE): len(people),
+            **{(org.pk, day, metrics.JOINED): n for day, n in joined.items()},
+            tallies.stock(org.pk, metrics.ACTIVE): len(people),
         }
     )
     audit.record(

@@ -16,12 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import Checkpoint, new_secret
+from gonghui.checkins.verdict import refused
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError
 from gonghui.core.images import prepare_photo
-from gonghui.core.personal import mask_name
 from gonghui.core.scoping import require
 from gonghui.core.text import check_fields
 from gonghui.members.models import Member
@@ -116,14 +117,14 @@ def _clean(details: StationDetails) -> dict[str, Any]:
     return values
 
 
-def _check_operator(actor: Any, org: Org) -> None:
+def _check_operator(actor: User, org: Org) -> None:
     require(actor, "stations.manage", org.path)
     if not org.is_active:
         raise _refuse("org", "org_inactive", _("This organisation is deactivated."))
 
 
 @transaction.atomic
-def create_station(*, actor: Any, org: Org, details: StationDetails) -> Station:
+def create_station(*, actor: User, org: Org, details: StationDetails) -> Station:
     """A new station run by `org` (stations.manage there), with its checkpoint: no window, no
     registration, one visit per member a day."""
     _check_operator(actor, org)
@@ -146,11 +147,13 @@ def create_station(*, actor: Any, org: Org, details: StationDetails) -> Station:
 
 @transaction.atomic
 def update_station(
-    *, actor: Any, station: Station, expected_version: int, org: Org, details: StationDetails
+    *, actor: User, station: Station, expected_version: int, org: Org, details: StationDetails
 ) -> Station:
     """Edit a station (stations.manage at its operator, and at the new one if it changes
     hands). A form read before someone else's edit is refused, not applied over it."""
-    current = Station.objects.select_for_update().select_related("org").get(pk=station.pk)
+    current = (
+        Station.objects.select_for_update().select_related("org", "checkpoint").get(pk=station.pk)
+    )
     require(actor, "stations.manage", current.org.path)
     if org.pk != current.org_id:
         _check_operator(actor, org)
@@ -162,7 +165,9 @@ def update_station(
     before = {name: getattr(current, name) for name in DETAIL_FIELDS} | {"org": current.org_id}
     Station.objects.filter(pk=current.pk).update(org=org, version=F("version") + 1, **values)
     # Counters are never written from an instance (see Checkpoint): update() only.
-    Checkpoint.objects.filter(pk=current.checkpoint_id).update(org=org, title=values["name"])
+    Checkpoint.objects.filter(pk=current.checkpoint_id).update(title=values["name"])
+    # Its visits so far go along in the tallies.
+    checkins.move_checkpoint(checkpoint=current.checkpoint, to_org=org)
     current.refresh_from_db()
     audit.record(
         actor=actor, action="stations.station.updated", org=current.org, target=current,
@@ -172,7 +177,7 @@ def update_station(
 
 
 @transaction.atomic
-def set_station_active(*, actor: Any, station: Station, active: bool) -> Station:
+def set_station_active(*, actor: User, station: Station, active: bool) -> Station:
     """Deactivate (members no longer see it; its poster records no visits) or reactivate."""
     require(actor, "stations.manage", station.org.path)
     updated = (
@@ -195,7 +200,7 @@ def set_station_active(*, actor: Any, station: Station, active: bool) -> Station
 
 
 @transaction.atomic
-def set_station_photo(*, actor: Any, station: Station, upload: UploadedFile[Any]) -> Station:
+def set_station_photo(*, actor: User, station: Station, upload: UploadedFile[Any]) -> Station:
     """Put up the station's photo (checked, resized, stripped of EXIF location), replacing any
     earlier one."""
     require(actor, "stations.manage", station.org.path)
@@ -215,23 +220,13 @@ def set_station_photo(*, actor: Any, station: Station, upload: UploadedFile[Any]
 
 
 @transaction.atomic
-def replace_poster_code(*, actor: Any, station: Station) -> Station:
+def replace_poster_code(*, actor: User, station: Station) -> Station:
     """A new code for the station's poster: every poster printed before stops recording
     visits (e.g. after a photo of it went round a chat group). Print the new one."""
     require(actor, "stations.manage", station.org.path)
     Checkpoint.objects.filter(pk=station.checkpoint_id).update(code_secret=new_secret())
     audit.record(actor=actor, action="stations.poster.replaced", org=station.org, target=station)
     return Station.objects.select_related("org", "checkpoint").get(pk=station.pk)
-
-
-def _answer(code: str, message: str, member: Member | None = None) -> checkins.ScanResult:
-    return checkins.ScanResult(
-        ok=False,
-        code=code,
-        message=message,
-        member_name=mask_name(member.name) if member else "",
-        member_number=member.number if member else "",
-    )
 
 
 def record_visit(
@@ -247,17 +242,17 @@ def record_visit(
     try:
         code_station, signature = codes.read_poster_code(code)
     except DomainError as error:
-        return _answer(error.code, str(error.message), member)
+        return refused(error.code, str(error.message), member)
     if station_id is not None and code_station != station_id:
-        return _answer("wrong_station", _("This code belongs to another station."), member)
+        return refused("wrong_station", _("This code belongs to another station."), member)
     station = Station.objects.select_related("checkpoint").filter(pk=code_station).first()
     if station is None or not codes.signature_matches(station, signature):
-        return _answer(
+        return refused(
             "code_invalid",
             _("This code is not valid: the poster may have been replaced. Scan the poster at "
               "the station."),
             member,
         )  # fmt: skip
     if not station.is_active:
-        return _answer("station_closed", _("This station is no longer in service."), member)
+        return refused("station_closed", _("This station is no longer in service."), member)
     return checkins.check_in_by_poster(member=member, checkpoint=station.checkpoint, at=at)

@@ -49,6 +49,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
+from gonghui.checkins import metrics as checkins_metrics
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.core import audit
 from gonghui.core.fields import lookup_value
@@ -365,7 +366,7 @@ def _write_registrations(actor: User, activity: Activity, regs: Sequence[Reg]) -
     Checkpoint.objects.filter(pk=checkpoint.pk).update(
         confirmed_places=F("confirmed_places") + places
     )
-    _tally(activity, "activities.registrations", (reg.at for reg in regs))
+    _tally(activity, checkins_metrics.REGISTRATIONS, (reg.at for reg in regs))
     audit.record(
         actor=actor, action="checkins.registration.bulk_created", org=activity.org,
         target=activity, changes={"source": "demo data", "registrations": len(regs),
@@ -410,7 +411,7 @@ def _write_visits(actor: User, activity: Activity, visits: Sequence[Visit]) -> N
     Checkpoint.objects.filter(pk=checkpoint.pk).update(
         checked_in=F("checked_in") + len(visits), walk_ins=F("walk_ins") + walk_ins
     )
-    _tally(activity, f"checkins.{checkpoint.kind}", (visit.at for visit in visits))
+    _tally(activity, checkins_metrics.checkins(checkpoint.kind), (visit.at for visit in visits))
     audit.record(
         actor=actor, action="checkins.checkin.bulk_created", org=activity.org, target=activity,
         changes={"source": "demo data", "checkins": len(visits), "walk_ins": walk_ins},

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.benefits import actions
+from gonghui.benefits import metrics as benefits_metrics
 from gonghui.benefits.models import Offer, Provider, ProviderAccount, Service, ServiceDay
 from gonghui.core.errors import DomainError
 from gonghui.members.models import Member
@@ -523,7 +524,7 @@ def _views(
             views = max(int(rng.gauss(plan.daily_views * weight, plan.daily_views * 0.25)), 0)
             if views:
                 rows.append(ServiceDay(service=service, day=day, views=views))
-                tallies.count(service.org_id, "benefits.views", views, on=day)
+                tallies.count(service.org_id, benefits_metrics.VIEWS, views, on=day)
     ServiceDay.objects.bulk_create(rows)
 
 

@@ -227,7 +227,7 @@ def test_recording_a_visit_stays_within_its_query_budget(
 ):
     url = visit_url(station)
     member_client.get(url)
-    # 14 with the session guard's look at the account's role grants (accounts/sessions.py).
-    with django_assert_max_num_queries(14):
+    # 12 with the session guard's look at the account's role grants (accounts/sessions.py).
+    with django_assert_max_num_queries(12):
         assert member_client.post(url).status_code == 302
     assert CheckIn.objects.count() == 1
