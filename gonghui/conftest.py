@@ -151,3 +151,22 @@ def make_enterprise(operator: User) -> Callable[..., Any]:
         return create_enterprise(actor=operator, org=org, **values)
 
     return make
+
+
+@pytest.fixture
+def tallies_exact(db: None, request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the test, every dashboard tally must equal what its source rows say
+    (`gonghui rebuild_tallies --check`): an action that changed counted data without counting
+    it, or counted it at the wrong org or day, fails the test that ran it. Opt in per module
+    with `pytestmark = pytest.mark.usefixtures("tallies_exact")` in the action tests of every
+    app that counts a metric; a test that writes counted rows without the actions on purpose
+    (a database constraint's test) says so with `@pytest.mark.tallies_bypassed`. Costs one
+    grouped query per source (about ten) per test."""
+    yield
+    if request.node.get_closest_marker("tallies_bypassed"):
+        return
+    from gonghui.dashboards.tallies import verify  # the top app: imported only when used
+
+    drift = verify()
+    if drift:
+        pytest.fail("tallies drifted from their rows:\n" + "\n".join(map(str, drift)))

@@ -5,7 +5,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -31,7 +31,7 @@ from gonghui.core.sms import send_sms_on_commit
 from gonghui.orgs.models import Org
 
 
-def _check_may_grant(actor: Any, org: Org, role: str) -> None:
+def _check_may_grant(actor: User, org: Org, role: str) -> None:
     """Staff may grant only roles whose capabilities they hold themselves at that org."""
     require(actor, "accounts.manage", org.path)
     if role not in ROLE_CAPABILITIES:
@@ -47,7 +47,7 @@ def _check_may_grant(actor: Any, org: Org, role: str) -> None:
 @transaction.atomic
 def create_staff_user(
     *,
-    actor: Any,
+    actor: User,
     username: str,
     name: str,
     mobile: str,
@@ -96,7 +96,7 @@ def create_staff_user(
 
 
 @transaction.atomic
-def grant_role(*, actor: Any, user: User, org: Org, role: str) -> RoleGrant:
+def grant_role(*, actor: User, user: User, org: Org, role: str) -> RoleGrant:
     """Give `user` a role on `org` and its subtree."""
     _check_may_grant(actor, org, role)
     try:
@@ -113,7 +113,7 @@ def grant_role(*, actor: Any, user: User, org: Org, role: str) -> RoleGrant:
 
 
 @transaction.atomic
-def revoke_grant(*, actor: Any, grant: RoleGrant) -> None:
+def revoke_grant(*, actor: User, grant: RoleGrant) -> None:
     """Remove a role grant. Nobody removes their own roles: another administrator must."""
     _check_may_grant(actor, grant.org, grant.role)
     if grant.user_id == actor.pk:
@@ -129,7 +129,7 @@ def revoke_grant(*, actor: Any, grant: RoleGrant) -> None:
 
 
 @transaction.atomic
-def set_user_active(*, actor: Any, user: User, org: Org, active: bool) -> User:
+def set_user_active(*, actor: User, user: User, org: Org, active: bool) -> User:
     """Lock or unlock a staff account; `org` is where the actor manages them."""
     require(actor, "accounts.manage", org.path)
     if user.pk == actor.pk:
@@ -147,7 +147,7 @@ def set_user_active(*, actor: Any, user: User, org: Org, active: bool) -> User:
 
 
 @transaction.atomic
-def reveal_mobile(*, actor: Any, user: User, org: Org) -> str:
+def reveal_mobile(*, actor: User, user: User, org: Org) -> str:
     """Show a staff member's full mobile number to someone allowed to; the read is audited."""
     require(actor, "personal_data.view", org.path)
     audit.record(

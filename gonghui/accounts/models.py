@@ -1,6 +1,11 @@
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    AnonymousUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -8,6 +13,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import ROLE_CAPABILITIES, TWO_FACTOR_ROLES, Role, roles_with
+from gonghui.core import capabilities
+from gonghui.core.capabilities import Capability
 from gonghui.core.fields import EncryptedTextField, LookupHashField, lookup_value
 from gonghui.core.personal import mask_mobile, normalize_mobile
 from gonghui.core.scoping import ScopedQuerySet
@@ -89,8 +96,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             )
         return self._grant_cache
 
-    def scope_paths(self, capability: str) -> list[str] | None:
-        """Paths of the subtrees where this user holds `capability`; None means everywhere."""
+    def scope_paths(self, capability: Capability) -> list[str] | None:
+        """Paths of the subtrees where this user holds `capability`; None means everywhere.
+        An unknown capability is an error for everyone, superusers included."""
+        capabilities.check(capability)
         if not self.is_active:
             return []
         if self.is_superuser:
@@ -98,10 +107,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         roles = set(roles_with(capability))
         return collapse(path for role, path in self._grants() if role in roles)
 
-    def capabilities_at(self, path: str) -> frozenset[str]:
+    def capabilities_at(self, path: str) -> frozenset[Capability]:
         if self.is_superuser:
-            return frozenset().union(*ROLE_CAPABILITIES.values())
-        found: set[str] = set()
+            return frozenset[Capability]().union(*ROLE_CAPABILITIES.values())
+        found: set[Capability] = set()
         for role, granted in self._grants():
             if path.startswith(granted):
                 found |= ROLE_CAPABILITIES[role]
@@ -121,6 +130,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def forget_grants(self) -> None:
         self._grant_cache = None
+
+
+#: Whoever a query answers: a signed-in User, or Django's AnonymousUser, who sees nothing
+#: through the funnel. Actions take a User: their callers have signed someone in.
+AnyUser = User | AnonymousUser
 
 
 class RoleGrantQuerySet(ScopedQuerySet["RoleGrant"]):
@@ -225,4 +239,13 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-__all__ = ["ApiToken", "LoginCode", "RecoveryCode", "Role", "RoleGrant", "TotpDevice", "User"]
+__all__ = [
+    "AnyUser",
+    "ApiToken",
+    "LoginCode",
+    "RecoveryCode",
+    "Role",
+    "RoleGrant",
+    "TotpDevice",
+    "User",
+]

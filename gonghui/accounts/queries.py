@@ -1,15 +1,14 @@
 """Reads of accounts and grants, scoped through the funnel."""
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from gonghui.accounts.models import ApiToken, RoleGrant, User
+from gonghui.accounts.models import AnyUser, ApiToken, RoleGrant, User
+from gonghui.core.capabilities import Capability
 from gonghui.orgs.models import Org
 
 
-def list_staff(user: Any, *, search: str = "", within: Org | None = None) -> QuerySet[User]:
+def list_staff(user: AnyUser, *, search: str = "", within: Org | None = None) -> QuerySet[User]:
     """Accounts holding a grant somewhere the user may see staff (accounts.view)."""
     grants = RoleGrant.objects.visible_to(user, "accounts.view")
     if within is not None:
@@ -22,7 +21,7 @@ def list_staff(user: Any, *, search: str = "", within: Org | None = None) -> Que
     ).order_by("name", "username")
 
 
-def get_staff_for(user: Any, staff_id: int | str, capability: str) -> tuple[User, Org]:
+def get_staff_for(user: AnyUser, staff_id: int | str, capability: Capability) -> tuple[User, Org]:
     """A staff account with a grant in the user's scope, and the highest such org."""
     try:
         staff_pk = int(staff_id)
@@ -44,7 +43,7 @@ def list_grants_of(staff: User) -> QuerySet[RoleGrant]:
     return staff.grants.select_related("org", "granted_by").order_by("org__path")
 
 
-def get_grant_for(user: Any, grant_id: int | str, capability: str) -> RoleGrant:
+def get_grant_for(user: AnyUser, grant_id: int | str, capability: Capability) -> RoleGrant:
     try:
         return (
             RoleGrant.objects.visible_to(user, capability)
@@ -66,7 +65,7 @@ def get_own_token(user: User, token_id: int | str) -> ApiToken:
         raise Http404 from None
 
 
-def list_grants_at(user: Any, org: Org) -> QuerySet[RoleGrant]:
+def list_grants_at(user: AnyUser, org: Org) -> QuerySet[RoleGrant]:
     """Role grants held directly on `org`, if the user may see staff there."""
     return (
         RoleGrant.objects.visible_to(user, "accounts.view")

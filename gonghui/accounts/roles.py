@@ -1,11 +1,21 @@
 """The one table of roles and the capabilities each grants.
 
 A grant of a role on an org gives its capabilities on that org and everything below it.
-Capabilities are named `<app>.<verb>`; later apps add theirs here, nowhere else.
+Capabilities are named `<app>.<verb>`. A new app adds each of its capabilities to the
+`Capability` type (gonghui.core.capabilities, so mypy checks every use) and here: its label
+in CAPABILITY_LABELS and the roles that hold it. Importing this module fails if the two
+lists differ.
 """
+
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.capabilities import CAPABILITIES, Capability
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class Role(models.TextChoices):
@@ -16,7 +26,7 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-CAPABILITY_LABELS = {
+CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "orgs.view": _("See organisations"),
     "orgs.manage": _("Create and edit organisations"),
     "orgs.move": _("Move organisations in the tree"),
@@ -40,9 +50,9 @@ CAPABILITY_LABELS = {
     "dashboards.view": _("See dashboards and export their figures"),
 }
 
-_VIEWER = {"orgs.view", "enterprises.view", "members.view", "dashboards.view"}
+_VIEWER: set[Capability] = {"orgs.view", "enterprises.view", "members.view", "dashboards.view"}
 # Operators (经办人) do the data work: registers, imports, founding cases, recruitment events.
-_OPERATOR = _VIEWER | {
+_OPERATOR: set[Capability] = _VIEWER | {
     "enterprises.manage",
     "founding.manage",
     "imports.run",
@@ -52,16 +62,16 @@ _OPERATOR = _VIEWER | {
     "benefits.manage",
     "stations.manage",
 }
-_REVIEWER = _VIEWER | {"personal_data.view", "members.review"}
-_ORG_ADMIN = (
+_REVIEWER: set[Capability] = _VIEWER | {"personal_data.view", "members.review"}
+_ORG_ADMIN: set[Capability] = (
     _REVIEWER
     | _OPERATOR
     | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view", "members.manage"}
 )
 # Unmasked personal-data exports leave the platform's protection: federation level only.
-_FEDERATION_ADMIN = _ORG_ADMIN | {"orgs.move", "members.export_personal"}
+_FEDERATION_ADMIN: set[Capability] = _ORG_ADMIN | {"orgs.move", "members.export_personal"}
 
-ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.FEDERATION_ADMIN: frozenset(_FEDERATION_ADMIN),
     Role.ORG_ADMIN: frozenset(_ORG_ADMIN),
     Role.REVIEWER: frozenset(_REVIEWER),
@@ -69,10 +79,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(_VIEWER),
 }
 
-ALL_CAPABILITIES = frozenset(CAPABILITY_LABELS)
+ALL_CAPABILITIES: frozenset[Capability] = frozenset(CAPABILITY_LABELS)
+if ALL_CAPABILITIES != CAPABILITIES:  # one list of names, one table: they must agree
+    raise ImportError(
+        f"capabilities without a label: {sorted(CAPABILITIES - ALL_CAPABILITIES)}; "
+        f"labels without a capability: {sorted(ALL_CAPABILITIES - CAPABILITIES)}"
+    )
 
 
-def roles_with(capability: str) -> list[str]:
+def roles_with(capability: Capability) -> list[str]:
     return [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.api.members import own_member
 from gonghui.checkins import actions as checkins
@@ -574,10 +575,12 @@ def check_in_card(request: HttpRequest, activity_id: int, payload: CardScanIn) -
     activity = queries.get_activity_for(request.user, activity_id, "checkins.scan")
     if payload.nonce:
         result, replayed = actions.scan_card_once(
-            actor=request.user, activity=activity, card_code=payload.card, nonce=payload.nonce
+            actor=api_user(request), activity=activity, card_code=payload.card, nonce=payload.nonce
         )
         return _scan(result, replayed=replayed)
-    return _scan(actions.scan_card(actor=request.user, activity=activity, card_code=payload.card))
+    return _scan(
+        actions.scan_card(actor=api_user(request), activity=activity, card_code=payload.card)
+    )
 
 
 @router.post(
@@ -608,7 +611,7 @@ def upload_checkins(request: HttpRequest, activity_id: int, payload: BatchIn) ->
             checkins.BatchItem(nonce=item.nonce, card_code=card, scanned_at=item.scanned_at)
         )
     answers = actions.upload_scans(
-        actor=request.user, activity=activity, device=payload.device.strip(), items=items
+        actor=api_user(request), activity=activity, device=payload.device.strip(), items=items
     )
     return {"results": [_scan(answer, replayed=bool(answer["replayed"])) for answer in answers]}
 
@@ -660,7 +663,7 @@ def create_activity(request: HttpRequest, payload: ActivityCreateIn) -> tuple[in
     assert starts_at is not None
     assert ends_at is not None
     activity = actions.create_activity(
-        actor=request.user,
+        actor=api_user(request),
         org=org,
         title=payload.title,
         category=payload.category.value,
@@ -743,7 +746,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
         value = sent[name] if name in sent else getattr(checkpoint, name)
         values[name] = _aware(value) if isinstance(value, datetime) else value
     actions.update_activity(
-        actor=request.user,
+        actor=api_user(request),
         activity=activity,
         expected_version=payload.version,
         org=org,
@@ -762,7 +765,7 @@ def publish_activity(request: HttpRequest, activity_id: int) -> Activity:
     """Publish a draft: members it is open to see it and may register. Anything but a draft
     gets 409 `not_draft`."""
     activity = _staff_activity(request, activity_id)
-    actions.publish_activity(actor=request.user, activity=activity)
+    actions.publish_activity(actor=api_user(request), activity=activity)
     return _staff_activity(request, activity_id)
 
 
@@ -776,7 +779,7 @@ def cancel_activity(request: HttpRequest, activity_id: int, payload: CancelIn) -
     cancelled and told by SMS, and check-in closes every way. Twice gets 409
     `already_cancelled`."""
     activity = _staff_activity(request, activity_id)
-    actions.cancel_activity(actor=request.user, activity=activity, reason=payload.reason)
+    actions.cancel_activity(actor=api_user(request), activity=activity, reason=payload.reason)
     return _staff_activity(request, activity_id)
 
 
@@ -851,7 +854,7 @@ def decide_registration(
     it down. A registration already decided gets 409 `already_decided`."""
     activity, registration = _staff_registration(request, activity_id, registration_id)
     checkins.decide_registration(
-        actor=request.user, registration=registration, approve=payload.approve
+        actor=api_user(request), registration=registration, approve=payload.approve
     )
     return queries.get_registration_of(activity, registration_id)
 
@@ -867,7 +870,7 @@ def cancel_registration(
     """Cancel a member's registration; a freed place is offered to the next on the waiting
     list, who is told by SMS. One no longer live gets 409 `not_live`."""
     activity, registration = _staff_registration(request, activity_id, registration_id)
-    checkins.cancel_registration(actor=request.user, registration=registration)
+    checkins.cancel_registration(actor=api_user(request), registration=registration)
     return queries.get_registration_of(activity, registration_id)
 
 
@@ -1012,7 +1015,7 @@ def cancel_my_registration(request: HttpRequest, activity_id: int) -> dict[str, 
         activity_id,
         missing=NotFoundError("not_registered", _("You are not registered for this activity.")),
     )
-    cancelled = checkins.cancel_registration(actor=request.user, registration=registration)
+    cancelled = checkins.cancel_registration(actor=api_user(request), registration=registration)
     return _registration_out(cancelled, activity)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.benefits import actions, queries
 from gonghui.benefits.models import Audience, Claim, Offer, Provider, Service
@@ -594,7 +595,7 @@ def create_benefit_provider(request: HttpRequest, payload: ProviderIn) -> tuple[
     managed by an organisation where the caller holds benefits.manage."""
     org = get_org_for(request.user, payload.org_id, "benefits.manage")
     fields = payload.model_dump(mode="json", exclude={"org_id"})
-    provider = actions.create_provider(actor=request.user, org=org, **fields)
+    provider = actions.create_provider(actor=api_user(request), org=org, **fields)
     return 201, queries.get_provider_for(request.user, provider.pk, "benefits.manage")
 
 
@@ -644,7 +645,7 @@ def create_benefit_service(request: HttpRequest, payload: ServiceIn) -> tuple[in
     )
     fields["audience"] = payload.audience.value
     service = actions.create_service(
-        actor=request.user, provider=provider, org=org, audience_org=audience_org,
+        actor=api_user(request), provider=provider, org=org, audience_org=audience_org,
         publish=payload.publish, **fields,
     )  # fmt: skip
     return 201, queries.list_services(
@@ -679,7 +680,7 @@ def create_benefit_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, d
     fields = payload.model_dump(exclude={"service_id", "shares", "publish"}, mode="python")
     fields["kind"] = payload.kind.value
     offer = actions.create_offer(
-        actor=request.user, service=service, shares=shares, publish=payload.publish, **fields
+        actor=api_user(request), service=service, shares=shares, publish=payload.publish, **fields
     )
     return 201, _staff_offer(queries.get_offer_for(request.user, offer.pk, "benefits.manage"))
 

@@ -10,6 +10,7 @@ from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from gonghui.accounts.queries import get_staff_for
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.core.errors import DomainError
 from gonghui.core.personal import mask_mobile
@@ -302,7 +303,7 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseCreateIn) -> tupl
     The credit code's check character is verified; a code already registered is refused."""
     org = get_org_for(request.user, payload.org_id, "enterprises.manage")
     fields = payload.model_dump(mode="json", exclude={"org_id"})
-    return 201, actions.create_enterprise(actor=request.user, org=org, **fields)
+    return 201, actions.create_enterprise(actor=api_user(request), org=org, **fields)
 
 
 @router.patch(
@@ -318,7 +319,7 @@ def update_enterprise(
     enterprise = queries.get_enterprise_for(request.user, enterprise_id, "enterprises.manage")
     changes = payload.model_dump(mode="json", exclude={"version"}, exclude_none=True)
     return actions.update_enterprise(
-        actor=request.user, enterprise=enterprise, expected_version=payload.version, **changes
+        actor=api_user(request), enterprise=enterprise, expected_version=payload.version, **changes
     )
 
 
@@ -383,7 +384,7 @@ def open_founding_case(
     enterprise = queries.get_enterprise_for(request.user, enterprise_id, "founding.manage")
     responsible = _responsible(request, payload.responsible_id)
     case = actions.open_founding_case(
-        actor=request.user,
+        actor=api_user(request),
         enterprise=enterprise,
         happened_on=payload.happened_on,
         responsible=responsible,
@@ -406,7 +407,7 @@ def advance_founding_case(
     case = queries.get_case_for(request.user, case_id, "founding.manage")
     responsible = _responsible(request, payload.responsible_id)
     actions.advance_founding_case(
-        actor=request.user,
+        actor=api_user(request),
         case=case,
         to_stage=payload.to_stage,
         happened_on=payload.happened_on,
@@ -429,7 +430,7 @@ def step_back_founding_case(
     moved meanwhile gets 409 stale_stage); an established union cannot go back."""
     case = queries.get_case_for(request.user, case_id, "founding.manage")
     actions.step_back_founding_case(
-        actor=request.user,
+        actor=api_user(request),
         case=case,
         from_stage=payload.from_stage,
         reason=payload.reason,
@@ -449,7 +450,7 @@ def attach_founding_document(
     """Attach a PDF, PNG or JPEG (at most 10 MB, checked by content) to the case's current
     stage, as a multipart upload in the field `file`."""
     case = queries.get_case_for(request.user, case_id, "founding.manage")
-    document = actions.attach_founding_document(actor=request.user, case=case, upload=file)
+    document = actions.attach_founding_document(actor=api_user(request), case=case, upload=file)
     return 201, document
 
 

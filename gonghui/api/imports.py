@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, P, Router, Schema, UploadedFile
 from ninja.params import FormEx
 
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.core import imports
 from gonghui.core.models import ImportJob
@@ -72,7 +73,7 @@ def start_import(
     and column, then confirm. Needs imports.run and the importer's own capability at the
     organisation."""
     org = get_org_for(request.user, org_id, "imports.run")
-    job = imports.start_import(actor=request.user, org=org, kind=kind, upload=file)
+    job = imports.start_import(actor=api_user(request), org=org, kind=kind, upload=file)
     return 201, imports.get_job_for(request.user, job.pk)
 
 
@@ -96,5 +97,5 @@ def confirm_import(request: HttpRequest, job_id: int) -> ImportJob:
     is checked again first. A job that is not waiting for confirmation gets 400
     not_checked."""
     job = imports.get_job_for(request.user, job_id)
-    imports.confirm_import(actor=request.user, job=job)
+    imports.confirm_import(actor=api_user(request), job=job)
     return imports.get_job_for(request.user, job_id)

@@ -13,6 +13,7 @@ from ninja import Field, P, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.params import HeaderEx
 
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES, ErrorOut
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
@@ -640,7 +641,7 @@ def approve_application(request: HttpRequest, application_id: int) -> Applicatio
     answer). An application already reviewed gets 409; a person who is already a member
     gets 400 duplicate_member."""
     application = queries.get_application_for(request.user, application_id, "members.review")
-    actions.approve_application(actor=request.user, application=application)
+    actions.approve_application(actor=api_user(request), application=application)
     return queries.get_application_for(request.user, application_id, "members.view")
 
 
@@ -652,7 +653,9 @@ def approve_application(request: HttpRequest, application_id: int) -> Applicatio
 def reject_application(request: HttpRequest, application_id: int, payload: RejectIn) -> Application:
     """Reject with a reason, which the applicant is told by SMS and on their status page."""
     application = queries.get_application_for(request.user, application_id, "members.review")
-    actions.reject_application(actor=request.user, application=application, reason=payload.reason)
+    actions.reject_application(
+        actor=api_user(request), application=application, reason=payload.reason
+    )
     return queries.get_application_for(request.user, application_id, "members.view")
 
 
@@ -667,7 +670,7 @@ def approve_applications(request: HttpRequest, payload: BulkApproveIn) -> dict[s
     ids = list(dict.fromkeys(payload.ids))
     applications = queries.get_applications_for(request.user, ids, "members.review")
     found = {application.pk for application in applications}
-    result = actions.approve_applications(actor=request.user, applications=applications)
+    result = actions.approve_applications(actor=api_user(request), applications=applications)
     by_person = {application.id_number_hash: application.pk for application in applications}
     refused = [
         {"application_id": application.pk, "code": "refused", "reason": reason}
@@ -727,7 +730,7 @@ def own_member(request: HttpRequest) -> Member | None:
     member = queries.find_own_member(request.user)
     if member is not None and member.user_id is None:
         try:
-            member = actions.link_member_account(actor=request.user, member=member)
+            member = actions.link_member_account(actor=api_user(request), member=member)
         except DomainError:
             return None
     return member
@@ -790,7 +793,7 @@ def start_transfer(
     member = _member_to_change(request, member_id)
     to_org = queries.get_receiving_union(payload.to_org_id)
     transfer = actions.start_transfer(
-        actor=request.user,
+        actor=api_user(request),
         member=member,
         to_org=to_org,
         new_employer_name=payload.new_employer_name,
@@ -809,7 +812,7 @@ def record_leaving(request: HttpRequest, member_id: int, payload: LeaveIn) -> Me
     card stops being valid and a waiting transfer is cancelled."""
     member = _member_to_change(request, member_id)
     return actions.record_leaving(
-        actor=request.user,
+        actor=api_user(request),
         member=member,
         status=payload.status,
         reason=payload.reason,
@@ -826,7 +829,7 @@ def revoke_card(request: HttpRequest, member_id: int, payload: RevokeIn) -> Memb
     """Invalidate the member's current card (lost phone, misuse): its `card_version` goes up,
     the online check answers revoked for older codes, and the member's card shows a new code."""
     member = queries.get_member_for(request.user, member_id, "members.manage")
-    return actions.revoke_card(actor=request.user, member=member, reason=payload.reason)
+    return actions.revoke_card(actor=api_user(request), member=member, reason=payload.reason)
 
 
 # --- transfers ---------------------------------------------------------------------------------
@@ -855,7 +858,7 @@ def accept_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
     """The receiving union takes the member over: the membership continues without a gap
     under the same member number, and a new episode starts today."""
     transfer = queries.get_transfer_for(request.user, transfer_id, "members.review")
-    actions.accept_transfer(actor=request.user, transfer=transfer)
+    actions.accept_transfer(actor=api_user(request), transfer=transfer)
     return queries.get_transfer_for(request.user, transfer_id, "members.view")
 
 
@@ -869,7 +872,7 @@ def decline_transfer(
 ) -> Transfer:
     """The receiving union declines, saying why; the member stays where they are."""
     transfer = queries.get_transfer_for(request.user, transfer_id, "members.review")
-    actions.decline_transfer(actor=request.user, transfer=transfer, reason=payload.reason)
+    actions.decline_transfer(actor=api_user(request), transfer=transfer, reason=payload.reason)
     return queries.get_transfer_for(request.user, transfer_id, "members.view")
 
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.api.schemas import OrgCreateIn, OrgMoveIn, OrgOut, OrgUpdateIn
 from gonghui.orgs import actions, queries
@@ -41,7 +42,7 @@ def create_org(request: HttpRequest, payload: OrgCreateIn) -> tuple[int, Org]:
     parent = queries.get_org_for(request.user, payload.parent_id, "orgs.manage")
     details = payload.dict(exclude={"parent_id", "name", "kind"})
     org = actions.create_org(
-        actor=request.user, parent=parent, name=payload.name, kind=payload.kind, **details
+        actor=api_user(request), parent=parent, name=payload.name, kind=payload.kind, **details
     )
     return 201, org
 
@@ -54,7 +55,7 @@ def update_org(request: HttpRequest, org_id: int, payload: OrgUpdateIn) -> Org:
     org = queries.get_org_for(request.user, org_id, "orgs.manage")
     changes = payload.dict(exclude={"version"}, exclude_none=True)
     return actions.update_org(
-        actor=request.user, org=org, expected_version=payload.version, **changes
+        actor=api_user(request), org=org, expected_version=payload.version, **changes
     )
 
 
@@ -67,4 +68,4 @@ def move_org(request: HttpRequest, org_id: int, payload: OrgMoveIn) -> Org:
     """Move an organisation and its subtree under a new parent."""
     org = queries.get_org_for(request.user, org_id, "orgs.move")
     new_parent = queries.get_org_for(request.user, payload.new_parent_id, "orgs.move")
-    return actions.move_org(actor=request.user, org=org, new_parent=new_parent)
+    return actions.move_org(actor=api_user(request), org=org, new_parent=new_parent)

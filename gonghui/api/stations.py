@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import ConflictError, DomainError, PermissionDeniedError
 from gonghui.members.queries import get_own_member
 from gonghui.orgs.queries import get_org_for
@@ -25,7 +27,7 @@ from gonghui.stations.forms import PeriodForm
 from gonghui.stations.models import Station
 
 router = Router(tags=["stations"])
-CAPABILITY = "stations.manage"
+CAPABILITY: Capability = "stations.manage"
 
 
 class StationOut(Schema):
@@ -271,7 +273,7 @@ def create_station(request: HttpRequest, payload: StationIn) -> tuple[int, Stati
     """A new station run by `org_id` (stations.manage there), with its visit code."""
     org = get_org_for(request.user, payload.org_id, CAPABILITY)
     station = actions.create_station(
-        actor=request.user, org=org, details=_details(payload.dict(exclude={"org_id"}))
+        actor=api_user(request), org=org, details=_details(payload.dict(exclude={"org_id"}))
     )
     return 201, queries.get_station_for(request.user, station.pk, CAPABILITY)
 
@@ -298,7 +300,7 @@ def update_station(request: HttpRequest, station_id: int, payload: StationUpdate
             get_org_for(request.user, payload.org_id, CAPABILITY) if payload.org_id else station.org
         )
         station = actions.update_station(
-            actor=request.user, station=station, expected_version=payload.version, org=org,
+            actor=api_user(request), station=station, expected_version=payload.version, org=org,
             details=_details({**current, **{k: v for k, v in changes.items() if v is not None}}),
         )  # fmt: skip
     elif payload.version != station.version:
@@ -307,7 +309,7 @@ def update_station(request: HttpRequest, station_id: int, payload: StationUpdate
         )
     if payload.is_active is not None and payload.is_active != station.is_active:
         station = actions.set_station_active(
-            actor=request.user, station=station, active=payload.is_active
+            actor=api_user(request), station=station, active=payload.is_active
         )
     return queries.get_station_for(request.user, station.pk, CAPABILITY)
 

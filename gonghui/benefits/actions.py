@@ -82,7 +82,7 @@ def _fmt(moment: datetime) -> str:
 
 
 @transaction.atomic
-def create_category(*, actor: Any, org: Org, name: str) -> ServiceCategory:
+def create_category(*, actor: User, org: Org, name: str) -> ServiceCategory:
     """Add a category next to the six built-in ones (benefits.manage at `org`); every service
     of the platform may then use it."""
     require(actor, "benefits.manage", org.path)
@@ -129,7 +129,7 @@ def _clean_provider(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_provider(*, actor: Any, org: Org, **values: Any) -> Provider:
+def create_provider(*, actor: User, org: Org, **values: Any) -> Provider:
     """Register a provider managed by `org` (benefits.manage there)."""
     require(actor, "benefits.manage", org.path)
     provider = Provider.objects.create(org=org, created_by=actor, **_clean_provider(values))
@@ -142,7 +142,7 @@ def create_provider(*, actor: Any, org: Org, **values: Any) -> Provider:
 
 @transaction.atomic
 def update_provider(
-    *, actor: Any, provider: Provider, expected_version: int, org: Org, is_active: bool = True,
+    *, actor: User, provider: Provider, expected_version: int, org: Org, is_active: bool = True,
     **values: Any,
 ) -> Provider:  # fmt: skip
     """Edit a provider (benefits.manage at its org, and at the new one if it moves); a stale
@@ -170,7 +170,7 @@ def update_provider(
 
 @transaction.atomic
 def create_provider_account(
-    *, actor: Any, provider: Provider, username: str, name: str, password: str
+    *, actor: User, provider: Provider, username: str, name: str, password: str
 ) -> ProviderAccount:
     """A sign-in for the provider's own staff (benefits.manage at the provider's org). The
     account gets no role grant: it redeems its provider's claims and reaches nothing else."""
@@ -197,7 +197,7 @@ def create_provider_account(
 
 @transaction.atomic
 def set_provider_account_active(
-    *, actor: Any, account: ProviderAccount, active: bool
+    *, actor: User, account: ProviderAccount, active: bool
 ) -> ProviderAccount:
     """Lock or reopen a provider account (benefits.manage at the provider's org). A locked
     account's sessions stop working at once (the user is inactive)."""
@@ -216,7 +216,7 @@ def set_provider_account_active(
 
 
 def _clean_service(
-    actor: Any, org: Org, values: dict[str, Any], audience_org: Org | None
+    actor: User, org: Org, values: dict[str, Any], audience_org: Org | None
 ) -> tuple[dict[str, Any], Org | None]:
     cleaned = _stripped(values, SERVICE_FIELDS)
     if not cleaned.get("title"):
@@ -253,7 +253,7 @@ def _clean_service(
 
 @transaction.atomic
 def create_service(
-    *, actor: Any, provider: Provider, org: Org, audience_org: Org | None = None,
+    *, actor: User, provider: Provider, org: Org, audience_org: Org | None = None,
     publish: bool = False, **values: Any,
 ) -> Service:  # fmt: skip
     """Add a service of `provider`, managed by `org` (benefits.manage at both the provider's
@@ -275,7 +275,7 @@ def create_service(
 
 @transaction.atomic
 def update_service(
-    *, actor: Any, service: Service, expected_version: int, provider: Provider, org: Org,
+    *, actor: User, service: Service, expected_version: int, provider: Provider, org: Org,
     audience_org: Org | None = None, **values: Any,
 ) -> Service:  # fmt: skip
     """Edit a service (benefits.manage at its org and at the new org and provider); a stale
@@ -327,7 +327,7 @@ def _change_status(
 
 
 @transaction.atomic
-def set_service_status(*, actor: Any, service: Service, status: str) -> Service:
+def set_service_status(*, actor: User, service: Service, status: str) -> Service:
     """Publish a draft or withdrawn service, or withdraw a published one (benefits.manage).
     A withdrawn service leaves the directory; its claims can no longer be redeemed."""
     require(actor, "benefits.manage", service.org.path)
@@ -345,7 +345,7 @@ def set_service_status(*, actor: Any, service: Service, status: str) -> Service:
 
 @transaction.atomic
 def add_service_photo(
-    *, actor: Any, service: Service, upload: UploadedFile[Any], caption: str = ""
+    *, actor: User, service: Service, upload: UploadedFile[Any], caption: str = ""
 ) -> ServicePhoto:
     """Attach a picture (benefits.manage); it is checked, resized and stripped of metadata."""
     require(actor, "benefits.manage", service.org.path)
@@ -417,7 +417,7 @@ def _clean_offer(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_shares(
-    actor: Any, service: Service, quota: int | None, shares: list[tuple[Org, int]]
+    actor: User, service: Service, quota: int | None, shares: list[tuple[Org, int]]
 ) -> None:
     if len(shares) > MAX_SHARES:
         raise _field_error(
@@ -444,7 +444,7 @@ def _check_shares(
 
 @transaction.atomic
 def create_offer(
-    *, actor: Any, service: Service, shares: list[tuple[Org, int]] | None = None,
+    *, actor: User, service: Service, shares: list[tuple[Org, int]] | None = None,
     publish: bool = False, **values: Any,
 ) -> Offer:  # fmt: skip
     """Add an offer to a service (benefits.manage at the service's org), optionally split
@@ -469,8 +469,8 @@ def create_offer(
 
 @transaction.atomic
 def update_offer(
-    *, actor: Any, offer: Offer, expected_version: int, shares: list[tuple[Org, int]] | None = None,
-    **values: Any,
+    *, actor: User, offer: Offer, expected_version: int,
+    shares: list[tuple[Org, int]] | None = None, **values: Any,
 ) -> Offer:  # fmt: skip
     """Edit an offer (benefits.manage). Quotas never drop below what is already claimed; once
     anything is claimed the shares keep their organisations (their sizes may change)."""
@@ -526,7 +526,7 @@ def update_offer(
 
 
 @transaction.atomic
-def set_offer_status(*, actor: Any, offer: Offer, status: str) -> Offer:
+def set_offer_status(*, actor: User, offer: Offer, status: str) -> Offer:
     """Publish an offer, or withdraw it (benefits.manage): a withdrawn offer takes no more
     claims and its claims can no longer be redeemed."""
     require(actor, "benefits.manage", offer.service.org.path)
@@ -887,7 +887,7 @@ def inspect_code(*, account: ProviderAccount, code: str, at: datetime | None = N
     )  # fmt: skip
 
 
-def _redeem(claim: Claim, *, actor: Any, at: datetime, method: str) -> Redemption:
+def _redeem(claim: Claim, *, actor: User, at: datetime, method: str) -> Redemption:
     """Judge and redeem one loaded claim of the actor's provider: one conditional UPDATE, so
     two desks scanning the same code at once redeem it once."""
     refusal = _claim_refusal(claim, at)

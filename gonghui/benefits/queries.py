@@ -3,13 +3,13 @@ accounts (their own provider only) and for staff (by scope), and the usage figur
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from gonghui.accounts.models import AnyUser
 from gonghui.benefits.models import (
     BUILT_IN_CATEGORIES,
     Audience,
@@ -24,6 +24,7 @@ from gonghui.benefits.models import (
     ServicePhoto,
     category_label,
 )
+from gonghui.core.capabilities import Capability
 from gonghui.core.tree import ancestor_paths
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
@@ -253,7 +254,7 @@ def get_own_claim(member: Member, claim_id: int | str) -> Claim:
 # --- provider accounts -----------------------------------------------------------------------
 
 
-def get_provider_account(user: Any) -> ProviderAccount | None:
+def get_provider_account(user: AnyUser) -> ProviderAccount | None:
     """The signed-in user's provider account, if it is one and active."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
@@ -278,7 +279,7 @@ def count_redeemed_today(provider: Provider) -> int:
 # --- staff -----------------------------------------------------------------------------------
 
 
-def home_org_for(user: Any, capability: str) -> Org | None:
+def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
     """The highest organisation where the user holds `capability`: where their lists start."""
     paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
     if paths is None:
@@ -286,14 +287,18 @@ def home_org_for(user: Any, capability: str) -> Org | None:
     return Org.objects.filter(path__in=paths).order_by("path").first()
 
 
-def list_org_choices(user: Any, capability: str) -> list[tuple[int, str]]:
+def list_org_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
     """Organisations where the user holds `capability`, in tree order, for form choices."""
     orgs = Org.objects.visible_to(user, capability).filter(is_active=True).order_by("path")
     return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
 
 
 def list_providers(
-    user: Any, capability: str, *, within: Org | None = None, search: str = ""
+    user: AnyUser,
+    capability: Capability,
+    *,
+    within: Org | None = None,
+    search: str = "",
 ) -> QuerySet[Provider]:
     providers = Provider.objects.visible_to(user, capability)
     if within is not None:
@@ -307,12 +312,12 @@ def list_providers(
     )
 
 
-def list_provider_choices(user: Any, capability: str) -> list[tuple[int, str]]:
+def list_provider_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
     providers = Provider.objects.visible_to(user, capability).filter(is_active=True)
     return list(providers.order_by("name", "pk").values_list("pk", "name")[:1000])
 
 
-def get_provider_for(user: Any, provider_id: int | str, capability: str) -> Provider:
+def get_provider_for(user: AnyUser, provider_id: int | str, capability: Capability) -> Provider:
     try:
         return (
             Provider.objects.visible_to(user, capability)
@@ -327,7 +332,9 @@ def list_provider_accounts(provider: Provider) -> QuerySet[ProviderAccount]:
     return ProviderAccount.objects.filter(provider=provider).select_related("user").order_by("pk")
 
 
-def get_account_for(user: Any, account_id: int | str, capability: str) -> ProviderAccount:
+def get_account_for(
+    user: AnyUser, account_id: int | str, capability: Capability
+) -> ProviderAccount:
     """A provider account whose provider the user holds `capability` over; else 404."""
     try:
         return ProviderAccount.objects.select_related("provider", "provider__org", "user").get(
@@ -353,7 +360,7 @@ def _offer_sum(counter: str) -> Subquery:
 
 
 def list_services(
-    user: Any, capability: str, *, within: Org | None = None, filters: ServiceFilters,
+    user: AnyUser, capability: Capability, *, within: Org | None = None, filters: ServiceFilters,
     provider: Provider | None = None, status: str = "",
 ) -> QuerySet[Service]:  # fmt: skip
     """Services the user manages, each with `views` (ever), `claimed` and `redeemed` (sums of
@@ -377,7 +384,7 @@ def list_services(
     )  # fmt: skip
 
 
-def get_service_for(user: Any, service_id: int | str, capability: str) -> Service:
+def get_service_for(user: AnyUser, service_id: int | str, capability: Capability) -> Service:
     try:
         return (
             Service.objects.visible_to(user, capability)
@@ -396,7 +403,7 @@ def list_staff_photos(service: Service) -> list[ServicePhoto]:
     return list(ServicePhoto.objects.filter(service=service).order_by("uploaded_at", "pk"))
 
 
-def get_offer_for(user: Any, offer_id: int | str, capability: str) -> Offer:
+def get_offer_for(user: AnyUser, offer_id: int | str, capability: Capability) -> Offer:
     try:
         return (
             Offer.objects.visible_to(user, capability)
@@ -427,7 +434,7 @@ def list_offer_claims(offer: Offer, *, status: str = "") -> QuerySet[Claim]:
     )  # fmt: skip
 
 
-def get_photo_for(user: Any, photo_id: int | str, capability: str) -> ServicePhoto:
+def get_photo_for(user: AnyUser, photo_id: int | str, capability: Capability) -> ServicePhoto:
     try:
         return ServicePhoto.objects.select_related("service").get(
             pk=_pk(photo_id), service__in=Service.objects.visible_to(user, capability)

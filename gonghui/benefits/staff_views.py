@@ -33,6 +33,7 @@ from gonghui.benefits.forms import (
     StatusForm,
 )
 from gonghui.benefits.models import Claim, Offer, Provider, Service
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.text import spreadsheet_text
 from gonghui.orgs.models import Org
@@ -41,7 +42,7 @@ from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
-CAP = "benefits.manage"
+CAP: Capability = "benefits.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -275,7 +275,7 @@ SCAN_COLUMNS = ("pk", "number", "name", "card_version", "status", "user_id")
 
 def _with_standing(
     checkpoint: Checkpoint, members: QuerySet[Member], at: datetime
-) -> QuerySet[Member]:
+) -> QuerySet[Any]:
     """`members`, each annotated with the facts a verdict needs at this checkpoint:
     `holds_place` and `first_at` (their check-in already counted for `at`'s day)."""
     holds_place: Exists | Value = Value(False)

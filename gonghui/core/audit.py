@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 
 from gonghui.core.models import AuditEntry
 from gonghui.core.personal import PersonalText, mask
 from gonghui.core.request_context import current_ip
+from gonghui.core.scoping import ScopeHolder, Viewer
 
 
 def _safe(value: Any) -> Any:
@@ -31,7 +33,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 def record(
     *,
-    actor: Any,
+    actor: ScopeHolder | AnonymousUser | None,
     action: str,
     org: Any = None,
     target: models.Model | None = None,
@@ -39,7 +41,7 @@ def record(
     request: HttpRequest | None = None,
 ) -> AuditEntry:
     return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=actor.pk if actor is not None else None,  # no one for the anonymous too
         org=org,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
@@ -51,7 +53,12 @@ def record(
 
 
 def list_audit_entries(
-    user: Any, *, action: str = "", org_path: str = "", target_type: str = "", target_id: str = ""
+    user: Viewer,
+    *,
+    action: str = "",
+    org_path: str = "",
+    target_type: str = "",
+    target_id: str = "",
 ) -> "models.QuerySet[AuditEntry]":
     """Entries of orgs the user may audit, newest first, optionally narrowed."""
     entries = AuditEntry.objects.visible_to(user, "audit.view")

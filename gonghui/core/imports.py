@@ -32,6 +32,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.core.models import ImportJob
 from gonghui.core.sandbox import (
@@ -42,7 +43,7 @@ from gonghui.core.sandbox import (
     redeliver,
     run_in_child,
 )
-from gonghui.core.scoping import require
+from gonghui.core.scoping import ScopeHolder, Viewer, require
 from gonghui.core.spreadsheets import (
     CFB_SIGNATURE,
     CellValue,
@@ -157,7 +158,7 @@ Records = Iterator[tuple[int, dict[str, CellValue]]]
 
 class Importer(Protocol):
     kind: str
-    capability: str
+    capability: Capability
     columns: list[Column]
 
     def prepare(self, job: ImportJob) -> None:
@@ -227,7 +228,9 @@ def _records(
 
 
 @transaction.atomic
-def start_import(*, actor: Any, org: Any, kind: str, upload: UploadedFile[Any]) -> ImportJob:
+def start_import(
+    *, actor: ScopeHolder, org: Any, kind: str, upload: UploadedFile[Any]
+) -> ImportJob:
     """Store an uploaded spreadsheet and queue its check (imports.run and the importer's
     capability at `org`)."""
     importer = importer_for(kind)
@@ -247,7 +250,7 @@ def start_import(*, actor: Any, org: Any, kind: str, upload: UploadedFile[Any]) 
     else:
         check_upload(upload, kinds=(XLSX,), max_bytes=MAX_BYTES)
         suffix = ".xlsx"
-    job = ImportJob(kind=kind, org=org, created_by=actor, original_name=name[:200])
+    job = ImportJob(kind=kind, org=org, created_by_id=actor.pk, original_name=name[:200])
     job.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
     job.save()
     audit.record(
@@ -283,7 +286,7 @@ def discard_stale_uploads(*, older_than: timedelta = timedelta(days=7)) -> int:
 
 
 @transaction.atomic
-def confirm_import(*, actor: Any, job: ImportJob) -> ImportJob:
+def confirm_import(*, actor: ScopeHolder, job: ImportJob) -> ImportJob:
     """Import the valid rows of a checked file (the person who may start it may confirm it)."""
     importer = importer_for(job.kind)
     require(actor, "imports.run", job.org.path)
@@ -562,7 +565,7 @@ def fail_stalled_jobs(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def cancel_import(*, actor: Any, job: ImportJob) -> None:
+def cancel_import(*, actor: ScopeHolder, job: ImportJob) -> None:
     """Drop a checked file without importing it."""
     require(actor, "imports.run", job.org.path)
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
@@ -572,7 +575,7 @@ def cancel_import(*, actor: Any, job: ImportJob) -> None:
     transaction.on_commit(lambda: _discard_file(job))
 
 
-def get_job_for(user: Any, job_id: int | str) -> ImportJob:
+def get_job_for(user: Viewer, job_id: int | str) -> ImportJob:
     """An import job of an org where the user may run imports; 404 alike otherwise."""
     try:
         return (

@@ -8,15 +8,27 @@ that the answer is a list of org paths, or None for "everything" (operators).
 
 from typing import Any, Protocol, Self, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext as _
 
+from gonghui.core import capabilities
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import NotFoundError
 from gonghui.core.tree import subtree_q
 
 
 class ScopeHolder(Protocol):
-    def scope_paths(self, capability: str) -> list[str] | None: ...
+    """Who the funnel asks (accounts.User, which core may not import): a saved account that
+    answers the org paths where it holds a capability."""
+
+    pk: Any
+
+    def scope_paths(self, capability: Capability) -> list[str] | None: ...
+
+
+#: Whoever makes a request: a signed-in user, or nobody (anonymous sees nothing).
+Viewer = ScopeHolder | AnonymousUser
 
 
 M = TypeVar("M", bound=models.Model)
@@ -26,11 +38,11 @@ class ScopedQuerySet(models.QuerySet[M]):
     #: lookup from this model to its org's materialized path
     org_path_lookup = "org__path"
 
-    def visible_to(self, user: Any, capability: str) -> Self:
-        paths_of = getattr(user, "scope_paths", None)
-        if paths_of is None:  # anonymous
+    def visible_to(self, user: Viewer, capability: Capability) -> Self:
+        capabilities.check(capability)
+        if isinstance(user, AnonymousUser):
             return self.none()
-        paths: list[str] | None = paths_of(capability)
+        paths = user.scope_paths(capability)
         if paths is None:
             return self.all()
         if not paths:
@@ -41,18 +53,18 @@ class ScopedQuerySet(models.QuerySet[M]):
         return self.filter(subtree_q(self.org_path_lookup, [path]))
 
 
-def permits(user: Any, capability: str, path: str) -> bool:
+def permits(user: Viewer, capability: Capability, path: str) -> bool:
     """Whether the user holds `capability` at the org with this path (grants cover subtrees)."""
-    paths_of = getattr(user, "scope_paths", None)
-    if paths_of is None:
+    capabilities.check(capability)
+    if isinstance(user, AnonymousUser):
         return False
-    paths: list[str] | None = paths_of(capability)
+    paths = user.scope_paths(capability)
     if paths is None:
         return True
     return any(path.startswith(granted) for granted in paths)
 
 
-def require(user: Any, capability: str, path: str) -> None:
+def require(user: Viewer, capability: Capability, path: str) -> None:
     """Raise NotFoundError unless permitted: outside the scope nothing is admitted to exist."""
     if not permits(user, capability, path):
         raise NotFoundError("not_found", _("Not found."))

@@ -1,11 +1,10 @@
 """The dashboards' one state change: asking for an Excel table, written in the background."""
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
 from gonghui.core import audit
 from gonghui.core.errors import DomainError
 from gonghui.core.scoping import require
@@ -16,7 +15,7 @@ from gonghui.orgs.models import Org
 
 
 @transaction.atomic
-def start_export(*, actor: Any, org: Org, kind: str, period: Period) -> ExportJob:
+def start_export(*, actor: User, org: Org, kind: str, period: Period) -> ExportJob:
     """Queue the Excel file of one dashboard table for `org`'s subtree and the period
     (dashboards.view at `org`). The file holds figures only, so no masking applies."""
     require(actor, CAPABILITY, org.path)

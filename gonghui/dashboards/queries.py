@@ -1,19 +1,19 @@
 """Scoped reads of the dashboards: which org a user may look at, the subtree picker's choices,
 and export jobs. Everything goes through dashboards.view (viewers and above)."""
 
-from typing import Any
-
 from django.http import Http404
 
+from gonghui.accounts.models import AnyUser
+from gonghui.core.capabilities import Capability
 from gonghui.dashboards.models import ExportJob
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.queries import get_org_for
 
-CAPABILITY = "dashboards.view"
+CAPABILITY: Capability = "dashboards.view"
 PICKER_LIMIT = 500
 
 
-def home_org(user: Any) -> Org | None:
+def home_org(user: AnyUser) -> Org | None:
     """The highest org where the user may see dashboards: where their dashboard opens."""
     paths = user.scope_paths(CAPABILITY) if hasattr(user, "scope_paths") else []
     if paths is None:
@@ -21,7 +21,7 @@ def home_org(user: Any) -> Org | None:
     return Org.objects.filter(path__in=paths).order_by("path").first()
 
 
-def get_dashboard_org(user: Any, org_id: int | str | None) -> Org:
+def get_dashboard_org(user: AnyUser, org_id: int | str | None) -> Org:
     """The org whose dashboard is asked for (else the user's home org); 404 alike for a
     missing org and one outside the user's scope."""
     if org_id in (None, ""):
@@ -32,7 +32,7 @@ def get_dashboard_org(user: Any, org_id: int | str | None) -> Org:
     return get_org_for(user, org_id, CAPABILITY)
 
 
-def list_org_choices(user: Any, selected: Org) -> list[tuple[int, str]]:
+def list_org_choices(user: AnyUser, selected: Org) -> list[tuple[int, str]]:
     """The subtree picker: the federations, street and industry unions the user may see (in
     tree order, indented), their own top orgs and the selected one. Enterprise unions and
     stations, which may number thousands, are reached through the drill-down links."""
@@ -47,7 +47,7 @@ def list_org_choices(user: Any, selected: Org) -> list[tuple[int, str]]:
     return [(org.pk, "　" * (org.depth - top) + org.name) for org in ordered]
 
 
-def get_export_for(user: Any, job_id: int | str) -> ExportJob:
+def get_export_for(user: AnyUser, job_id: int | str) -> ExportJob:
     """An export of an org whose dashboard the user may see; 404 alike otherwise."""
     try:
         return (

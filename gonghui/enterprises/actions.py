@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, PermissionDeniedError
 from gonghui.core.personal import mask_mobile, normalize_mobile
@@ -96,7 +97,7 @@ def _masked(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_enterprise(*, actor: Any, org: Org, **fields: Any) -> Enterprise:
+def create_enterprise(*, actor: User, org: Org, **fields: Any) -> Enterprise:
     """Register an enterprise under `org` (enterprises.manage there)."""
     require(actor, "enterprises.manage", org.path)
     if org.kind in {OrgKind.ENTERPRISE, OrgKind.STATION}:
@@ -127,7 +128,7 @@ def create_enterprise(*, actor: Any, org: Org, **fields: Any) -> Enterprise:
 
 @transaction.atomic
 def update_enterprise(
-    *, actor: Any, enterprise: Enterprise, expected_version: int, **changes: Any
+    *, actor: User, enterprise: Enterprise, expected_version: int, **changes: Any
 ) -> Enterprise:
     """Edit an enterprise's details (enterprises.manage). A stale version is refused."""
     require(actor, "enterprises.manage", enterprise.org.path)
@@ -193,7 +194,7 @@ def _check_date(happened_on: date, not_before: date) -> None:
 @transaction.atomic
 def open_founding_case(
     *,
-    actor: Any,
+    actor: User,
     enterprise: Enterprise,
     happened_on: date,
     responsible: Any,
@@ -248,7 +249,7 @@ def _locked_case(case: FoundingCase, expected_stage: int) -> FoundingCase:
 @transaction.atomic
 def advance_founding_case(
     *,
-    actor: Any,
+    actor: User,
     case: FoundingCase,
     to_stage: int,
     happened_on: date,
@@ -314,7 +315,7 @@ def advance_founding_case(
 
 @transaction.atomic
 def step_back_founding_case(
-    *, actor: Any, case: FoundingCase, from_stage: int, reason: str, happened_on: date
+    *, actor: User, case: FoundingCase, from_stage: int, reason: str, happened_on: date
 ) -> FoundingCase:
     """Move a case one stage back, with the reason (e.g. the congress has to be held again).
     An established union is final: it is changed in the tree, not here."""
@@ -355,7 +356,7 @@ def step_back_founding_case(
 
 @transaction.atomic
 def attach_founding_document(
-    *, actor: Any, case: FoundingCase, upload: UploadedFile[Any]
+    *, actor: User, case: FoundingCase, upload: UploadedFile[Any]
 ) -> FoundingDocument:
     """Attach a PDF or image to the case's current stage (founding.manage)."""
     require(actor, "founding.manage", case.enterprise.org.path)
@@ -387,7 +388,7 @@ def attach_founding_document(
 
 
 @transaction.atomic
-def reveal_contact_mobile(*, actor: Any, enterprise: Enterprise) -> str:
+def reveal_contact_mobile(*, actor: User, enterprise: Enterprise) -> str:
     """The contact's full mobile number for someone allowed to see it; the read is audited."""
     require(actor, "personal_data.view", enterprise.org.path)
     audit.record(
@@ -402,7 +403,7 @@ def reveal_contact_mobile(*, actor: Any, enterprise: Enterprise) -> str:
 
 @transaction.atomic
 def record_existing_union(
-    *, actor: Any, enterprise: Enterprise, union: Org, established_on: date
+    *, actor: User, enterprise: Enterprise, union: Org, established_on: date
 ) -> Enterprise:
     """Link an enterprise to a union founded before the platform existed, so there is no case
     to walk (enterprises.manage over the enterprise; the union must sit in its subtree)."""

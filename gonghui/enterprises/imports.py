@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.core.fields import lookup_value
 from gonghui.core.imports import Checked, Column, RowError, RowRefused, cell_int, cell_text
@@ -51,7 +52,7 @@ class Prepared:
 
 class EnterpriseImporter:
     kind = "enterprises"
-    capability = "enterprises.manage"
+    capability: Capability = "enterprises.manage"
     columns = COLUMNS
 
     def prepare(self, job: ImportJob) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from gonghui.accounts.models import AnyUser
 from gonghui.accounts.queries import list_staff
+from gonghui.core.capabilities import Capability
 from gonghui.enterprises.models import (
     Enterprise,
     FoundingCase,
@@ -27,7 +29,11 @@ class EnterpriseFilters:
 
 
 def list_enterprises(
-    user: Any, capability: str, *, within: Org | None = None, filters: EnterpriseFilters
+    user: AnyUser,
+    capability: Capability,
+    *,
+    within: Org | None = None,
+    filters: EnterpriseFilters,
 ) -> QuerySet[Enterprise]:
     enterprises = Enterprise.objects.visible_to(user, capability)
     if within is not None:
@@ -49,7 +55,7 @@ def list_enterprises(
     return enterprises.select_related("org", "union", "founding_case").order_by("name", "pk")
 
 
-def list_streets(user: Any, capability: str, *, within: Org | None = None) -> list[str]:
+def list_streets(user: AnyUser, capability: Capability, *, within: Org | None = None) -> list[str]:
     enterprises = Enterprise.objects.visible_to(user, capability)
     if within is not None:
         enterprises = enterprises.in_subtree(within.path)
@@ -61,7 +67,9 @@ def list_streets(user: Any, capability: str, *, within: Org | None = None) -> li
     )
 
 
-def get_enterprise_for(user: Any, enterprise_id: int | str, capability: str) -> Enterprise:
+def get_enterprise_for(
+    user: AnyUser, enterprise_id: int | str, capability: Capability
+) -> Enterprise:
     """The enterprise if the user holds `capability` over it; 404 alike for missing/forbidden."""
     try:
         return (
@@ -73,7 +81,7 @@ def get_enterprise_for(user: Any, enterprise_id: int | str, capability: str) -> 
         raise Http404 from None
 
 
-def get_case_for(user: Any, case_id: int | str, capability: str) -> FoundingCase:
+def get_case_for(user: AnyUser, case_id: int | str, capability: Capability) -> FoundingCase:
     try:
         return (
             FoundingCase.objects.visible_to(user, capability)
@@ -96,7 +104,9 @@ def list_case_steps(case: FoundingCase) -> list[Any]:
     )
 
 
-def get_document_for(user: Any, document_id: int | str, capability: str) -> FoundingDocument:
+def get_document_for(
+    user: AnyUser, document_id: int | str, capability: Capability
+) -> FoundingDocument:
     try:
         return FoundingDocument.objects.visible_to(user, capability).get(pk=int(document_id))
     except (FoundingDocument.DoesNotExist, ValueError, TypeError):
@@ -104,7 +114,11 @@ def get_document_for(user: Any, document_id: int | str, capability: str) -> Foun
 
 
 def list_cases_by_stage(
-    user: Any, capability: str, *, within: Org | None = None, established_since: date
+    user: AnyUser,
+    capability: Capability,
+    *,
+    within: Org | None = None,
+    established_since: date,
 ) -> dict[int, list[FoundingCase]]:
     """The board: open cases per stage, longest waiting first, plus recent establishments."""
     cases = FoundingCase.objects.visible_to(user, capability)
@@ -121,7 +135,11 @@ def list_cases_by_stage(
 
 
 def list_founding_cases(
-    user: Any, capability: str, *, within: Org | None = None, stage: int | None = None
+    user: AnyUser,
+    capability: Capability,
+    *,
+    within: Org | None = None,
+    stage: int | None = None,
 ) -> QuerySet[FoundingCase]:
     """Founding cases the user may see (established ones included), by stage and then
     longest waiting first; `stage` narrows to one stage."""
@@ -193,7 +211,7 @@ def coverage_of(org: Org, *, period_start: date | None, period_end: date | None)
     )
 
 
-def list_parent_choices(user: Any, capability: str) -> list[tuple[int, str]]:
+def list_parent_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
     """Organisations enterprises can be registered under, as form choices (tree order)."""
     orgs = (
         Org.objects.visible_to(user, capability)
@@ -204,11 +222,11 @@ def list_parent_choices(user: Any, capability: str) -> list[tuple[int, str]]:
     return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
 
 
-def list_staff_choices(user: Any) -> list[tuple[int, str]]:
+def list_staff_choices(user: AnyUser) -> list[tuple[int, str]]:
     return [(staff.pk, str(staff)) for staff in list_staff(user)[:300]]
 
 
-def default_org_for(user: Any, capability: str) -> Org | None:
+def default_org_for(user: AnyUser, capability: Capability) -> Org | None:
     """The highest organisation where the user holds `capability` (their home)."""
     paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
     if paths is None:

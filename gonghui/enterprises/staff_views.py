@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import get_staff_for
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.core.imports import start_import
 from gonghui.enterprises import actions, queries
@@ -35,7 +36,7 @@ from gonghui.web.pagination import paginate
 BOARD_SHOWS_ESTABLISHED_DAYS = 90
 
 
-def _picked_org(request: HttpRequest, capability: str) -> Org:
+def _picked_org(request: HttpRequest, capability: Capability) -> Org:
     """The org chosen with ?org=, or the user's highest org; 404 outside the scope."""
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], capability)

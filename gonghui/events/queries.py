@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
+from gonghui.accounts.models import AnyUser
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
+from gonghui.core.capabilities import Capability
 from gonghui.core.tree import ancestor_paths
 from gonghui.events.models import Activity, ActivityPhoto, Audience
 from gonghui.members.models import Member
@@ -103,7 +104,11 @@ def get_own_registration(member: Member, activity: Activity) -> Registration | N
 
 
 def list_activities(
-    user: Any, capability: str, *, filters: ActivityFilters, within: Org | None = None
+    user: AnyUser,
+    capability: Capability,
+    *,
+    filters: ActivityFilters,
+    within: Org | None = None,
 ) -> QuerySet[Activity]:
     activities = Activity.objects.visible_to(user, capability)
     if within is not None:
@@ -115,7 +120,7 @@ def list_activities(
     )
 
 
-def get_activity_for(user: Any, activity_id: int | str, capability: str) -> Activity:
+def get_activity_for(user: AnyUser, activity_id: int | str, capability: Capability) -> Activity:
     try:
         return (
             Activity.objects.visible_to(user, capability)
@@ -256,7 +261,7 @@ def get_own_check_in(member: Member, activity: Activity) -> CheckIn | None:
 # --- staff pages (activity desk) -------------------------------------------------------------
 
 
-def home_org_for(user: Any, capability: str) -> Org | None:
+def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
     """The highest organisation where the user holds `capability`: where their lists start."""
     paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
     if paths is None:
@@ -264,7 +269,7 @@ def home_org_for(user: Any, capability: str) -> Org | None:
     return Org.objects.filter(path__in=paths).order_by("path").first()
 
 
-def list_organiser_choices(user: Any) -> list[tuple[int, str]]:
+def list_organiser_choices(user: AnyUser) -> list[tuple[int, str]]:
     """Organisations the user may organise activities for (events.manage), in tree order."""
     orgs = Org.objects.visible_to(user, "events.manage").filter(is_active=True).order_by("path")
     return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
@@ -326,7 +331,7 @@ def list_photos(activity: Activity, *, use: str = "") -> QuerySet[ActivityPhoto]
     return photos.order_by("uploaded_at", "pk")
 
 
-def get_photo_for(user: Any, photo_id: int | str, capability: str) -> ActivityPhoto:
+def get_photo_for(user: AnyUser, photo_id: int | str, capability: Capability) -> ActivityPhoto:
     """A photo of an activity the user holds `capability` over; 404 alike for missing/forbidden."""
     try:
         return ActivityPhoto.objects.select_related("activity").get(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import Checkpoint, Registration
 from gonghui.core.errors import DomainError
@@ -184,6 +185,7 @@ def member_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
     if registration is None:
         messages.error(request, _("You are not registered for this activity."))
         return _detail(activity)
+    assert isinstance(request.user, User)  # the member found is the signed-in account's
     try:
         checkins.cancel_registration(actor=request.user, registration=registration)
     except DomainError as error:

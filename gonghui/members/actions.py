@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
 from gonghui.core import audit, ratelimits
 from gonghui.core.errors import ConflictError, DomainError
 from gonghui.core.fields import lookup_value
@@ -122,7 +123,7 @@ def _new_event_code() -> str:
 @transaction.atomic
 def create_recruitment_event(
     *,
-    actor: Any,
+    actor: User,
     org: Org,
     enterprise: Enterprise | None,
     title: str,
@@ -175,7 +176,7 @@ def create_recruitment_event(
 
 
 @transaction.atomic
-def restock_gifts(*, actor: Any, event: RecruitmentEvent, added: int) -> RecruitmentEvent:
+def restock_gifts(*, actor: User, event: RecruitmentEvent, added: int) -> RecruitmentEvent:
     """Add welcome gifts to an event's stock (members.recruit)."""
     require(actor, "members.recruit", event.org.path)
     if added <= 0:
@@ -311,7 +312,7 @@ def submit_application(
 
 
 @transaction.atomic
-def give_welcome_gift(*, actor: Any, application: Application) -> Application:
+def give_welcome_gift(*, actor: User, application: Application) -> Application:
     """Record that the applicant received the event's welcome gift (once, while stock lasts)."""
     require(actor, "members.recruit", application.org.path)
     if application.event_id is None:
@@ -347,8 +348,6 @@ def _next_number(org: Org) -> str:
 
 
 def _link_account(member: Member) -> None:
-    from gonghui.accounts.models import User
-
     user = User.objects.filter(mobile_hash=member.mobile_hash, member=None).first()
     if user is not None:
         Member.objects.filter(pk=member.pk).update(user=user)
@@ -391,7 +390,7 @@ def _rejoin(former: Member, *, person: dict[str, Any], org: Org, enterprise: Any
     return former
 
 
-def _approve(actor: Any, application: Application) -> Member:
+def _approve(actor: User, application: Application) -> Member:
     current = Application.objects.select_for_update().select_related("org").get(pk=application.pk)
     require(actor, "members.review", current.org.path)
     if current.status != Application.Status.PENDING:
@@ -464,12 +463,12 @@ def _approve(actor: Any, application: Application) -> Member:
 
 
 @transaction.atomic
-def approve_application(*, actor: Any, application: Application) -> Member:
+def approve_application(*, actor: User, application: Application) -> Member:
     """Approve an application: the applicant becomes a member with a number (members.review)."""
     return _approve(actor, application)
 
 
-def approve_applications(*, actor: Any, applications: list[Application]) -> dict[str, Any]:
+def approve_applications(*, actor: User, applications: list[Application]) -> dict[str, Any]:
     """Bulk approval: each one in its own transaction, so one refusal does not undo the rest."""
     approved: list[Member] = []
     refused: list[tuple[Application, str]] = []
@@ -483,7 +482,7 @@ def approve_applications(*, actor: Any, applications: list[Application]) -> dict
 
 
 @transaction.atomic
-def reject_application(*, actor: Any, application: Application, reason: str) -> Application:
+def reject_application(*, actor: User, application: Application, reason: str) -> Application:
     """Reject with a reason the applicant is told (members.review)."""
     current = Application.objects.select_for_update().select_related("org").get(pk=application.pk)
     require(actor, "members.review", current.org.path)
@@ -515,7 +514,7 @@ def reject_application(*, actor: Any, application: Application, reason: str) -> 
 
 
 @transaction.atomic
-def import_member(*, actor: Any, org: Org, joined_on: date, **person: Any) -> Member:
+def import_member(*, actor: User, org: Org, joined_on: date, **person: Any) -> Member:
     """Record an existing member from a roster (members.manage); see imports.py for bulk."""
     require(actor, "members.manage", org.path)
     cleaned = clean_person(person)
@@ -532,7 +531,7 @@ def import_member(*, actor: Any, org: Org, joined_on: date, **person: Any) -> Me
 
 
 @transaction.atomic
-def revoke_card(*, actor: Any, member: Member, reason: str) -> Member:
+def revoke_card(*, actor: User, member: Member, reason: str) -> Member:
     """Invalidate the member's current card (lost phone, misuse); a new one shows at once."""
     require(actor, "members.manage", member.org.path)
     if not member.is_active:
@@ -550,7 +549,7 @@ def revoke_card(*, actor: Any, member: Member, reason: str) -> Member:
 
 @transaction.atomic
 def record_leaving(
-    *, actor: Any, member: Member, status: str, reason: str, left_on: date | None = None
+    *, actor: User, member: Member, status: str, reason: str, left_on: date | None = None
 ) -> Member:
     """End a membership: withdrawn (on request), lapsed, deceased or transferred out of the
     system. Staff need members.manage; a member may withdraw themselves."""
@@ -592,7 +591,7 @@ def record_leaving(
 
 
 @transaction.atomic
-def start_transfer(*, actor: Any, member: Member, to_org: Org, new_employer_name: str) -> Transfer:
+def start_transfer(*, actor: User, member: Member, to_org: Org, new_employer_name: str) -> Transfer:
     """Ask another union to take over a membership. Staff of the current union
     (members.manage) or the member themselves may ask."""
     is_self = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
@@ -629,7 +628,7 @@ def start_transfer(*, actor: Any, member: Member, to_org: Org, new_employer_name
 
 
 @transaction.atomic
-def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
+def accept_transfer(*, actor: User, transfer: Transfer) -> Member:
     """The receiving union takes the member over; membership continues without a gap."""
     current = (
         Transfer.objects.select_for_update().select_related("to_org", "member").get(pk=transfer.pk)
@@ -687,7 +686,7 @@ def accept_transfer(*, actor: Any, transfer: Transfer) -> Member:
 
 
 @transaction.atomic
-def decline_transfer(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def decline_transfer(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
     """The receiving union declines; the member stays where they are."""
     current = Transfer.objects.select_for_update().select_related("to_org").get(pk=transfer.pk)
     require(actor, "members.review", current.to_org.path)
@@ -720,7 +719,7 @@ def masked_person(member_or_application: Any) -> dict[str, str]:
 REVEALABLE_FIELDS = ("id_number", "mobile")
 
 
-def reveal_personal_data(*, actor: Any, person: Member | Application, field: str) -> str:
+def reveal_personal_data(*, actor: User, person: Member | Application, field: str) -> str:
     """A member's or applicant's full ID or mobile number for someone holding
     personal_data.view over their union; every such read is audited (PIPL)."""
     require(actor, "personal_data.view", person.org.path)
@@ -746,7 +745,7 @@ def link_membership_on_sign_in(*, user: Any) -> None:
 
 
 @transaction.atomic
-def link_member_account(*, actor: Any, member: Member) -> Member:
+def link_member_account(*, actor: User, member: Member) -> Member:
     """Link a membership to the worker's account on first use: the account signed in with the
     mobile number the membership was recorded with (approval links accounts that already
     existed; this covers workers who sign in for the first time after approval)."""
@@ -777,7 +776,7 @@ ROSTER_BATCH = 2_000
 
 
 @transaction.atomic
-def record_roster_members(*, actor: Any, org: Org, people: list[dict[str, Any]]) -> int:
+def record_roster_members(*, actor: User, org: Org, people: list[dict[str, Any]]) -> int:
     """Record the people of an imported roster as members of `org` (members.manage).
 
     Each person is a `clean_person` result plus `joined_on` (and `id_number_hash` when the
@@ -901,7 +900,7 @@ def _insert_rows(model: Any, fixed: dict[str, Any], rows: list[dict[str, Any]]) 
 
 @transaction.atomic
 def start_roster_import(
-    *, actor: Any, org: Org, upload: Any, column_map: dict[str, str] | None = None
+    *, actor: User, org: Org, upload: Any, column_map: dict[str, str] | None = None
 ) -> Any:
     """Upload a member roster for its dry run (imports.run and members.manage at `org`).
     `column_map` names the file's header for a column the importer does not recognise by

@@ -8,16 +8,18 @@ would run as a formula is written as a string with a leading apostrophe.
 
 import tempfile
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
+from gonghui.accounts.models import AnyUser, User
 from gonghui.core import audit
+from gonghui.core.capabilities import Capability
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.text import spreadsheet_text
 from gonghui.members.choices import ETHNICITY_NAMES
 from gonghui.members.queries import MemberFilters, members_for_export
 from gonghui.orgs.models import Org
 
-UNMASKED_CAPABILITY = "members.export_personal"
+UNMASKED_CAPABILITY: Capability = "members.export_personal"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The roster's words for the stored values: the file is a 会员信息采集表 in Chinese whatever the
@@ -76,7 +78,7 @@ HEADERS = [
 ID_COLUMN, MOBILE_COLUMN, JOINED_COLUMN = 4, 5, 11
 
 
-def may_export_unmasked(user: Any) -> bool:
+def may_export_unmasked(user: AnyUser) -> bool:
     """Whether the user holds members.export_personal anywhere."""
     paths_of = getattr(user, "scope_paths", None)
     if paths_of is None:
@@ -92,7 +94,7 @@ class Export:
 
 
 def export_members(
-    *, actor: Any, filters: MemberFilters, within: Org | None, unmasked: bool = False
+    *, actor: User, filters: MemberFilters, within: Org | None, unmasked: bool = False
 ) -> Export:
     """The members the actor sees (members.view, or members.export_personal when unmasked)
     that match the filters, as an .xlsx file. An unmasked export is audited with its count."""

@@ -22,7 +22,8 @@ from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gonghui.core.errors import DomainError
+from gonghui.core.capabilities import Capability
+from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.imports import Checked, Column, RowError, RowRefused, cell_text
 from gonghui.core.models import ImportJob
@@ -234,7 +235,7 @@ class Prepared:
 
 class MemberImporter:
     kind = "members"
-    capability = "members.manage"
+    capability: Capability = "members.manage"
     columns = COLUMNS
 
     def prepare(self, job: ImportJob) -> None:
@@ -422,7 +423,7 @@ class MemberImporter:
                 id_number_hash__in=among(hashes[start : start + LOOKUP_BATCH])
             ).values_list("id_number_hash", "number", "org__path")
             for id_hash, member_number, path in members:
-                if permits(job.created_by, "members.view", path):
+                if job.created_by is not None and permits(job.created_by, "members.view", path):
                     found[id_hash] = _("Already a member, number %(number)s.") % {
                         "number": member_number
                     }
@@ -431,6 +432,8 @@ class MemberImporter:
         return found
 
     def write(self, job: ImportJob, valid: list[Prepared]) -> dict[str, int]:
+        if job.created_by is None:  # the uploader's account is gone: nobody may write it
+            raise NotFoundError("not_found", _("Not found."))
         try:
             created = record_roster_members(
                 actor=job.created_by, org=job.org, people=[item.person for item in valid]

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.scoping import permits
@@ -34,7 +35,7 @@ from gonghui.web.pagination import paginate
 OUTGOING_SHOWN = 50
 
 
-def _within(request: HttpRequest, capability: str) -> Org | None:
+def _within(request: HttpRequest, capability: Capability) -> Org | None:
     """The org chosen with ?org= (404 outside the scope), or None for the whole scope."""
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], capability)

@@ -1,12 +1,13 @@
-from typing import Any
-
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core import capabilities
+from gonghui.core.capabilities import Capability
 from gonghui.core.fields import EncryptedTextField, LookupHashField
-from gonghui.core.scoping import ScopedQuerySet
+from gonghui.core.scoping import ScopedQuerySet, Viewer
 from gonghui.core.tree import subtree_q
 from gonghui.members.choices import (
     ETHNICITIES,
@@ -252,12 +253,12 @@ class Episode(models.Model):
 class TransferQuerySet(ScopedQuerySet["Transfer"]):
     org_path_lookup = "to_org__path"
 
-    def visible_to(self, user: Any, capability: str) -> "TransferQuerySet":
+    def visible_to(self, user: Viewer, capability: Capability) -> "TransferQuerySet":
         """Both unions see a transfer: the one it leaves and the one it goes to."""
-        paths_of = getattr(user, "scope_paths", None)
-        if paths_of is None:
+        capabilities.check(capability)
+        if isinstance(user, AnonymousUser):
             return self.none()
-        paths: list[str] | None = paths_of(capability)
+        paths = user.scope_paths(capability)
         if paths is None:
             return self.all()
         return self.filter(subtree_q("to_org__path", paths) | subtree_q("from_org__path", paths))

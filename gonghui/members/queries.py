@@ -10,6 +10,8 @@ from django.db.models.functions import TruncMinute
 from django.http import Http404
 from django.utils import timezone
 
+from gonghui.accounts.models import AnyUser, User
+from gonghui.core.capabilities import Capability
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
 from gonghui.orgs.models import Org
 
@@ -25,7 +27,7 @@ def _pk(value: int | str) -> int:
 
 
 def list_events(
-    user: Any, capability: str, *, within: Org | None = None
+    user: AnyUser, capability: Capability, *, within: Org | None = None
 ) -> QuerySet[RecruitmentEvent]:
     events = RecruitmentEvent.objects.visible_to(user, capability)
     if within is not None:
@@ -40,7 +42,7 @@ def list_events(
     )
 
 
-def get_event_for(user: Any, event_id: int | str, capability: str) -> RecruitmentEvent:
+def get_event_for(user: AnyUser, event_id: int | str, capability: Capability) -> RecruitmentEvent:
     try:
         return (
             RecruitmentEvent.objects.visible_to(user, capability)
@@ -136,7 +138,11 @@ def waiting_cutoff() -> Any:
 
 
 def list_applications(
-    user: Any, capability: str, *, filters: ApplicationFilters, within: Org | None = None
+    user: AnyUser,
+    capability: Capability,
+    *,
+    filters: ApplicationFilters,
+    within: Org | None = None,
 ) -> QuerySet[Application]:
     """The review queue, oldest first, each flagged when the person is already a member or
     has another application waiting (joining answers everyone alike, so both can happen)."""
@@ -169,7 +175,9 @@ def list_applications(
     )
 
 
-def get_application_for(user: Any, application_id: int | str, capability: str) -> Application:
+def get_application_for(
+    user: AnyUser, application_id: int | str, capability: Capability
+) -> Application:
     try:
         return (
             Application.objects.visible_to(user, capability)
@@ -180,7 +188,9 @@ def get_application_for(user: Any, application_id: int | str, capability: str) -
         raise Http404 from None
 
 
-def get_applications_for(user: Any, ids: list[int], capability: str) -> list[Application]:
+def get_applications_for(
+    user: AnyUser, ids: list[int], capability: Capability
+) -> list[Application]:
     """The listed applications the user may act on; ids outside the scope are left out."""
     return list(
         Application.objects.visible_to(user, capability)
@@ -198,7 +208,7 @@ def get_application_by_receipt(receipt: str) -> Application:
         raise Http404 from None
 
 
-def count_waiting(user: Any, capability: str) -> int:
+def count_waiting(user: AnyUser, capability: Capability) -> int:
     return (
         Application.objects.visible_to(user, capability)
         .filter(status="pending", submitted_at__lt=waiting_cutoff())
@@ -219,7 +229,11 @@ class MemberFilters:
 
 
 def list_members(
-    user: Any, capability: str, *, filters: MemberFilters, within: Org | None = None
+    user: AnyUser,
+    capability: Capability,
+    *,
+    filters: MemberFilters,
+    within: Org | None = None,
 ) -> QuerySet[Member]:
     members = Member.objects.visible_to(user, capability)
     if within is not None:
@@ -241,7 +255,7 @@ def list_members(
     return members.select_related("org").order_by("number")
 
 
-def get_member_for(user: Any, member_id: int | str, capability: str) -> Member:
+def get_member_for(user: AnyUser, member_id: int | str, capability: Capability) -> Member:
     try:
         return (
             Member.objects.visible_to(user, capability)
@@ -252,9 +266,9 @@ def get_member_for(user: Any, member_id: int | str, capability: str) -> Member:
         raise Http404 from None
 
 
-def get_own_member(user: Any) -> Member | None:
+def get_own_member(user: AnyUser) -> Member | None:
     """The signed-in worker's membership, if they have one."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return None
     return Member.objects.select_related("org").filter(user=user).first()
 
@@ -268,14 +282,16 @@ def list_episodes(member: Member) -> list[Any]:
     return list(member.episodes.select_related("org").order_by("started_on", "pk"))
 
 
-def list_transfers(user: Any, capability: str, *, status: str = "pending") -> QuerySet[Transfer]:
+def list_transfers(
+    user: AnyUser, capability: Capability, *, status: str = "pending"
+) -> QuerySet[Transfer]:
     transfers = Transfer.objects.visible_to(user, capability)
     if status:
         transfers = transfers.filter(status=status)
     return transfers.select_related("member", "from_org", "to_org", "requested_by")
 
 
-def get_transfer_for(user: Any, transfer_id: int | str, capability: str) -> Transfer:
+def get_transfer_for(user: AnyUser, transfer_id: int | str, capability: Capability) -> Transfer:
     try:
         return (
             Transfer.objects.visible_to(user, capability)
@@ -301,7 +317,7 @@ def list_receiving_unions(search: str) -> QuerySet[Org]:
 # --- recruitment pages -----------------------------------------------------------------------
 
 
-def list_recruiting_unions(user: Any) -> list[tuple[int, str]]:
+def list_recruiting_unions(user: AnyUser) -> list[tuple[int, str]]:
     """Unions the user may run recruitment events for, as form choices (tree order)."""
     from gonghui.orgs.models import OrgKind
 
@@ -317,7 +333,7 @@ def list_recruiting_unions(user: Any) -> list[tuple[int, str]]:
 
 
 def list_event_enterprise_choices(
-    user: Any, *, search: str = "", include: int | None = None, limit: int = 50
+    user: AnyUser, *, search: str = "", include: int | None = None, limit: int = 50
 ) -> list[tuple[int, str]]:
     """Enterprises an event may be held at (members.recruit scope), by name; `include` keeps
     an already chosen one among the choices when it is in scope."""
@@ -334,7 +350,12 @@ def list_event_enterprise_choices(
 
 
 def search_event_applications(
-    user: Any, capability: str, *, event: RecruitmentEvent, search: str, limit: int = 20
+    user: AnyUser,
+    capability: Capability,
+    *,
+    event: RecruitmentEvent,
+    search: str,
+    limit: int = 20,
 ) -> list[Application]:
     """The gift desk's lookup: an event's applications by name, by the last four digits of
     the mobile number, or by the whole number. Mobile numbers are encrypted, so the last
@@ -362,7 +383,7 @@ def search_event_applications(
 # --- membership pages: review, members, transfers, the worker's card -------------------------
 
 
-def list_event_choices(user: Any, capability: str) -> list[tuple[int, str]]:
+def list_event_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
     """(id, title) of the events the user sees, newest first, for a filter menu."""
     return list(
         RecruitmentEvent.objects.visible_to(user, capability)
@@ -394,7 +415,7 @@ def count_other_pending(application: Application) -> int:
     )
 
 
-def _scope_paths(user: Any, capability: str) -> list[str] | None:
+def _scope_paths(user: AnyUser, capability: Capability) -> list[str] | None:
     paths_of = getattr(user, "scope_paths", None)
     if paths_of is None:
         return []
@@ -403,7 +424,7 @@ def _scope_paths(user: Any, capability: str) -> list[str] | None:
 
 
 def list_incoming_transfers(
-    user: Any, capability: str, *, status: str = Transfer.Status.PENDING
+    user: AnyUser, capability: Capability, *, status: str = Transfer.Status.PENDING
 ) -> QuerySet[Transfer]:
     """Transfers to a union in the user's scope: the ones they accept or decline."""
     from gonghui.core.tree import subtree_q
@@ -417,7 +438,7 @@ def list_incoming_transfers(
     return transfers.select_related("member", "from_org", "to_org").order_by("requested_at", "pk")
 
 
-def list_outgoing_transfers(user: Any, capability: str) -> QuerySet[Transfer]:
+def list_outgoing_transfers(user: AnyUser, capability: Capability) -> QuerySet[Transfer]:
     """Transfers from the user's unions to unions outside their scope, newest first."""
     from gonghui.core.tree import subtree_q
 
@@ -440,11 +461,11 @@ def get_receiving_union(org_id: int | str) -> Org:
         raise Http404 from None
 
 
-def find_own_member(user: Any) -> Member | None:
+def find_own_member(user: AnyUser) -> Member | None:
     """The worker's membership: linked to the account, or else the one unlinked membership
     recorded with the mobile number the account signed in with (to be linked on first use)."""
     own = get_own_member(user)
-    if own is not None or not getattr(user, "mobile_hash", None):
+    if own is not None or not isinstance(user, User) or not user.mobile_hash:
         return own
     candidates = list(
         Member.objects.select_related("org").filter(user=None, mobile_hash=user.mobile_hash)[:2]
@@ -455,7 +476,7 @@ def find_own_member(user: Any) -> Member | None:
 # --- roster import and export ----------------------------------------------------------------
 
 
-def list_roster_import_orgs(user: Any) -> list[tuple[int, str]]:
+def list_roster_import_orgs(user: AnyUser) -> list[tuple[int, str]]:
     """Unions the user may import a roster into (members.manage and imports.run), as form
     choices in tree order."""
     orgs = (
@@ -469,7 +490,11 @@ def list_roster_import_orgs(user: Any) -> list[tuple[int, str]]:
 
 
 def members_for_export(
-    user: Any, capability: str, *, filters: MemberFilters, within: Org | None = None
+    user: AnyUser,
+    capability: Capability,
+    *,
+    filters: MemberFilters,
+    within: Org | None = None,
 ) -> QuerySet[Member]:
     """The members list's rows (same scope and filters), with only what an export writes."""
     return list_members(user, capability, filters=filters, within=within).only(

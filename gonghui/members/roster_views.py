@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
@@ -80,7 +81,7 @@ def roster_export(request: HttpRequest) -> FileResponse:
     unmasked = request.GET.get("unmasked") == "1"
     if unmasked and not exports.may_export_unmasked(request.user):
         raise PermissionDenied
-    capability = exports.UNMASKED_CAPABILITY if unmasked else "members.view"
+    capability: Capability = exports.UNMASKED_CAPABILITY if unmasked else "members.view"
     within = (
         get_org_for(request.user, request.GET["org"], capability)
         if request.GET.get("org")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from gonghui.accounts.models import User
 from gonghui.core.errors import DomainError
 from gonghui.members import actions, cards, queries
 from gonghui.members.card_pdf import render_card_pdf
@@ -22,12 +23,18 @@ from gonghui.web.form_errors import add_domain_error
 UNION_SEARCH_MIN = 1
 
 
+def _account(request: HttpRequest) -> User:
+    """The signed-in worker's account (behind login_required, or with a membership found)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _own_member(request: HttpRequest) -> Member | None:
     """The signed-in worker's membership, linking it to the account on first use."""
     member = queries.find_own_member(request.user)
     if member is not None and member.user_id is None:
         try:
-            member = actions.link_member_account(actor=request.user, member=member)
+            member = actions.link_member_account(actor=_account(request), member=member)
         except DomainError:
             return None
     return member
@@ -120,7 +127,7 @@ def my_transfer(request: HttpRequest) -> HttpResponse:
         if union is not None:
             try:
                 actions.start_transfer(
-                    actor=request.user,
+                    actor=_account(request),
                     member=member,
                     to_org=union,
                     new_employer_name=form.cleaned_data["new_employer_name"],
@@ -161,7 +168,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_leaving(
-                actor=request.user,
+                actor=_account(request),
                 member=member,
                 status=Member.Status.WITHDRAWN,
                 reason=form.cleaned_data["reason"],

@@ -1,12 +1,11 @@
 """Changes to the union tree. Callers fetch orgs through the funnel; each action re-checks."""
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.models import User
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError
 from gonghui.core.scoping import require
@@ -51,7 +50,7 @@ LINE_FIELDS = ("address", "contact_phone")
 
 
 @transaction.atomic
-def create_org(*, actor: Any, parent: Org | None, name: str, kind: str, **details: str) -> Org:
+def create_org(*, actor: User, parent: Org | None, name: str, kind: str, **details: str) -> Org:
     """Add an org under `parent` (orgs.manage there); a root org needs an operator."""
     if parent is None:
         if not getattr(actor, "is_superuser", False):
@@ -80,7 +79,7 @@ def create_org(*, actor: Any, parent: Org | None, name: str, kind: str, **detail
 
 
 @transaction.atomic
-def update_org(*, actor: Any, org: Org, expected_version: int, **changes: str) -> Org:
+def update_org(*, actor: User, org: Org, expected_version: int, **changes: str) -> Org:
     """Edit an org's details (orgs.manage on it). A stale version is refused."""
     require(actor, "orgs.manage", org.path)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -111,7 +110,7 @@ def update_org(*, actor: Any, org: Org, expected_version: int, **changes: str) -
 
 
 @transaction.atomic
-def set_org_active(*, actor: Any, org: Org, active: bool) -> Org:
+def set_org_active(*, actor: User, org: Org, active: bool) -> Org:
     """Deactivate (or reactivate) an org; its history and members stay."""
     require(actor, "orgs.manage", org.path)
     if org.parent_id is None and not active:
@@ -130,7 +129,7 @@ def set_org_active(*, actor: Any, org: Org, active: bool) -> Org:
 
 
 @transaction.atomic
-def move_org(*, actor: Any, org: Org, new_parent: Org) -> Org:
+def move_org(*, actor: User, org: Org, new_parent: Org) -> Org:
     """Move an org and its whole subtree under `new_parent` (orgs.move on both ends)."""
     require(actor, "orgs.move", org.path)
     require(actor, "orgs.move", new_parent.path)

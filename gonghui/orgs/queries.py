@@ -1,16 +1,21 @@
 """Reads of the union tree. Everything here is scoped by the caller's grants."""
 
-from typing import Any
-
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from gonghui.accounts.models import AnyUser
+from gonghui.core.capabilities import Capability
 from gonghui.core.tree import subtree_q
 from gonghui.orgs.models import CHILD_KINDS, Org
 
 
 def list_orgs(
-    user: Any, capability: str, *, search: str = "", kind: str = "", within: Org | None = None
+    user: AnyUser,
+    capability: Capability,
+    *,
+    search: str = "",
+    kind: str = "",
+    within: Org | None = None,
 ) -> QuerySet[Org]:
     orgs = Org.objects.visible_to(user, capability)
     if within is not None:
@@ -22,7 +27,7 @@ def list_orgs(
     return orgs.select_related("parent")
 
 
-def get_org_for(user: Any, org_id: int | str, capability: str) -> Org:
+def get_org_for(user: AnyUser, org_id: int | str, capability: Capability) -> Org:
     """The org if the user holds `capability` there; 404 alike for missing and forbidden."""
     try:
         return Org.objects.visible_to(user, capability).get(pk=int(org_id))
@@ -30,7 +35,7 @@ def get_org_for(user: Any, org_id: int | str, capability: str) -> Org:
         raise Http404 from None
 
 
-def list_top_orgs(user: Any, capability: str) -> QuerySet[Org]:
+def list_top_orgs(user: AnyUser, capability: Capability) -> QuerySet[Org]:
     """The highest orgs the user sees: the roots of their visible forest."""
     paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
     if paths is None:
@@ -42,7 +47,7 @@ def list_children(parent: Org) -> QuerySet[Org]:
     return parent.children.annotate(child_count=Count("children")).order_by("path")
 
 
-def list_visible_ancestors(user: Any, org: Org, capability: str) -> list[Org]:
+def list_visible_ancestors(user: AnyUser, org: Org, capability: Capability) -> list[Org]:
     """The breadcrumb: ancestors of `org` the user may also see, root first."""
     if not org.ancestor_paths:
         return []
@@ -57,7 +62,7 @@ def count_subtree(org: Org) -> int:
     return Org.objects.filter(subtree_q("path", [org.path])).count()
 
 
-def list_move_targets(user: Any, org: Org, *, search: str) -> QuerySet[Org]:
+def list_move_targets(user: AnyUser, org: Org, *, search: str) -> QuerySet[Org]:
     """Where `org` could move: orgs the user may move things into, outside its own subtree."""
     candidates = list_orgs(user, "orgs.move", search=search).exclude(subtree_q("path", [org.path]))
     if org.parent_id is not None:

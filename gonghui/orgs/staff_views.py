@@ -12,7 +12,7 @@ from gonghui.core.errors import DomainError
 from gonghui.orgs import actions, queries
 from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm
 from gonghui.orgs.models import OrgKind
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
@@ -68,7 +68,7 @@ def org_create(request: HttpRequest, org_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             org = actions.create_org(
-                actor=request.user,
+                actor=staff_user(request),
                 parent=parent,
                 name=form.cleaned_data["name"],
                 kind=form.cleaned_data["kind"],
@@ -92,7 +92,7 @@ def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_org(
-                actor=request.user,
+                actor=staff_user(request),
                 org=org,
                 expected_version=form.cleaned_data["version"],
                 name=form.cleaned_data["name"],
@@ -117,7 +117,7 @@ def org_move(request: HtmxRequest, org_id: int) -> HttpResponse:
             new_parent = queries.get_org_for(
                 request.user, form.cleaned_data["new_parent"], "orgs.move"
             )
-            actions.move_org(actor=request.user, org=org, new_parent=new_parent)
+            actions.move_org(actor=staff_user(request), org=org, new_parent=new_parent)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -139,7 +139,7 @@ def org_set_active(request: HttpRequest, org_id: int) -> HttpResponse:
     org = queries.get_org_for(request.user, org_id, "orgs.manage")
     active = request.POST.get("active") == "1"
     try:
-        actions.set_org_active(actor=request.user, org=org, active=active)
+        actions.set_org_active(actor=staff_user(request), org=org, active=active)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:

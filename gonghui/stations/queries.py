@@ -3,13 +3,14 @@ subtree's for staff (stations.manage), and visit figures."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from gonghui.accounts.models import AnyUser
 from gonghui.checkins.models import CheckIn
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
@@ -111,7 +112,7 @@ def count_own_visits(member: Member, station: Station) -> int:
 # --- staff -----------------------------------------------------------------------------------
 
 
-def home_org_for(user: Any, capability: str) -> Org | None:
+def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
     """The highest organisation where the user holds `capability`: where their lists start."""
     paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
     if paths is None:
@@ -119,15 +120,15 @@ def home_org_for(user: Any, capability: str) -> Org | None:
     return Org.objects.filter(path__in=paths).order_by("path").first()
 
 
-def list_operator_choices(user: Any) -> list[tuple[int, str]]:
+def list_operator_choices(user: AnyUser) -> list[tuple[int, str]]:
     """Active organisations the user may run stations for (stations.manage), in tree order."""
     orgs = Org.objects.visible_to(user, "stations.manage").filter(is_active=True).order_by("path")
     return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:1000]]
 
 
 def list_stations(
-    user: Any,
-    capability: str,
+    user: AnyUser,
+    capability: Capability,
     *,
     within: Org | None = None,
     filters: StationFilters = StationFilters(),
@@ -145,7 +146,7 @@ def list_stations(
     )
 
 
-def get_station_for(user: Any, station_id: int | str, capability: str) -> Station:
+def get_station_for(user: AnyUser, station_id: int | str, capability: Capability) -> Station:
     """A station the user holds `capability` over; 404 alike for missing and forbidden."""
     try:
         return (
@@ -157,7 +158,7 @@ def get_station_for(user: Any, station_id: int | str, capability: str) -> Statio
         raise Http404 from None
 
 
-def list_district_names(user: Any, capability: str) -> list[str]:
+def list_district_names(user: AnyUser, capability: Capability) -> list[str]:
     """Districts already used in the user's subtree: suggestions for the form."""
     return list(
         Station.objects.visible_to(user, capability)
@@ -167,7 +168,7 @@ def list_district_names(user: Any, capability: str) -> list[str]:
     )
 
 
-def list_street_names(user: Any, capability: str) -> list[str]:
+def list_street_names(user: AnyUser, capability: Capability) -> list[str]:
     return list(
         Station.objects.visible_to(user, capability)
         .order_by("street")

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
@@ -25,7 +26,7 @@ from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
 
-CAPABILITY = "stations.manage"
+CAPABILITY: Capability = "stations.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -448,7 +448,7 @@ def load_benefits(*, staff: dict[str, User], worker: User, now: datetime | None 
 
     now = now or timezone.now()
     rng = random.Random(SEED)
-    operator = User.objects.filter(is_superuser=True).order_by("pk").first()
+    operator = User.objects.filter(is_superuser=True).earliest("pk")
     orgs = {
         org.name: org
         for org in Org.objects.filter(name__in=[ZGC, HAIDIAN, CHANGPING, HLG, BUS_UNION])

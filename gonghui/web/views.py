@@ -14,7 +14,7 @@ from gonghui.core.audit import list_audit_entries
 from gonghui.core.errors import DomainError
 from gonghui.core.health import database_answers
 from gonghui.orgs.queries import list_top_orgs
-from gonghui.web.access import HtmxRequest, staff_required
+from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.pagination import paginate
 
 
@@ -68,7 +68,7 @@ def import_job(request: HtmxRequest, job_id: int) -> HttpResponse:
 def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = imports.get_job_for(request.user, job_id)
     try:
-        imports.confirm_import(actor=request.user, job=job)
+        imports.confirm_import(actor=staff_user(request), job=job)
     except DomainError as error:
         messages.error(request, str(error.message))
     return redirect("web:import_job", job_id=job.pk)
@@ -78,7 +78,7 @@ def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = imports.get_job_for(request.user, job_id)
-    imports.cancel_import(actor=request.user, job=job)
+    imports.cancel_import(actor=staff_user(request), job=job)
     messages.info(request, _("The file was set aside; nothing was imported."))
     return redirect("web:import_job", job_id=job.pk)
 

@@ -43,7 +43,7 @@ def objects_of(ctx: Any) -> Objects:
     found: Objects | None = getattr(ctx, "_benefits", None)
     if found is not None:
         return found
-    operator = User.objects.filter(is_superuser=True).order_by("pk").first()
+    operator = User.objects.filter(is_superuser=True).earliest("pk")
     provider = actions.create_provider(
         actor=operator, org=ctx.target, name=PROVIDER, kind="enterprise", contact_phone="010-1"
     )

@@ -21,6 +21,9 @@ from gonghui.members import actions as member_actions
 from gonghui.members.models import Member
 from gonghui.orgs.models import Tally
 
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
+
 
 def tally(org, metric: str) -> int:
     return sum(Tally.objects.filter(org=org, metric=metric).values_list("value", flat=True))
@@ -241,8 +244,9 @@ def test_only_active_members_in_the_audience_may_claim(provider, operator, tree)
         actions.claim_offer(member=make_member(operator, tree.hlg), offer=offer)
     assert outside.value.code == "outside_audience"
     left = make_member(operator, tree.zgc)
-    Member.objects.filter(pk=left.pk).update(status=Member.Status.WITHDRAWN)
-    left.refresh_from_db()
+    left = member_actions.record_leaving(
+        actor=operator, member=left, status=Member.Status.WITHDRAWN, reason="退会"
+    )
     with pytest.raises(DomainError) as ended:
         actions.claim_offer(member=left, offer=offer)
     assert ended.value.code == "not_a_member"
@@ -336,7 +340,9 @@ def test_expired_withdrawn_or_ended_claims_are_refused(claimed, account, operato
         == "offer_withdrawn"
     )
     Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.PUBLISHED)
-    Member.objects.filter(pk=claimed.member_id).update(status=Member.Status.WITHDRAWN)
+    member_actions.record_leaving(
+        actor=operator, member=claimed.member, status=Member.Status.WITHDRAWN, reason="退会"
+    )
     assert (
         actions.redeem_code(account=account, code=actions.code_of(claimed)).code
         == "membership_ended"

@@ -21,7 +21,11 @@ from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
 from gonghui.orgs.models import Org, Tally
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tallies_exact"),
+]
 
 THREADS = 40
 

@@ -14,6 +14,9 @@ from gonghui.members import cards
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
 
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
+
 
 def make_member(org, operator, **overrides) -> Member:
     return member_actions.import_member(

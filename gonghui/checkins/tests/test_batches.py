@@ -13,7 +13,7 @@ from gonghui.checkins.actions import BatchItem as ScanItem
 from gonghui.checkins.batches import MAX_BATCH
 from gonghui.events.forms import BATCH_FORMAT as OFFLINE_PAGE
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.usefixtures("tallies_exact")]
 NO_DEVICE = ("invalid_batch", "The upload needs a device and a list of items.")
 
 

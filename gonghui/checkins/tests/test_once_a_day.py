@@ -12,6 +12,9 @@ from gonghui.checkins.models import CheckIn, Checkpoint
 from gonghui.members import actions as member_actions
 from gonghui.members.tests.factories import person
 
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
+
 
 def moment(day_offset: int, hour: int) -> datetime:
     day = timezone.localdate() + timedelta(days=day_offset)
@@ -71,6 +74,7 @@ def test_a_station_takes_one_check_in_a_day(station, member, english):
     assert Checkpoint.objects.get(pk=station.pk).checked_in == 2
 
 
+@pytest.mark.tallies_bypassed  # writes check-in rows without the actions, on purpose
 def test_the_database_refuses_a_second_row_whatever_the_caller(activity, station, member):
     """The constraints hold without the actions: NULL days (activities) may not repeat a member,
     and a station may not have two rows for a member on one day."""

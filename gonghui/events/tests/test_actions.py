@@ -11,6 +11,9 @@ from gonghui.events import actions, queries
 from gonghui.members import actions as member_actions
 from gonghui.members.tests.factories import person
 
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
+
 
 def make_member(org, operator):
     return member_actions.import_member(

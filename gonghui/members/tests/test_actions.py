@@ -10,6 +10,9 @@ from gonghui.members import actions, cards
 from gonghui.members.models import Application, Episode, Member
 from gonghui.members.tests.factories import person
 
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
+
 
 @pytest.fixture
 def event(tree, operator):

@@ -26,7 +26,11 @@ from gonghui.members.tests.factories import person
 
 CONNECTIONS = 40
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tallies_exact"),
+]
 
 
 @pytest.fixture

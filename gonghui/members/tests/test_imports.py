@@ -21,6 +21,9 @@ from gonghui.members.actions import import_member, start_roster_import
 from gonghui.members.models import Episode, Member, MemberSequence
 from gonghui.members.tests.factories import WEIGHTS, id_number, mobile, person
 
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
+
 HEADER = [
     "姓名",
     "性别",

@@ -21,7 +21,7 @@ def station_of(ctx: Any) -> Station:
     """被测驿站, run by T, with a photo; created once per matrix context."""
     station = getattr(ctx, "_station", None)
     if station is None:
-        operator = User.objects.filter(is_superuser=True).order_by("pk").first()
+        operator = User.objects.filter(is_superuser=True).earliest("pk")
         station = create_station(
             actor=operator,
             org=ctx.target,

@@ -11,12 +11,16 @@ from gonghui.checkins.actions import BatchItem, upload_batch
 from gonghui.checkins.models import CheckIn, Checkpoint
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.models import AuditEntry
+from gonghui.members import actions as member_actions
 from gonghui.members import cards
 from gonghui.members.models import Member
 from gonghui.orgs.models import Tally
 from gonghui.stations import actions, codes
 from gonghui.stations.actions import StationDetails
 from gonghui.stations.models import Station
+
+# Every action test here leaves the dashboard tallies exact (see gonghui/conftest.py).
+pytestmark = pytest.mark.usefixtures("tallies_exact")
 
 
 def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
@@ -230,12 +234,13 @@ def test_a_deactivated_station_records_no_visit(station, member, hlg_staff):
     assert CheckIn.objects.count() == 0
 
 
-def test_only_active_members_visit(station, member):
+def test_only_active_members_visit(station, member, operator):
     assert actions.record_visit(member=None, code=codes.poster_code(station)).code == (
         "not_a_member"
     )
-    Member.objects.filter(pk=member.pk).update(status=Member.Status.WITHDRAWN)
-    member.refresh_from_db()
+    member = member_actions.record_leaving(
+        actor=operator, member=member, status=Member.Status.WITHDRAWN, reason="退会"
+    )
     assert actions.record_visit(member=member, code=codes.poster_code(station)).code == (
         "not_a_member"
     )
