@@ -144,7 +144,7 @@ def run_timings(repeat: int) -> tuple[list[Timing], dict[str, list[float]], list
     from django.utils import timezone
 
     from gonghui.dashboards.figures import TILES
-    from gonghui.dashboards.periods import THIS_MONTH, THIS_YEAR, preset_period
+    from gonghui.core.periods import THIS_MONTH, THIS_YEAR, preset_period
     from gonghui.orgs.models import Org, Tally
 
     orgs = pick_orgs()

@@ -25,7 +25,7 @@ from gonghui.events.forms import MAX_CARD_CODE, MAX_PLACES_PER_PERSON
 from gonghui.events.models import Activity, Audience, Category
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for
+from gonghui.orgs.queries import get_org_for, home_org_for
 
 router = Router(tags=["activities"])
 
@@ -794,7 +794,7 @@ def get_activity_figures(request: HttpRequest, query: Query[FiguresQuery]) -> di
     if query.within is not None:
         org = get_org_for(request.user, query.within, "events.manage")
     else:
-        home = queries.home_org_for(request.user, "events.manage")
+        home = home_org_for(request.user, "events.manage")
         if home is None:
             raise Http404
         org = home

@@ -705,7 +705,7 @@ def get_benefit_usage(request: HttpRequest, query: Query[UsageQuery]) -> dict[st
     redemptions per service and offer managed there, and claims and redemptions by the
     claiming members' unions there."""
     org = get_org_for(request.user, query.org_id, "benefits.manage")
-    usage = queries.usage_of(org, queries.Period(start=query.start, end=query.end))
+    usage = queries.usage_of(org, start=query.start, end=query.end)
     return {
         "org_id": org.pk,
         "start": query.start,

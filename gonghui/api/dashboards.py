@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.core.periods import Period, parse_period
 from gonghui.dashboards import figures, queries
-from gonghui.dashboards.periods import Period, parse_period
 from gonghui.orgs.models import Org
 
 router = Router(tags=["dashboards"])

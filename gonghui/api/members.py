@@ -90,7 +90,36 @@ def _event_title(obj: Application) -> str:
     return event.title if event is not None else ""
 
 
-class ApplicationOut(Schema):
+class _PersonResolvers(Schema):
+    """What an application and a member show alike of the person (会员信息采集表): labels,
+    masked ID and mobile numbers, the union's name."""
+
+    @staticmethod
+    def resolve_gender_label(obj: Application | Member) -> str:
+        return str(obj.get_gender_display())
+
+    @staticmethod
+    def resolve_ethnicity_name(obj: Application | Member) -> str:
+        return ETHNICITY_NAMES.get(obj.ethnicity, "")
+
+    @staticmethod
+    def resolve_id_number_masked(obj: Application | Member) -> str:
+        return mask_id_number(str(obj.id_number))
+
+    @staticmethod
+    def resolve_mobile_masked(obj: Application | Member) -> str:
+        return mask_mobile(str(obj.mobile))
+
+    @staticmethod
+    def resolve_job_type_label(obj: Application | Member) -> str:
+        return str(obj.get_job_type_display())
+
+    @staticmethod
+    def resolve_org_name(obj: Application | Member) -> str:
+        return obj.org.name
+
+
+class ApplicationOut(_PersonResolvers):
     id: int
     name: str
     gender: str
@@ -122,30 +151,6 @@ class ApplicationOut(Schema):
     reject_reason: str
     reviewed_at: datetime | None
     member_id: int | None
-
-    @staticmethod
-    def resolve_gender_label(obj: Application) -> str:
-        return str(obj.get_gender_display())
-
-    @staticmethod
-    def resolve_ethnicity_name(obj: Application) -> str:
-        return ETHNICITY_NAMES.get(obj.ethnicity, "")
-
-    @staticmethod
-    def resolve_id_number_masked(obj: Application) -> str:
-        return mask_id_number(str(obj.id_number))
-
-    @staticmethod
-    def resolve_mobile_masked(obj: Application) -> str:
-        return mask_mobile(str(obj.mobile))
-
-    @staticmethod
-    def resolve_job_type_label(obj: Application) -> str:
-        return str(obj.get_job_type_display())
-
-    @staticmethod
-    def resolve_org_name(obj: Application) -> str:
-        return obj.org.name
 
     @staticmethod
     def resolve_event_title(obj: Application) -> str:
@@ -299,7 +304,7 @@ class EventFilters(Schema):
 # --- schemas: members and transfers ------------------------------------------------------------
 
 
-class MemberOut(Schema):
+class MemberOut(_PersonResolvers):
     id: int
     number: str
     name: str
@@ -322,30 +327,6 @@ class MemberOut(Schema):
     left_on: date | None
     card_version: int
     version: int
-
-    @staticmethod
-    def resolve_gender_label(obj: Member) -> str:
-        return str(obj.get_gender_display())
-
-    @staticmethod
-    def resolve_ethnicity_name(obj: Member) -> str:
-        return ETHNICITY_NAMES.get(obj.ethnicity, "")
-
-    @staticmethod
-    def resolve_id_number_masked(obj: Member) -> str:
-        return mask_id_number(str(obj.id_number))
-
-    @staticmethod
-    def resolve_mobile_masked(obj: Member) -> str:
-        return mask_mobile(str(obj.mobile))
-
-    @staticmethod
-    def resolve_org_name(obj: Member) -> str:
-        return obj.org.name
-
-    @staticmethod
-    def resolve_job_type_label(obj: Member) -> str:
-        return str(obj.get_job_type_display())
 
     @staticmethod
     def resolve_status_label(obj: Member) -> str:
@@ -942,23 +923,8 @@ def check_card(request: HttpRequest, query: Query[CardCheckQuery]) -> dict[str, 
     moved union or their name changed: their phone shows a newer card); `unknown` (genuine,
     but no such member on record); `not_genuine` (altered or forged). Only the status and
     card versions are answered."""
-    try:
-        claims: cards.CardClaims | None = cards.verify_card(query.code)
-    except cards.CardCodeError:
-        claims = None
-    member = queries.get_member_by_number(claims.number) if claims is not None else None
-    if claims is None:
-        status = "not_genuine"
-    elif member is None:
-        status = "unknown"
-    elif not member.is_active:
-        status = "left"
-    elif claims.version != member.card_version:
-        status = "revoked"
-    elif claims.union != member.org.name or claims.name != member.name:
-        status = "outdated"
-    else:
-        status = "valid"
+    checked = queries.check_card(query.code)
+    status, claims, member = checked.status, checked.claims, checked.member
     return {
         "status": status,
         "status_label": str(CARD_STATUS_LABELS[status]),

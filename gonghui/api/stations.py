@@ -237,8 +237,8 @@ def list_station_visits(request: HttpRequest, filters: Query[VisitFilters]) -> A
             "street": item.station.street,
             "operator_name": item.station.org.name,
             "is_active": item.station.is_active,
-            "date_from": period.first,
-            "date_to": period.last,
+            "date_from": period.start,
+            "date_to": period.end,
             "visits": item.visits,
             "visitors": item.visitors,
         }

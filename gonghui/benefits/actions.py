@@ -37,13 +37,13 @@ from gonghui.benefits.models import (
 )
 from gonghui.checkins.batches import MAX_BATCH as MAX_BATCH  # the API reads it here
 from gonghui.checkins.nonces import answer_once, check_upload
+from gonghui.checkins.verdict import card_refusal, read_card
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from gonghui.core.images import prepare_photo
 from gonghui.core.personal import mask_name
 from gonghui.core.scoping import require
 from gonghui.core.text import check_fields
-from gonghui.members.cards import CardCodeError, verify_card
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
@@ -829,20 +829,19 @@ def _claim_by_code(text: str) -> Claim | None:
 
 
 def _member_by_card(text: str) -> Member | Redemption:
-    try:
-        card = verify_card(text)
-    except CardCodeError:
-        return _code_invalid()
-    member = Member.objects.filter(number=card.number).select_related("org").only(
-        *MEMBER_COLUMNS, "org__path", "org__name"
-    ).first()  # fmt: skip
-    if member is None:
-        return _refused("card_unknown", _("No member with this card."))
-    if card.version != member.card_version:
-        return _refused("card_revoked", _("This card has been revoked."))
-    if not member.is_active:
-        return _refused("membership_ended", _("This membership has ended."))
-    return member
+    """The member whose card this is, or the refusal of a card scan (checkins' card rule)."""
+    card = read_card(text)
+    member = None
+    if card is not None:
+        found = Member.objects.filter(number=card.number).select_related("org")
+        member = found.only(*MEMBER_COLUMNS, "org__path", "org__name").first()
+    refusal = card_refusal(card, member)
+    if refusal is None:
+        assert member is not None
+        return member
+    if refusal.code == "card_invalid":
+        return _code_invalid()  # this desk also takes offer codes
+    return _refused(refusal.code, refusal.message)
 
 
 def _claims_at(provider: Provider, member: Member) -> list[Claim]:

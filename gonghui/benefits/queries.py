@@ -25,6 +25,7 @@ from gonghui.benefits.models import (
     category_label,
 )
 from gonghui.core.capabilities import Capability
+from gonghui.core.periods import day_start
 from gonghui.core.tree import ancestor_paths
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
@@ -279,20 +280,6 @@ def count_redeemed_today(provider: Provider) -> int:
 # --- staff -----------------------------------------------------------------------------------
 
 
-def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
-    """The highest organisation where the user holds `capability`: where their lists start."""
-    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
-    if paths is None:
-        return Org.objects.filter(parent=None).order_by("path").first()
-    return Org.objects.filter(path__in=paths).order_by("path").first()
-
-
-def list_org_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
-    """Organisations where the user holds `capability`, in tree order, for form choices."""
-    orgs = Org.objects.visible_to(user, capability).filter(is_active=True).order_by("path")
-    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
-
-
 def list_providers(
     user: AnyUser,
     capability: Capability,
@@ -446,29 +433,13 @@ def get_photo_for(user: AnyUser, photo_id: int | str, capability: Capability) ->
 # --- usage figures ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Period:
-    start: date | None = None  # inclusive
-    end: date | None = None  # inclusive
-
-    def moments(self) -> tuple[datetime | None, datetime | None]:
-        """[from, to) as aware datetimes in the site's time zone."""
-        start = timezone.make_aware(datetime.combine(self.start, time.min)) if self.start else None
-        end = (
-            timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
-            if self.end
-            else None
-        )
-        return start, end
-
-
-def _within(field: str, period: Period) -> Q:
-    start, end = period.moments()
+def _within(field: str, start: date | None, end: date | None) -> Q:
+    """The moments of whole local days from `start` to `end` (inclusive; None: open)."""
     condition = Q()
     if start:
-        condition &= Q(**{f"{field}__gte": start})
+        condition &= Q(**{f"{field}__gte": day_start(start)})
     if end:
-        condition &= Q(**{f"{field}__lt": end})
+        condition &= Q(**{f"{field}__lt": day_start(end + timedelta(days=1))})
     return condition
 
 
@@ -521,13 +492,16 @@ class Usage:
         return sum(row.redemptions for row in self.services)
 
 
-def usage_of(org: Org, period: Period) -> Usage:
-    """Views, claims and redemptions in a period: per service and per offer for the services
-    managed in `org`'s subtree, and per union for the claims of members of that subtree (the
-    same figures the dashboards' tallies hold, by org)."""
+def usage_of(org: Org, *, start: date | None = None, end: date | None = None) -> Usage:
+    """Views, claims and redemptions from the day `start` to the day `end` (inclusive; either
+    may be open): per service and per offer for the services managed in `org`'s subtree, and
+    per union for the claims of members of that subtree (the same figures the dashboards'
+    tallies hold, by org)."""
     names = category_names()
-    claims_in = Claim.objects.filter(_within("claimed_at", period))
-    redeemed_in = Claim.objects.filter(_within("redeemed_at", period), redeemed_at__isnull=False)
+    claims_in = Claim.objects.filter(_within("claimed_at", start, end))
+    redeemed_in = Claim.objects.filter(
+        _within("redeemed_at", start, end), redeemed_at__isnull=False
+    )
 
     def per(queryset: QuerySet[Claim], key: str) -> dict[int, int]:
         return dict(queryset.values(key).annotate(n=Count("pk")).values_list(key, "n"))
@@ -535,7 +509,7 @@ def usage_of(org: Org, period: Period) -> Usage:
     services = list(
         Service.objects.in_subtree(org.path)
         .select_related("provider", "org")
-        .annotate(views_in=Coalesce(_views_total(period.start, period.end), 0))
+        .annotate(views_in=Coalesce(_views_total(start, end), 0))
         .order_by("title", "pk")
     )
     ids = [s.pk for s in services]

@@ -37,7 +37,7 @@ from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.text import spreadsheet_text
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for
+from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
@@ -56,14 +56,14 @@ def _list_org(request: HttpRequest) -> Org:
     """The org chosen with ?org=, or the user's highest one; 404 outside the scope."""
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], CAP)
-    org = queries.home_org_for(request.user, CAP)
+    org = home_org_for(request.user, CAP)
     if org is None:
         raise Http404
     return org
 
 
 def _org_choices(request: HttpRequest) -> list[tuple[int, str]]:
-    choices = queries.list_org_choices(request.user, CAP)
+    choices = list_org_choices(request.user, CAP)
     if not choices:
         raise Http404
     return choices
@@ -246,7 +246,7 @@ def photo(request: HttpRequest, photo_id: int) -> FileResponse:
 
 
 def _share_orgs(request: HttpRequest) -> dict[str, int]:
-    return {name.strip("　"): pk for pk, name in queries.list_org_choices(request.user, CAP)}
+    return {name.strip("　"): pk for pk, name in list_org_choices(request.user, CAP)}
 
 
 def _shares(request: HttpRequest, pairs: list[tuple[int, int]]) -> list[tuple[Org, int]]:
@@ -500,26 +500,26 @@ def categories(request: HttpRequest) -> HttpResponse:
 # --- usage figures -----------------------------------------------------------------------------
 
 
-def _period(request: HttpRequest) -> tuple[PeriodForm, queries.Period]:
+def _period(request: HttpRequest) -> tuple[PeriodForm, date | None, date | None]:
+    """The form and its first and last day (either may be left open)."""
     form = PeriodForm(request.GET)
     form.is_valid()  # an invalid date is left out, not refused
-    start: date | None = form.cleaned_data.get("start")
-    end: date | None = form.cleaned_data.get("end")
-    return form, queries.Period(start=start, end=end)
+    return form, form.cleaned_data.get("start"), form.cleaned_data.get("end")
 
 
 @staff_required
 def usage(request: HttpRequest) -> HttpResponse:
     org = _list_org(request)
-    form, period = _period(request)
-    context = {"org": org, "form": form, "period": period, "usage": queries.usage_of(org, period)}
+    form, start, end = _period(request)
+    usage = queries.usage_of(org, start=start, end=end)
+    context = {"org": org, "form": form, "usage": usage}
     return render(request, "benefits/staff_usage.html", context)
 
 
-def _usage_workbook(org: Org, period: queries.Period) -> bytes:
+def _usage_workbook(org: Org, first: date | None, last: date | None) -> bytes:
     import xlsxwriter
 
-    figures = queries.usage_of(org, period)
+    figures = queries.usage_of(org, start=first, end=last)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2"})
@@ -538,8 +538,8 @@ def _usage_workbook(org: Org, period: queries.Period) -> bytes:
                     page.write_string(row_number, column, spreadsheet_text(str(value)))
         page.freeze_panes(1, 0)
 
-    start = period.start.isoformat() if period.start else "…"
-    end = period.end.isoformat() if period.end else "…"
+    start = first.isoformat() if first else "…"
+    end = last.isoformat() if last else "…"
     sheet(
         _("Services"),
         [_("Service"), _("Provider"), _("Managed by"), _("Category"), _("Views"), _("Claims"),
@@ -568,8 +568,8 @@ def _usage_workbook(org: Org, period: queries.Period) -> bytes:
 @staff_required
 def usage_xlsx(request: HttpRequest) -> HttpResponse:
     org = _list_org(request)
-    _form, period = _period(request)
-    response = HttpResponse(_usage_workbook(org, period), content_type=XLSX)
+    _form, first, last = _period(request)
+    response = HttpResponse(_usage_workbook(org, first, last), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"benefits-usage-{org.pk}.xlsx"
     )

@@ -24,12 +24,11 @@ from gonghui.checkins.batches import MAX_BATCH as MAX_BATCH  # the API and the d
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.checkins.nonces import MAX_NONCE, answer_once, check_upload
 from gonghui.checkins.verdict import ScanResult as ScanResult  # callers read it here
-from gonghui.checkins.verdict import already, day_of, decide, not_a_member, refused
+from gonghui.checkins.verdict import already, day_of, decide, not_a_member, read_card, refused
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
-from gonghui.members.cards import CardClaims, CardCodeError, verify_card
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
@@ -424,14 +423,6 @@ def check_in_by_poster(
     return _check_in_member(
         checkpoint, member, method=CheckIn.Method.POSTER, at=at or timezone.now()
     )
-
-
-def read_card(card_code: str) -> CardClaims | None:
-    """The claims of a genuine member card, else None."""
-    try:
-        return verify_card(card_code)
-    except CardCodeError:
-        return None
 
 
 def _scan_card(actor: User, checkpoint: Checkpoint, card_code: str, at: datetime) -> ScanResult:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.checkins.models import Checkpoint
 from gonghui.core.personal import mask_name
-from gonghui.members.cards import CardClaims
+from gonghui.members.cards import CardClaims, CardCodeError, verify_card
 from gonghui.members.models import Member
 
 
@@ -72,6 +72,29 @@ def already(checkpoint: Checkpoint, member: Member, first_at: datetime | None) -
     )
 
 
+def read_card(card_code: str) -> CardClaims | None:
+    """The claims of a genuine member card, else None."""
+    try:
+        return verify_card(card_code)
+    except CardCodeError:
+        return None
+
+
+def card_refusal(card: CardClaims | None, member: Member | None) -> ScanResult | None:
+    """Why a scanned member card lets nobody in, else None: `card` is the verified card
+    (None: no genuine card), `member` the member with its number (None: none). The rule of
+    every card scan, at a checkpoint or at a benefits provider's desk."""
+    if card is None:
+        return refused("card_invalid", _("Not a genuine member card."))
+    if member is None:
+        return refused("card_unknown", _("No member with this card."))
+    if card.version != member.card_version:
+        return refused("card_revoked", _("This card has been revoked."), member)
+    if not member.is_active:
+        return refused("membership_ended", _("This membership has ended."), member)
+    return None
+
+
 def not_a_member(member: Member | None) -> ScanResult | None:
     """The refusal of a scan by someone signed in who is no active member, else None. A
     screen scan asks this first, before reading its code."""
@@ -109,14 +132,9 @@ def decide(
     without a place), its time `at`.
     """
     if by_card:
-        if card is None:
-            return refused("card_invalid", _("Not a genuine member card."))
-        if member is None:
-            return refused("card_unknown", _("No member with this card."))
-        if card.version != member.card_version:
-            return refused("card_revoked", _("This card has been revoked."), member)
-        if not member.is_active:
-            return refused("membership_ended", _("This membership has ended."), member)
+        refusal = card_refusal(card, member)
+        if refusal is not None:
+            return refusal
     else:
         refusal = not_a_member(member)
         if refusal is not None:

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.models import User
 from gonghui.core import audit
 from gonghui.core.errors import DomainError
+from gonghui.core.periods import Period
 from gonghui.core.scoping import require
 from gonghui.dashboards.models import ExportJob
-from gonghui.dashboards.periods import Period
 from gonghui.dashboards.queries import CAPABILITY
 from gonghui.orgs.models import Org
 

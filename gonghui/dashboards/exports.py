@@ -22,10 +22,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import DomainError
+from gonghui.core.periods import Period
 from gonghui.core.text import spreadsheet_text
 from gonghui.dashboards import figures
 from gonghui.dashboards.models import ExportJob
-from gonghui.dashboards.periods import Period
 from gonghui.events.models import Category
 from gonghui.orgs.models import Org, OrgKind
 

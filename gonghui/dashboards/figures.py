@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from gonghui.benefits import metrics as benefits_metrics
 from gonghui.checkins import metrics as checkins_metrics
+from gonghui.core.periods import Period
 from gonghui.core.tree import STEP, subtree_q
-from gonghui.dashboards.periods import Period
 from gonghui.enterprises.models import Enterprise, FoundingCase, Stage
 from gonghui.events.models import Activity
 from gonghui.members import metrics as members_metrics

@@ -7,25 +7,17 @@ from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
 from gonghui.dashboards.models import ExportJob
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.orgs.queries import get_org_for
+from gonghui.orgs.queries import get_org_for, home_org_for, scope_of
 
 CAPABILITY: Capability = "dashboards.view"
 PICKER_LIMIT = 500
-
-
-def home_org(user: AnyUser) -> Org | None:
-    """The highest org where the user may see dashboards: where their dashboard opens."""
-    paths = user.scope_paths(CAPABILITY) if hasattr(user, "scope_paths") else []
-    if paths is None:
-        return Org.objects.filter(parent=None).order_by("path").first()
-    return Org.objects.filter(path__in=paths).order_by("path").first()
 
 
 def get_dashboard_org(user: AnyUser, org_id: int | str | None) -> Org:
     """The org whose dashboard is asked for (else the user's home org); 404 alike for a
     missing org and one outside the user's scope."""
     if org_id in (None, ""):
-        org = home_org(user)
+        org = home_org_for(user, CAPABILITY)
         if org is None:
             raise Http404
         return org
@@ -36,7 +28,7 @@ def list_org_choices(user: AnyUser, selected: Org) -> list[tuple[int, str]]:
     """The subtree picker: the federations, street and industry unions the user may see (in
     tree order, indented), their own top orgs and the selected one. Enterprise unions and
     stations, which may number thousands, are reached through the drill-down links."""
-    paths = user.scope_paths(CAPABILITY) if hasattr(user, "scope_paths") else []
+    paths = scope_of(user, CAPABILITY)
     orgs = Org.objects.visible_to(user, CAPABILITY)
     wide = orgs.exclude(kind__in=[OrgKind.ENTERPRISE, OrgKind.STATION])
     listed = {org.pk: org for org in wide.order_by("path")[:PICKER_LIMIT]}

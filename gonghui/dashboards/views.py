@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.periods import PRESETS, Period, parse_period
 from gonghui.dashboards import actions, charts, exports, figures, queries
 from gonghui.dashboards.models import ExportJob
-from gonghui.dashboards.periods import PRESETS, Period, parse_period
 from gonghui.events.models import Category
 from gonghui.orgs.models import Org
 from gonghui.web.access import HtmxRequest, staff_required, staff_user

@@ -16,7 +16,7 @@ from gonghui.enterprises.models import (
     FoundingDocument,
     Stage,
 )
-from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.models import Org
 
 
 @dataclass(frozen=True)
@@ -211,24 +211,5 @@ def coverage_of(org: Org, *, period_start: date | None, period_end: date | None)
     )
 
 
-def list_parent_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
-    """Organisations enterprises can be registered under, as form choices (tree order)."""
-    orgs = (
-        Org.objects.visible_to(user, capability)
-        .filter(is_active=True)
-        .exclude(kind__in=[OrgKind.ENTERPRISE, OrgKind.STATION])
-        .order_by("path")
-    )
-    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
-
-
 def list_staff_choices(user: AnyUser) -> list[tuple[int, str]]:
     return [(staff.pk, str(staff)) for staff in list_staff(user)[:300]]
-
-
-def default_org_for(user: AnyUser, capability: Capability) -> Org | None:
-    """The highest organisation where the user holds `capability` (their home)."""
-    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
-    if paths is None:
-        return Org.objects.filter(parent=None).order_by("path").first()
-    return Org.objects.filter(path__in=paths).order_by("path").first()

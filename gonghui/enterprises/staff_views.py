@@ -27,8 +27,8 @@ from gonghui.enterprises.forms import (
     StepForm,
 )
 from gonghui.enterprises.models import Industry, Stage
-from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for
+from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
@@ -40,7 +40,7 @@ def _picked_org(request: HttpRequest, capability: Capability) -> Org:
     """The org chosen with ?org=, or the user's highest org; 404 outside the scope."""
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], capability)
-    org = queries.default_org_for(request.user, capability)
+    org = home_org_for(request.user, capability)
     if org is None:
         raise Http404
     return org
@@ -84,7 +84,9 @@ def enterprise_list(request: HtmxRequest) -> HttpResponse:
 
 @staff_required
 def enterprise_create(request: HttpRequest) -> HttpResponse:
-    choices = queries.list_parent_choices(request.user, "enterprises.manage")
+    choices = list_org_choices(
+        request.user, "enterprises.manage", exclude_kinds=[OrgKind.ENTERPRISE, OrgKind.STATION]
+    )
     if not choices:
         raise Http404
     if request.method == "POST":
@@ -329,7 +331,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def enterprise_import(request: HttpRequest) -> HttpResponse:
-    choices = queries.list_parent_choices(request.user, "enterprises.manage")
+    choices = list_org_choices(
+        request.user, "enterprises.manage", exclude_kinds=[OrgKind.ENTERPRISE, OrgKind.STATION]
+    )
     if not choices:
         raise Http404
     if request.method == "POST":

@@ -261,20 +261,6 @@ def get_own_check_in(member: Member, activity: Activity) -> CheckIn | None:
 # --- staff pages (activity desk) -------------------------------------------------------------
 
 
-def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
-    """The highest organisation where the user holds `capability`: where their lists start."""
-    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
-    if paths is None:
-        return Org.objects.filter(parent=None).order_by("path").first()
-    return Org.objects.filter(path__in=paths).order_by("path").first()
-
-
-def list_organiser_choices(user: AnyUser) -> list[tuple[int, str]]:
-    """Organisations the user may organise activities for (events.manage), in tree order."""
-    orgs = Org.objects.visible_to(user, "events.manage").filter(is_active=True).order_by("path")
-    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
-
-
 def list_attendance_rows(activity: Activity) -> QuerySet[CheckIn]:
     """Check-ins with only what the attendance list and its export show: loading whole members
     would decrypt two personal fields per row, 20,000 decryptions for a large activity."""

@@ -41,7 +41,7 @@ from gonghui.events.forms import (
 )
 from gonghui.events.models import Activity, ActivityPhoto, Category
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for
+from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 from gonghui.web.pagination import paginate
@@ -71,7 +71,7 @@ def _list_org(request: HttpRequest) -> Org:
     """The org chosen with ?org=, or the user's highest one; 404 outside the scope."""
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], "events.manage")
-    org = queries.home_org_for(request.user, "events.manage")
+    org = home_org_for(request.user, "events.manage")
     if org is None:
         raise Http404
     return org
@@ -140,7 +140,7 @@ def _check_posted_orgs(request: HttpRequest) -> None:
 
 @staff_required
 def activity_create(request: HttpRequest) -> HttpResponse:
-    choices = queries.list_organiser_choices(request.user)
+    choices = list_org_choices(request.user, "events.manage")
     if not choices:
         raise Http404
     _check_posted_orgs(request)
@@ -177,7 +177,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
-    choices = queries.list_organiser_choices(request.user)
+    choices = list_org_choices(request.user, "events.manage")
     _check_posted_orgs(request)
     checkpoint = activity.checkpoint
     initial: dict[str, Any] = {

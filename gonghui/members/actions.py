@@ -555,7 +555,7 @@ def record_leaving(
     system. Staff need members.manage; a member may withdraw themselves."""
     if status not in {s for s in Member.Status.values if s != Member.Status.ACTIVE}:
         raise DomainError("invalid_status", _("Unknown status."))
-    is_self = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    is_self = member.user_id == actor.pk
     if not (is_self and status == Member.Status.WITHDRAWN):
         require(actor, "members.manage", member.org.path)
     current = Member.objects.select_for_update().get(pk=member.pk)
@@ -594,7 +594,7 @@ def record_leaving(
 def start_transfer(*, actor: User, member: Member, to_org: Org, new_employer_name: str) -> Transfer:
     """Ask another union to take over a membership. Staff of the current union
     (members.manage) or the member themselves may ask."""
-    is_self = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    is_self = member.user_id == actor.pk
     if not is_self:
         require(actor, "members.manage", member.org.path)
     if not member.is_active:

@@ -18,6 +18,7 @@ from gonghui.core.text import spreadsheet_text
 from gonghui.members.choices import ETHNICITY_NAMES
 from gonghui.members.queries import MemberFilters, members_for_export
 from gonghui.orgs.models import Org
+from gonghui.orgs.queries import scope_of
 
 UNMASKED_CAPABILITY: Capability = "members.export_personal"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,10 +81,7 @@ ID_COLUMN, MOBILE_COLUMN, JOINED_COLUMN = 4, 5, 11
 
 def may_export_unmasked(user: AnyUser) -> bool:
     """Whether the user holds members.export_personal anywhere."""
-    paths_of = getattr(user, "scope_paths", None)
-    if paths_of is None:
-        return False
-    paths: list[str] | None = paths_of(UNMASKED_CAPABILITY)
+    paths = scope_of(user, UNMASKED_CAPABILITY)
     return paths is None or bool(paths)
 
 

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from gonghui.accounts.models import AnyUser, User
 from gonghui.core.capabilities import Capability
+from gonghui.members import cards
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
-from gonghui.orgs.models import Org
+from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.queries import list_org_choices, scope_of
 
 
 def _pk(value: int | str) -> int:
@@ -273,9 +275,42 @@ def get_own_member(user: AnyUser) -> Member | None:
     return Member.objects.select_related("org").filter(user=user).first()
 
 
-def get_member_by_number(number: str) -> Member | None:
-    """For the online card check: unscoped, and it answers only validity (see cards)."""
-    return Member.objects.select_related("org").filter(number=number).first()
+@dataclass(frozen=True)
+class CardCheck:
+    """The online check of a scanned card code: `status` is valid, revoked (an older card
+    version), left (the membership ended), outdated (the union or name changed: the phone
+    shows a newer card), unknown (genuine, no such member) or not_genuine."""
+
+    status: str
+    claims: cards.CardClaims | None = None
+    member: Member | None = None
+
+
+def check_card(code: str) -> CardCheck:
+    """Whether a card code is genuine and still current, for the verifier page and the API.
+    Unscoped: it answers only about the card shown, nothing beyond what the card says. Only
+    the canonical spelling of a code is genuine: base64 decoding ignores the unused bits of a
+    last character, and Ed25519 is deterministic, so the genuine spelling is exactly what
+    signing the claims again gives."""
+    code = code.strip()
+    try:
+        claims = cards.verify_card(code)
+    except cards.CardCodeError:
+        return CardCheck("not_genuine")
+    if cards.sign_card(claims) != code:
+        return CardCheck("not_genuine")
+    member = Member.objects.select_related("org").filter(number=claims.number).first()
+    if member is None:
+        status = "unknown"
+    elif not member.is_active:
+        status = "left"
+    elif member.card_version != claims.version:
+        status = "revoked"
+    elif member.org.name != claims.union or member.name != claims.name:
+        status = "outdated"  # e.g. moved to another union: the phone shows a newer card
+    else:
+        status = "valid"
+    return CardCheck(status, claims, member)
 
 
 def list_episodes(member: Member) -> list[Any]:
@@ -319,17 +354,7 @@ def list_receiving_unions(search: str) -> QuerySet[Org]:
 
 def list_recruiting_unions(user: AnyUser) -> list[tuple[int, str]]:
     """Unions the user may run recruitment events for, as form choices (tree order)."""
-    from gonghui.orgs.models import OrgKind
-
-    orgs = (
-        Org.objects.visible_to(user, "members.recruit")
-        .filter(is_active=True)
-        .exclude(kind=OrgKind.STATION)
-        .order_by("path")
-    )
-    listed = list(orgs[:500])
-    top = min((org.depth for org in listed), default=0)
-    return [(org.pk, "　" * (org.depth - top) + org.name) for org in listed]
+    return list_org_choices(user, "members.recruit", exclude_kinds=[OrgKind.STATION])
 
 
 def list_event_enterprise_choices(
@@ -415,21 +440,13 @@ def count_other_pending(application: Application) -> int:
     )
 
 
-def _scope_paths(user: AnyUser, capability: Capability) -> list[str] | None:
-    paths_of = getattr(user, "scope_paths", None)
-    if paths_of is None:
-        return []
-    paths: list[str] | None = paths_of(capability)
-    return paths
-
-
 def list_incoming_transfers(
     user: AnyUser, capability: Capability, *, status: str = Transfer.Status.PENDING
 ) -> QuerySet[Transfer]:
     """Transfers to a union in the user's scope: the ones they accept or decline."""
     from gonghui.core.tree import subtree_q
 
-    paths = _scope_paths(user, capability)
+    paths = scope_of(user, capability)
     transfers = Transfer.objects.all()
     if paths is not None:
         transfers = transfers.filter(subtree_q("to_org__path", paths))
@@ -442,7 +459,7 @@ def list_outgoing_transfers(user: AnyUser, capability: Capability) -> QuerySet[T
     """Transfers from the user's unions to unions outside their scope, newest first."""
     from gonghui.core.tree import subtree_q
 
-    paths = _scope_paths(user, capability)
+    paths = scope_of(user, capability)
     if paths is None:
         return Transfer.objects.none()  # everything is "incoming" for an operator
     return (
@@ -479,14 +496,7 @@ def find_own_member(user: AnyUser) -> Member | None:
 def list_roster_import_orgs(user: AnyUser) -> list[tuple[int, str]]:
     """Unions the user may import a roster into (members.manage and imports.run), as form
     choices in tree order."""
-    orgs = (
-        Org.objects.visible_to(user, "members.manage")
-        .visible_to(user, "imports.run")
-        .filter(is_active=True)
-        .exclude(kind="station")
-        .order_by("path")
-    )
-    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:500]]
+    return list_org_choices(user, "members.manage", "imports.run", exclude_kinds=[OrgKind.STATION])
 
 
 def members_for_export(

@@ -1,12 +1,52 @@
 """Reads of the union tree. Everything here is scoped by the caller's grants."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from gonghui.accounts.models import AnyUser
+from gonghui.accounts.models import AnyUser, User
+from gonghui.core import capabilities
 from gonghui.core.capabilities import Capability
 from gonghui.core.tree import subtree_q
 from gonghui.orgs.models import CHILD_KINDS, Org
+
+# Form choices list at most this many orgs (a federation's staff pick from a search beyond).
+CHOICES_LIMIT = 500
+
+
+def scope_of(user: AnyUser, capability: Capability) -> list[str] | None:
+    """The paths of the subtrees where the user holds `capability`: None for everywhere (a
+    superuser), [] for nobody signed in."""
+    if not isinstance(user, User):
+        capabilities.check(capability)
+        return []
+    return user.scope_paths(capability)
+
+
+def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
+    """The highest organisation where the user holds `capability`: where their lists and
+    dashboards start, and the default of their forms."""
+    paths = scope_of(user, capability)
+    if paths is None:
+        return Org.objects.filter(parent=None).order_by("path").first()
+    return Org.objects.filter(path__in=paths).order_by("path").first()
+
+
+def list_org_choices(
+    user: AnyUser,
+    *needed: Capability,
+    exclude_kinds: Iterable[str] = (),
+    limit: int = CHOICES_LIMIT,
+) -> list[tuple[int, str]]:
+    """Active organisations where the user holds every capability `needed`, as form choices
+    (id, name) in tree order, each indented by its depth below the highest one listed."""
+    orgs = Org.objects.filter(is_active=True)
+    for capability in needed:
+        orgs = orgs.visible_to(user, capability)
+    listed = list(orgs.exclude(kind__in=list(exclude_kinds)).order_by("path")[:limit])
+    top = min((org.depth for org in listed), default=0)
+    return [(org.pk, "　" * (org.depth - top) + org.name) for org in listed]
 
 
 def list_orgs(
@@ -37,7 +77,7 @@ def get_org_for(user: AnyUser, org_id: int | str, capability: Capability) -> Org
 
 def list_top_orgs(user: AnyUser, capability: Capability) -> QuerySet[Org]:
     """The highest orgs the user sees: the roots of their visible forest."""
-    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
+    paths = scope_of(user, capability)
     if paths is None:
         return Org.objects.filter(parent=None).annotate(child_count=Count("children"))
     return Org.objects.filter(path__in=paths).annotate(child_count=Count("children"))

@@ -4,9 +4,10 @@ import io
 
 from django.utils.translation import gettext as _
 
+from gonghui.core.periods import Period
 from gonghui.core.text import spreadsheet_text
 from gonghui.stations.models import Station
-from gonghui.stations.queries import Period, StationFigures, daily_rows
+from gonghui.stations.queries import StationFigures, daily_rows
 
 
 def visits_workbook(figures: list[StationFigures], period: Period) -> bytes:
@@ -15,7 +16,7 @@ def visits_workbook(figures: list[StationFigures], period: Period) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2"})
-    period_text = f"{period.first:%Y-%m-%d} – {period.last:%Y-%m-%d}"
+    period_text = f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}"
 
     sheet = workbook.add_worksheet(_("Visits by station")[:31])
     sheet.write_string(0, 0, _("Period: %(period)s") % {"period": period_text})

@@ -7,11 +7,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.periods import Period
 from gonghui.core.text import CheckedTextForm
 from gonghui.stations.actions import StationDetails
 from gonghui.stations.hours import WEEKDAYS
 from gonghui.stations.models import Amenity
-from gonghui.stations.queries import Period
 
 # A figures period longer than this is refused (the page would group years of rows).
 MAX_PERIOD_DAYS = 400

@@ -2,16 +2,16 @@
 subtree's for staff (stations.manage), and visit figures."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from gonghui.accounts.models import AnyUser
 from gonghui.checkins.models import CheckIn
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
+from gonghui.core.periods import Period
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
 from gonghui.stations import codes
@@ -112,20 +112,6 @@ def count_own_visits(member: Member, station: Station) -> int:
 # --- staff -----------------------------------------------------------------------------------
 
 
-def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
-    """The highest organisation where the user holds `capability`: where their lists start."""
-    paths = user.scope_paths(capability) if hasattr(user, "scope_paths") else []
-    if paths is None:
-        return Org.objects.filter(parent=None).order_by("path").first()
-    return Org.objects.filter(path__in=paths).order_by("path").first()
-
-
-def list_operator_choices(user: AnyUser) -> list[tuple[int, str]]:
-    """Active organisations the user may run stations for (stations.manage), in tree order."""
-    orgs = Org.objects.visible_to(user, "stations.manage").filter(is_active=True).order_by("path")
-    return [(org.pk, "　" * (org.depth - 1) + org.name) for org in orgs[:1000]]
-
-
 def list_stations(
     user: AnyUser,
     capability: Capability,
@@ -181,26 +167,6 @@ def list_street_names(user: AnyUser, capability: Capability) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Period:
-    """Whole local days, first to last inclusive."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.first, time.min))
-
-    @property
-    def end(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-
-@dataclass(frozen=True)
 class StationFigures:
     station: Station
     visits: int
@@ -209,7 +175,8 @@ class StationFigures:
 
 def _visits_in(period: Period) -> QuerySet[CheckIn]:
     # By time, not by `day`: the (checkpoint, checked_in_at) index serves the range.
-    return CheckIn.objects.filter(checked_in_at__gte=period.start, checked_in_at__lt=period.end)
+    start, end = period.moments()
+    return CheckIn.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end)
 
 
 def figures_of(stations: list[Station], period: Period) -> list[StationFigures]:
@@ -259,7 +226,7 @@ def visits_by_day(station: Station, period: Period) -> list[tuple[date, int]]:
     )
     return [
         (day, counts.get(day, 0))
-        for day in (period.first + timedelta(days=i) for i in range(period.days))
+        for day in (period.start + timedelta(days=i) for i in range(period.days))
     ]
 
 

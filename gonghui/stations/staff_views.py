@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for
+from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 from gonghui.stations import actions, codes, hours, queries
 from gonghui.stations.exports import visits_workbook
 from gonghui.stations.forms import PeriodForm, StationEditForm, StationFilterForm, StationForm
@@ -40,7 +40,7 @@ def _list_org(request: HttpRequest) -> Org:
     """The org chosen with ?org=, or the user's highest one; 404 outside the scope."""
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], CAPABILITY)
-    org = queries.home_org_for(request.user, CAPABILITY)
+    org = home_org_for(request.user, CAPABILITY)
     if org is None:
         raise Http404
     return org
@@ -93,7 +93,7 @@ def visits_xlsx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(workbook, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True,
-        filename=f"station-visits-{period.first:%Y%m%d}-{period.last:%Y%m%d}.xlsx",
+        filename=f"station-visits-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
     )
     return response
 
@@ -116,7 +116,7 @@ def _check_posted_org(request: HttpRequest) -> Org | None:
 
 @staff_required
 def station_create(request: HttpRequest) -> HttpResponse:
-    choices = queries.list_operator_choices(request.user)
+    choices = list_org_choices(request.user, CAPABILITY, limit=1000)
     if not choices:
         raise Http404
     org = _check_posted_org(request)
@@ -150,7 +150,7 @@ def station_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
-    choices = queries.list_operator_choices(request.user)
+    choices = list_org_choices(request.user, CAPABILITY, limit=1000)
     org = _check_posted_org(request)
     initial: dict[str, Any] = {
         "org": station.org_id,

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from gonghui.dashboards.periods import preset_period
+from gonghui.core.periods import preset_period
 from gonghui.dashboards.tallies import rebuild
 from gonghui.enterprises.models import Enterprise
 from gonghui.members.models import Member

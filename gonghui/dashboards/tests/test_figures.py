@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from gonghui.accounts.roles import Role
 from gonghui.checkins.actions import screen_code
+from gonghui.core.periods import Period
 from gonghui.dashboards import figures
 from gonghui.dashboards.figures import Compared
-from gonghui.dashboards.periods import Period
 from gonghui.enterprises.actions import (
     advance_founding_case,
     open_founding_case,

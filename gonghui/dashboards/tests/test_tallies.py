@@ -363,3 +363,82 @@ def test_the_demo_data_comes_with_exact_tallies():
     assert tallies.verify() == []
     submitted = Tally.objects.filter(metric="applications.submitted").aggregate(n=Sum("value"))
     assert submitted["n"] == Application.objects.count() > 5_000
+
+
+def test_handing_a_station_a_service_and_an_activity_over_moves_their_tallies(
+    tree, operator, make_staff
+):
+    """Each counts at its own org (visits, views, registrations and check-ins); handed to
+    another org, its figures so far go along, day by day, and `rebuild_tallies --check`
+    finds nothing."""
+    from gonghui.benefits import actions as benefits
+    from gonghui.benefits.models import Service
+    from gonghui.benefits.tests.factories import make_provider, make_service
+    from gonghui.stations import actions as stations
+    from gonghui.stations import codes as station_codes
+
+    today = timezone.localdate()
+    yesterday = timezone.now() - timedelta(days=1)
+    details = stations.StationDetails(
+        name="龙泽园驿站",
+        district="昌平区",
+        street="回龙观",
+        address="龙泽园小区西门",
+        all_day=True,
+    )
+    station = stations.create_station(actor=operator, org=tree.hlg, details=details)
+    visitors = [
+        members.import_member(actor=operator, org=tree.hlg, joined_on=today, **person())
+        for _ in range(2)
+    ]
+    poster = station_codes.poster_code(station)
+    for visitor in visitors:
+        assert stations.record_visit(member=visitor, code=poster).ok
+    assert stations.record_visit(member=visitors[0], code=poster, at=yesterday).ok
+
+    service = make_service(operator, make_provider(operator, tree.zgc))
+    benefits.record_view(service=service)
+    benefits.record_view(service=service, at=yesterday)
+    benefits.record_view(service=service, at=yesterday)
+
+    start = timezone.now() - timedelta(minutes=30)
+    activity = events.create_activity(
+        actor=operator, org=tree.zgc, title="工匠精神研讨会", category="seminar", description="",
+        audience="members", audience_org=None, place="中关村会议中心", starts_at=start,
+        ends_at=start + timedelta(hours=3), publish=True,
+    )  # fmt: skip
+    attendee = members.import_member(actor=operator, org=tree.sohu, joined_on=today, **person())
+    events.register_for_activity(member=attendee, activity=activity)
+    screen = checkins.screen_code(activity.checkpoint)
+    assert events.check_in_at_activity(member=attendee, activity=activity, code=screen).ok
+
+    stations.update_station(
+        actor=operator, station=station, expected_version=station.version, org=tree.desheng,
+        details=details,
+    )  # fmt: skip
+    values = {name: getattr(service, name) for name in benefits.SERVICE_FIELDS}
+    benefits.update_service(
+        actor=operator, service=service, expected_version=service.version,
+        provider=service.provider, org=tree.district, **values,
+    )  # fmt: skip
+    events.update_activity(
+        actor=operator, activity=activity, expected_version=activity.version, org=tree.sohu,
+        title=activity.title, category=activity.category, description="", audience="members",
+        audience_org=None, place=activity.place, starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+    )  # fmt: skip
+
+    assert tallies.verify() == []
+    moved = ["checkins.station", "benefits.views", "activities.registrations", "checkins.activity"]
+    assert tallies.stored(moved) == {
+        (tree.desheng.pk, today, "checkins.station"): 2,
+        (tree.desheng.pk, today - timedelta(days=1), "checkins.station"): 1,
+        (tree.district.pk, today, "benefits.views"): 1,
+        (tree.district.pk, today - timedelta(days=1), "benefits.views"): 2,
+        (tree.sohu.pk, today, "activities.registrations"): 1,
+        (tree.sohu.pk, today, "checkins.activity"): 1,
+    }
+    assert Service.objects.get(pk=service.pk).org == tree.district
+    out = StringIO()
+    call_command("rebuild_tallies", "--check", stdout=out)
+    assert out.getvalue().startswith("Tallies are exact (")

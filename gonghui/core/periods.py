@@ -1,9 +1,10 @@
-"""Reporting periods: whole days, both ends inclusive, compared with the period of equal length
-just before (whole months with as many whole months). Staff pick a preset (this month, last
-month, this year) or their own dates."""
+"""Periods of whole local days, both ends inclusive: the one shape every figure of a period
+uses (dashboards, station visits, benefits usage). A period is compared with the period of
+equal length just before (whole months with as many whole months). Staff pick a preset (this
+month, last month, this year) or their own dates."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,11 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def moments(self) -> tuple[datetime, datetime]:
+        """[from, to) as aware datetimes: the first moment of the first day and of the day
+        after the last, in the site's time zone (a range a timestamp index serves)."""
+        return day_start(self.start), day_start(self.end + timedelta(days=1))
+
     def previous(self) -> "Period":
         """The period of equal length that ends the day before this one starts: as many whole
         months before when this one is whole months (last year for this year, September for
@@ -56,6 +62,11 @@ class Period:
         if self.preset != CUSTOM:
             return {"period": self.preset}
         return {"period": CUSTOM, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of a local day, aware, in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def preset_period(preset: str, today: date | None = None) -> Period:

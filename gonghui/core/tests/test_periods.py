@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from gonghui.core.errors import DomainError
-from gonghui.dashboards.periods import Period, parse_period, preset_period
+from gonghui.core.periods import Period, parse_period, preset_period
 
 TODAY = date(2026, 11, 25)
 
