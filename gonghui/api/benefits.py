@@ -13,7 +13,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
-from gonghui.benefits import actions, queries
+from gonghui.benefits import actions, claiming, queries, redeeming
 from gonghui.benefits.models import Audience, Claim, Offer, Provider, Service
 from gonghui.core.errors import NotFoundError
 from gonghui.members.models import Member
@@ -140,11 +140,11 @@ class ClaimOut(Schema):
 
     @staticmethod
     def resolve_code(obj: Claim) -> str:
-        return actions.code_of(obj)
+        return claiming.code_of(obj)
 
     @staticmethod
     def resolve_usable_until(obj: Claim) -> datetime | None:
-        return actions.usable_until(obj)
+        return redeeming.usable_until(obj)
 
 
 class ServiceFilters(Schema):
@@ -212,7 +212,7 @@ class BatchItemIn(Schema):
 
 class BatchIn(Schema):
     device: str = Field(max_length=200, description="The device's own id (≤ 64 characters).")
-    items: list[BatchItemIn] = Field(max_length=actions.MAX_BATCH)
+    items: list[BatchItemIn] = Field(max_length=redeeming.MAX_BATCH)
 
 
 class BatchAnswerOut(RedemptionOut):
@@ -491,7 +491,7 @@ def claim_offer(request: HttpRequest, offer_id: int) -> tuple[int, Claim]:
     offer = queries.get_open_offer(member, offer_id)
     # The claim comes back with the offer, service and provider already loaded: nothing more
     # is read while the offer's counter row is locked (until the request's transaction ends).
-    return 201, actions.claim_offer(member=member, offer=offer)
+    return 201, claiming.claim_offer(member=member, offer=offer)
 
 
 @router.get(
@@ -534,7 +534,7 @@ def inspect_redemption_code(request: HttpRequest, payload: CodeIn) -> dict[str, 
     """For a provider account: what a scanned code is before redeeming — the claim, or for a
     member card the member's claims at this provider — with each one's validity and the
     member's masked name. Changes nothing. 404 not_a_provider for other accounts."""
-    return actions.inspect_code(account=_account(request), code=payload.code).as_dict()
+    return redeeming.inspect_code(account=_account(request), code=payload.code).as_dict()
 
 
 @router.post(
@@ -547,7 +547,7 @@ def redeem_claim(request: HttpRequest, payload: RedeemIn) -> dict[str, Any]:
     `claim_id`). Always 200 with `ok` and a `code`: a refusal (already_redeemed with the first
     time, other_provider, expired, …) is an answer to show, not a failure."""
     account = _account(request)
-    return actions.redeem_code(
+    return redeeming.redeem_code(
         account=account, code=payload.code, claim_id=payload.claim_id
     ).as_dict()
 
@@ -562,10 +562,10 @@ def upload_redemptions(request: HttpRequest, payload: BatchIn) -> dict[str, Any]
     its scan time and answered on its own. The same (device, nonce) sent again replays the
     first answer and redeems nothing."""
     items = [
-        actions.BatchItem(nonce=i.nonce, code=i.code, scanned_at=i.scanned_at)
+        redeeming.BatchItem(nonce=i.nonce, code=i.code, scanned_at=i.scanned_at)
         for i in payload.items
     ]
-    answers = actions.upload_redemptions(
+    answers = redeeming.upload_redemptions(
         account=_account(request), device=payload.device.strip(), items=items
     )
     return {"results": answers}

@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.benefits.actions import BatchItem
 from gonghui.benefits.codes import MAX_CODE
 from gonghui.benefits.models import Audience, Claim, Offer, Provider
+from gonghui.benefits.redeeming import BatchItem
 from gonghui.checkins.batches import BatchFormat
 from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.forms import DateInput

@@ -72,9 +72,11 @@ class Provider(models.Model):
         UNION = "union", _("The union itself")
 
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("managed by"), on_delete=models.PROTECT,
+        "orgs.Org",
+        verbose_name=_("managed by"),
+        on_delete=models.PROTECT,
         related_name="benefit_providers",
-    )  # fmt: skip
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     description = models.TextField(_("about the provider"), blank=True)
@@ -154,9 +156,11 @@ class Service(Publishable):
     )
     # The managing org: its staff edit the service, and its views are counted there.
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("managed by"), on_delete=models.PROTECT,
+        "orgs.Org",
+        verbose_name=_("managed by"),
+        on_delete=models.PROTECT,
         related_name="benefit_services",
-    )  # fmt: skip
+    )
     category = models.CharField(_("category"), max_length=40)
     title = models.CharField(_("title"), max_length=120)
     summary = models.CharField(_("summary"), max_length=200, blank=True)
@@ -171,9 +175,13 @@ class Service(Publishable):
     on_site = models.TextField(_("on site"), blank=True)
     audience = models.CharField(_("open to"), max_length=10, choices=Audience.choices)
     audience_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("for members of"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "orgs.Org",
+        verbose_name=_("for members of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     objects = ServiceQuerySet.as_manager()
@@ -374,9 +382,12 @@ class Claim(models.Model):
     claimed_at = models.DateTimeField()
     redeemed_at = models.DateTimeField(null=True, blank=True)
     redeemed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     method = models.CharField(max_length=10, choices=Method.choices, blank=True)
 
     class Meta:

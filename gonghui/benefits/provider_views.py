@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts import sessions
 from gonghui.accounts.actions import sign_in_with_password
-from gonghui.benefits import actions, queries
+from gonghui.benefits import queries, redeeming
 from gonghui.benefits.forms import BATCH_FORMAT, ProviderLoginForm, RedeemForm, ScanForm
 from gonghui.benefits.models import ProviderAccount
 from gonghui.core.errors import DomainError
@@ -106,7 +106,7 @@ def provider_scan(request: HttpRequest, account: ProviderAccount) -> HttpRespons
     if not form.is_valid():
         return _desk(request, account, status=400, error=_("Scan an offer code or a member card."))
     code = form.cleaned_data["code"]
-    inspection = actions.inspect_code(account=account, code=code)
+    inspection = redeeming.inspect_code(account=account, code=code)
     claims = [
         {**asdict(state), "usable_until_at": parse_datetime(state.usable_until or "")}
         for state in inspection.claims
@@ -123,7 +123,7 @@ def provider_redeem(request: HttpRequest, account: ProviderAccount) -> HttpRespo
     form = RedeemForm(request.POST)
     if not form.is_valid():
         return _desk(request, account, status=400, error=_("Scan an offer code or a member card."))
-    result = actions.redeem_code(
+    result = redeeming.redeem_code(
         account=account, code=form.cleaned_data["code"], claim_id=form.cleaned_data["claim"]
     )
     return _desk(request, account, result=result, tone=_tone(result.code, result.ok))
@@ -139,7 +139,7 @@ def provider_batch_upload(request: HttpRequest, account: ProviderAccount) -> Jso
     except ValidationError as error:
         return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
     try:
-        answers = actions.upload_redemptions(
+        answers = redeeming.upload_redemptions(
             account=account, device=uploaded.device, items=uploaded.items
         )
     except DomainError as error:

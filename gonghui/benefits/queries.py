@@ -121,12 +121,18 @@ def list_open_services(member: Member | None, *, filters: ServiceFilters) -> Que
         _filtered(services, filters)
         .select_related("provider")
         .only(
-            "pk", "title", "summary", "category", "district", "street", "audience",
+            "pk",
+            "title",
+            "summary",
+            "category",
+            "district",
+            "street",
+            "audience",
             "provider__name",
         )
         .annotate(open_offers=Coalesce(Subquery(offers, output_field=IntegerField()), 0))
         .order_by("title", "pk")
-    )  # fmt: skip
+    )
 
 
 def list_places(member: Member | None) -> dict[str, list[str]]:
@@ -347,9 +353,14 @@ def _offer_sum(counter: str) -> Subquery:
 
 
 def list_services(
-    user: AnyUser, capability: Capability, *, within: Org | None = None, filters: ServiceFilters,
-    provider: Provider | None = None, status: str = "",
-) -> QuerySet[Service]:  # fmt: skip
+    user: AnyUser,
+    capability: Capability,
+    *,
+    within: Org | None = None,
+    filters: ServiceFilters,
+    provider: Provider | None = None,
+    status: str = "",
+) -> QuerySet[Service]:
     """Services the user manages, each with `views` (ever), `claimed` and `redeemed` (sums of
     their offers' exact counters)."""
     services = Service.objects.visible_to(user, capability)
@@ -368,7 +379,7 @@ def list_services(
             redeemed=Coalesce(_offer_sum("redeemed"), 0),
         )
         .order_by("title", "pk")
-    )  # fmt: skip
+    )
 
 
 def get_service_for(user: AnyUser, service_id: int | str, capability: Capability) -> Service:
@@ -414,11 +425,18 @@ def list_offer_claims(offer: Offer, *, status: str = "") -> QuerySet[Claim]:
     return (
         claims.select_related("member", "org")
         .only(
-            "pk", "status", "claimed_at", "redeemed_at", "method", "offer_id",
-            "member__number", "member__name", "org__name",
+            "pk",
+            "status",
+            "claimed_at",
+            "redeemed_at",
+            "method",
+            "offer_id",
+            "member__number",
+            "member__name",
+            "org__name",
         )
         .order_by("-claimed_at", "-pk")
-    )  # fmt: skip
+    )
 
 
 def get_photo_for(user: AnyUser, photo_id: int | str, capability: Capability) -> ServicePhoto:
@@ -531,8 +549,12 @@ def usage_of(org: Org, *, start: date | None = None, end: date | None = None) ->
     return Usage(
         services=[
             ServiceUsage(
-                service_id=s.pk, title=s.title, provider=s.provider.name, org=s.org.name,
-                category=category_label(s.category, names), views=s.views_in,  # type: ignore[attr-defined]
+                service_id=s.pk,
+                title=s.title,
+                provider=s.provider.name,
+                org=s.org.name,
+                category=category_label(s.category, names),
+                views=s.views_in,  # type: ignore[attr-defined]
                 claims=by_service_claims.get(s.pk, 0),
                 redemptions=by_service_redemptions.get(s.pk, 0),
             )
@@ -540,19 +562,25 @@ def usage_of(org: Org, *, start: date | None = None, end: date | None = None) ->
         ],
         offers=[
             OfferUsage(
-                offer_id=o.pk, service_title=o.service.title, title=o.title, quota=o.quota,
-                claims=by_offer_claims.get(o.pk, 0), redemptions=by_offer_redemptions.get(o.pk, 0),
+                offer_id=o.pk,
+                service_title=o.service.title,
+                title=o.title,
+                quota=o.quota,
+                claims=by_offer_claims.get(o.pk, 0),
+                redemptions=by_offer_redemptions.get(o.pk, 0),
             )
             for o in offers
         ],
         unions=sorted(
             (
                 UnionUsage(
-                    org_id=pk, name=union_names.get(pk, str(pk)),
-                    claims=unions_claims.get(pk, 0), redemptions=unions_redemptions.get(pk, 0),
+                    org_id=pk,
+                    name=union_names.get(pk, str(pk)),
+                    claims=unions_claims.get(pk, 0),
+                    redemptions=unions_redemptions.get(pk, 0),
                 )
                 for pk in set(unions_claims) | set(unions_redemptions)
             ),
             key=lambda row: (-row.claims, row.name),
         ),
-    )  # fmt: skip
+    )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from gonghui.benefits import actions, queries
+from gonghui.benefits import actions, claiming, queries, redeeming
 from gonghui.benefits.forms import ServiceFilterForm
 from gonghui.benefits.models import Claim, Offer
 from gonghui.core.errors import DomainError
@@ -130,7 +130,7 @@ def member_claim(request: HttpRequest, offer_id: int) -> HttpResponse:
     member = get_own_member(request.user)
     offer = queries.get_open_offer(member, offer_id)
     try:
-        claim = actions.claim_offer(member=member, offer=offer)
+        claim = claiming.claim_offer(member=member, offer=offer)
     except DomainError as error:
         if error.status == 404:
             raise Http404 from None
@@ -153,7 +153,7 @@ def _claim_state(claim: Claim, now: Any) -> str:
     """ready, used or expired: what the wallet shows on a claim."""
     if claim.status == Claim.Status.REDEEMED:
         return "used"
-    until = actions.usable_until(claim)
+    until = redeeming.usable_until(claim)
     if claim.offer.status != Offer.Status.PUBLISHED or (until is not None and now > until):
         return "expired"
     return "ready"
@@ -173,12 +173,12 @@ def wallet_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
         raise Http404
     claim = queries.get_own_claim(member, claim_id)
     state = _claim_state(claim, timezone.now())
-    code = actions.code_of(claim)
+    code = claiming.code_of(claim)
     context = {
         "claim": claim,
         "state": state,
         "code": code,
         "qr": _qr_svg(code) if state == "ready" else None,
-        "usable_until": actions.usable_until(claim),
+        "usable_until": redeeming.usable_until(claim),
     }
     return render(request, "benefits/wallet_claim.html", context)

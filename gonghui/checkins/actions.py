@@ -193,9 +193,11 @@ def cancel_registration(*, actor: User, registration: Registration) -> Registrat
     Registration.objects.filter(pk=current.pk).update(status=Registration.Status.CANCELLED)
     if by_staff:
         audit.record(
-            actor=actor, action="checkins.registration.cancelled", org=current.checkpoint.org,
+            actor=actor,
+            action="checkins.registration.cancelled",
+            org=current.checkpoint.org,
             target=current,
-        )  # fmt: skip
+        )
     if held:
         _release_places(current.checkpoint, current.places)
         _promote_next(current.checkpoint)
@@ -259,9 +261,12 @@ def decide_registration(*, actor: User, registration: Registration, approve: boo
         status = Registration.Status.WAITLISTED
     Registration.objects.filter(pk=current.pk).update(status=status)
     audit.record(
-        actor=actor, action="checkins.registration.decided", org=current.checkpoint.org,
-        target=current, changes={"status": status},
-    )  # fmt: skip
+        actor=actor,
+        action="checkins.registration.decided",
+        org=current.checkpoint.org,
+        target=current,
+        changes={"status": status},
+    )
     current.refresh_from_db()
     return current
 
@@ -334,9 +339,14 @@ def _write(
         return verdict
     day = day_of(checkpoint, at)
     row = CheckIn(
-        checkpoint=checkpoint, member=member, checked_in_at=at, day=day, method=method,
-        walk_in=verdict.walk_in, recorded_by=recorded_by,
-    )  # fmt: skip
+        checkpoint=checkpoint,
+        member=member,
+        checked_in_at=at,
+        day=day,
+        method=method,
+        walk_in=verdict.walk_in,
+        recorded_by=recorded_by,
+    )
     with transaction.atomic(savepoint=False):
         if not _insert_new([row]):
             first = CheckIn.objects.filter(checkpoint=checkpoint, member=member, day=day).first()
@@ -432,10 +442,14 @@ def _scan_card(actor: User, checkpoint: Checkpoint, card_code: str, at: datetime
         found = Member.objects.filter(number=card.number).only(*SCAN_COLUMNS)
         member = _with_standing(checkpoint, found, at).first()
     verdict = decide(
-        checkpoint, at=at, member=member, by_card=True, card=card,
+        checkpoint,
+        at=at,
+        member=member,
+        by_card=True,
+        card=card,
         holds_place=bool(getattr(member, "holds_place", False)),
         first_at=getattr(member, "first_at", None),
-    )  # fmt: skip
+    )
     if member is None:
         return verdict
     return _write(checkpoint, member, verdict, method=CheckIn.Method.CARD, at=at, recorded_by=actor)
@@ -563,15 +577,26 @@ def _judge_batch(
         member = members.get(card.number) if card is not None else None
         key = (member.pk if member else 0, day_of(checkpoint, at))
         results[item.nonce] = verdict = decide(
-            checkpoint, at=at, member=member, by_card=True, card=card, offline=True,
-            holds_place=key[0] in registered, first_at=first_times.get(key),
-        )  # fmt: skip
+            checkpoint,
+            at=at,
+            member=member,
+            by_card=True,
+            card=card,
+            offline=True,
+            holds_place=key[0] in registered,
+            first_at=first_times.get(key),
+        )
         if verdict.ok:
             first_times[key] = at  # a second scan in the same batch is "already"
             rows_of[item.nonce] = CheckIn(
-                checkpoint=checkpoint, member=member, checked_in_at=at, day=key[1],
-                method=CheckIn.Method.BATCH, walk_in=verdict.walk_in, recorded_by=actor,
-            )  # fmt: skip
+                checkpoint=checkpoint,
+                member=member,
+                checked_in_at=at,
+                day=key[1],
+                method=CheckIn.Method.BATCH,
+                walk_in=verdict.walk_in,
+                recorded_by=actor,
+            )
     new_rows = list(rows_of.values())
     if new_rows:
         inserted = _insert_new(new_rows)

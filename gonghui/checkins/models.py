@@ -126,9 +126,12 @@ class CheckIn(models.Model):
     method = models.CharField(max_length=10, choices=Method.choices)
     walk_in = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         constraints = [

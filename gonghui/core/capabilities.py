@@ -6,7 +6,7 @@ function that takes one (`visible_to`, `require`, `permits`, `User.scope_paths`,
 is a mypy error, and `check()` refuses an unknown name at run time for everyone, superusers
 included (a superuser would otherwise be let through a typo). Which roles hold which
 capability, and their labels, is the one table in `accounts.roles`; a test keeps the two
-lists equal. Why a Literal rather than an Enum: docs/decisions/0011-capabilities-literal.md.
+lists equal. Why a Literal rather than an Enum: docs/decisions/0014-capabilities-literal.md.
 """
 
 from typing import Literal, get_args

@@ -119,10 +119,18 @@ def create_activity(
     if checkpoint_fields.get("registration_closes_at") is None:
         checkpoint_fields["registration_closes_at"] = ends_at
     audience_org = _check_activity(
-        actor, org=org, title=title, place=place, description=description, category=category,
-        audience=audience, audience_org=audience_org, starts_at=starts_at, ends_at=ends_at,
+        actor,
+        org=org,
+        title=title,
+        place=place,
+        description=description,
+        category=category,
+        audience=audience,
+        audience_org=audience_org,
+        starts_at=starts_at,
+        ends_at=ends_at,
         checkpoint_fields=checkpoint_fields,
-    )  # fmt: skip
+    )
     checkpoint = Checkpoint.objects.create(
         org=org,
         kind=Checkpoint.Kind.ACTIVITY,
@@ -148,9 +156,12 @@ def create_activity(
         created_by=actor,
     )
     audit.record(
-        actor=actor, action="events.activity.created", org=org, target=activity,
+        actor=actor,
+        action="events.activity.created",
+        org=org,
+        target=activity,
         changes={"title": activity.title, "published": publish},
-    )  # fmt: skip
+    )
     return activity
 
 
@@ -198,9 +209,12 @@ def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity
     )
     activity.refresh_from_db()
     audit.record(
-        actor=actor, action="events.activity.cancelled", org=activity.org, target=activity,
+        actor=actor,
+        action="events.activity.cancelled",
+        org=activity.org,
+        target=activity,
         changes={"reason": reason.strip()[:200]},
-    )  # fmt: skip
+    )
     return activity
 
 
@@ -231,16 +245,23 @@ def add_photo(
         raise DomainError("invalid_choice", _("Choose one of the options."))
     photo = prepare_photo(upload)
     record = ActivityPhoto(
-        activity=activity, use=use, caption=caption.strip()[:200], width=photo.width,
-        height=photo.height, uploaded_by=actor,
-    )  # fmt: skip
+        activity=activity,
+        use=use,
+        caption=caption.strip()[:200],
+        width=photo.width,
+        height=photo.height,
+        uploaded_by=actor,
+    )
     record.stored_name = f"{timezone.now():%Y%m%d%H%M%S%f}.jpg"
     record.image.save(record.stored_name, ContentFile(photo.content), save=False)
     record.save()
     audit.record(
-        actor=actor, action="events.photo.added", org=activity.org, target=activity,
+        actor=actor,
+        action="events.photo.added",
+        org=activity.org,
+        target=activity,
         changes={"use": use},
-    )  # fmt: skip
+    )
     return record
 
 
@@ -297,10 +318,18 @@ def update_activity(
     require(actor, "events.manage", activity.org.path)
     require(actor, "events.manage", org.path)
     audience_org = _check_activity(
-        actor, org=org, title=title, place=place, description=description, category=category,
-        audience=audience, audience_org=audience_org, starts_at=starts_at, ends_at=ends_at,
+        actor,
+        org=org,
+        title=title,
+        place=place,
+        description=description,
+        category=category,
+        audience=audience,
+        audience_org=audience_org,
+        starts_at=starts_at,
+        ends_at=ends_at,
         checkpoint_fields=checkpoint_fields,
-    )  # fmt: skip
+    )
     # Locked so that no registration takes a place between the capacity check and the update.
     checkpoint = Checkpoint.objects.select_for_update().get(pk=activity.checkpoint_id)
     capacity = checkpoint_fields.get("capacity", checkpoint.capacity)
@@ -310,17 +339,28 @@ def update_activity(
         }
         raise DomainError("capacity_below_taken", message, fields={"capacity": [message]})
     before = {
-        "org": activity.org_id, "title": activity.title, "category": activity.category,
-        "description": activity.description, "audience": activity.audience,
-        "audience_org": activity.audience_org_id, "place": activity.place,
-        "starts_at": activity.starts_at, "ends_at": activity.ends_at,
+        "org": activity.org_id,
+        "title": activity.title,
+        "category": activity.category,
+        "description": activity.description,
+        "audience": activity.audience,
+        "audience_org": activity.audience_org_id,
+        "place": activity.place,
+        "starts_at": activity.starts_at,
+        "ends_at": activity.ends_at,
         **{name: getattr(checkpoint, name) for name in checkpoint_fields},
-    }  # fmt: skip
+    }
     values = {
-        "org": org, "title": title.strip(), "category": category,
-        "description": description.strip(), "audience": audience, "audience_org": audience_org,
-        "place": place.strip(), "starts_at": starts_at, "ends_at": ends_at,
-    }  # fmt: skip
+        "org": org,
+        "title": title.strip(),
+        "category": category,
+        "description": description.strip(),
+        "audience": audience,
+        "audience_org": audience_org,
+        "place": place.strip(),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
     updated = (
         Activity.objects.filter(pk=activity.pk, version=expected_version)
         .exclude(status=Activity.Status.CANCELLED)
@@ -352,9 +392,12 @@ def update_activity(
         **checkpoint_fields,
     }
     audit.record(
-        actor=actor, action="events.activity.updated", org=activity.org, target=activity,
+        actor=actor,
+        action="events.activity.updated",
+        org=activity.org,
+        target=activity,
         changes=audit.diff(before, after),
-    )  # fmt: skip
+    )
     return activity
 
 

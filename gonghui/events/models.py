@@ -38,9 +38,11 @@ class Activity(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("organiser"), on_delete=models.PROTECT,
+        "orgs.Org",
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
         related_name="activities",
-    )  # fmt: skip
+    )
     checkpoint = models.OneToOneField(
         "checkins.Checkpoint", on_delete=models.PROTECT, related_name="activity"
     )
@@ -49,9 +51,13 @@ class Activity(models.Model):
     description = models.TextField(_("description"), blank=True)
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
     audience_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("for members of"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "orgs.Org",
+        verbose_name=_("for members of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     place = models.CharField(_("place"), max_length=200)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))

@@ -184,9 +184,12 @@ def restock_gifts(*, actor: User, event: RecruitmentEvent, added: int) -> Recrui
     RecruitmentEvent.objects.filter(pk=event.pk).update(gift_stock=F("gift_stock") + added)
     event.refresh_from_db()
     audit.record(
-        actor=actor, action="members.event.restocked", org=event.org, target=event,
+        actor=actor,
+        action="members.event.restocked",
+        org=event.org,
+        target=event,
         changes={"added": added, "stock": event.gift_stock},
-    )  # fmt: skip
+    )
     return event
 
 
@@ -499,9 +502,12 @@ def reject_application(*, actor: User, application: Application, reason: str) ->
     )
     current.refresh_from_db()
     audit.record(
-        actor=actor, action="members.application.rejected", org=current.org, target=current,
+        actor=actor,
+        action="members.application.rejected",
+        org=current.org,
+        target=current,
         changes={"reason": reason[:200]},
-    )  # fmt: skip
+    )
     send_sms_on_commit(
         mobile=str(current.mobile),
         text=_("Your application to join %(union)s was not approved: %(reason)s")
@@ -524,9 +530,12 @@ def import_member(*, actor: User, org: Org, joined_on: date, **person: Any) -> M
         raise _field_error("id_number", "already_member", _("This person is already a member."))
     member = _make_member(person=cleaned, org=org, joined_on=joined_on)
     audit.record(
-        actor=actor, action="members.member.recorded", org=org, target=member,
+        actor=actor,
+        action="members.member.recorded",
+        org=org,
+        target=member,
         changes={"id_number": mask_id_number(cleaned["id_number"])},
-    )  # fmt: skip
+    )
     return member
 
 
@@ -541,9 +550,12 @@ def revoke_card(*, actor: User, member: Member, reason: str) -> Member:
     Member.objects.filter(pk=member.pk).update(card_version=F("card_version") + 1)
     member.refresh_from_db()
     audit.record(
-        actor=actor, action="members.card.revoked", org=member.org, target=member,
+        actor=actor,
+        action="members.card.revoked",
+        org=member.org,
+        target=member,
         changes={"version": member.card_version, "reason": reason.strip()[:200]},
-    )  # fmt: skip
+    )
     return member
 
 
@@ -565,9 +577,12 @@ def record_leaving(
         raise _field_error("reason", "reason_required", _("Give a reason."))
     left_on = left_on or timezone.localdate()
     Member.objects.filter(pk=current.pk).update(
-        status=status, left_on=left_on, leave_reason=reason.strip()[:200],
-        card_version=F("card_version") + 1, version=F("version") + 1,
-    )  # fmt: skip
+        status=status,
+        left_on=left_on,
+        leave_reason=reason.strip()[:200],
+        card_version=F("card_version") + 1,
+        version=F("version") + 1,
+    )
     ended = Episode.objects.filter(member=current, ended_on=None).update(ended_on=left_on)
     # Counted as the episodes it ends (one): the figure then matches what a rebuild reads.
     tallies.count_many(
@@ -581,9 +596,12 @@ def record_leaving(
     )
     current.refresh_from_db()
     audit.record(
-        actor=actor, action="members.member.left", org=current.org, target=current,
+        actor=actor,
+        action="members.member.left",
+        org=current.org,
+        target=current,
         changes={"status": status, "reason": reason.strip()[:200]},
-    )  # fmt: skip
+    )
     return current
 
 
@@ -621,9 +639,12 @@ def start_transfer(*, actor: User, member: Member, to_org: Org, new_employer_nam
             "transfer_pending", _("A transfer of this membership is already waiting.")
         ) from None
     audit.record(
-        actor=actor, action="members.transfer.requested", org=member.org, target=member,
+        actor=actor,
+        action="members.transfer.requested",
+        org=member.org,
+        target=member,
         changes={"to": to_org.pk},
-    )  # fmt: skip
+    )
     return transfer
 
 
@@ -644,9 +665,11 @@ def accept_transfer(*, actor: User, transfer: Transfer) -> Member:
     today = timezone.localdate(now)
     Episode.objects.filter(member=member, ended_on=None).update(ended_on=today)
     Episode.objects.create(
-        member=member, org=current.to_org, employer_name=current.new_employer_name,
+        member=member,
+        org=current.to_org,
+        employer_name=current.new_employer_name,
         started_on=today,
-    )  # fmt: skip
+    )
     # The member number stays: it identifies the person's membership, not the union. The
     # enterprise stays only when the employer does (e.g. the company founded its own union).
     same_employer = current.new_employer_name == member.employer_name
@@ -674,9 +697,12 @@ def accept_transfer(*, actor: User, transfer: Transfer) -> Member:
     )
     member.refresh_from_db()
     audit.record(
-        actor=actor, action="members.transfer.accepted", org=current.to_org, target=member,
+        actor=actor,
+        action="members.transfer.accepted",
+        org=current.to_org,
+        target=member,
         changes={"from": current.from_org_id, "to": current.to_org_id},
-    )  # fmt: skip
+    )
     send_sms_on_commit(
         mobile=str(member.mobile),
         text=_("Your membership moved to %(union)s; your member number stays %(number)s.")
@@ -695,14 +721,19 @@ def decline_transfer(*, actor: User, transfer: Transfer, reason: str) -> Transfe
     if not reason.strip():
         raise _field_error("reason", "reason_required", _("Give a reason."))
     Transfer.objects.filter(pk=current.pk).update(
-        status=Transfer.Status.DECLINED, decline_reason=reason.strip()[:200], decided_by=actor,
+        status=Transfer.Status.DECLINED,
+        decline_reason=reason.strip()[:200],
+        decided_by=actor,
         decided_at=timezone.now(),
-    )  # fmt: skip
+    )
     current.refresh_from_db()
     audit.record(
-        actor=actor, action="members.transfer.declined", org=current.to_org,
-        target=current.member, changes={"reason": reason.strip()[:200]},
-    )  # fmt: skip
+        actor=actor,
+        action="members.transfer.declined",
+        org=current.to_org,
+        target=current.member,
+        changes={"reason": reason.strip()[:200]},
+    )
     return current
 
 
@@ -727,9 +758,12 @@ def reveal_personal_data(*, actor: User, person: Member | Application, field: st
         raise DomainError("invalid_field", _("Unknown field."))
     kind = "member" if isinstance(person, Member) else "application"
     audit.record(
-        actor=actor, action=f"members.{kind}.personal_data_viewed", org=person.org,
-        target=person, changes={"field": field},
-    )  # fmt: skip
+        actor=actor,
+        action=f"members.{kind}.personal_data_viewed",
+        org=person.org,
+        target=person,
+        changes={"field": field},
+    )
     return str(getattr(person, field))
 
 
@@ -848,9 +882,11 @@ def record_roster_members(*, actor: User, org: Org, people: list[dict[str, Any]]
         }
     )
     audit.record(
-        actor=actor, action="members.roster.recorded", org=org,
+        actor=actor,
+        action="members.roster.recorded",
+        org=org,
         changes={"count": len(people), "first": f"{org.pk:06d}-{first:06d}"},
-    )  # fmt: skip
+    )
     return len(people)
 
 

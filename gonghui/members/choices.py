@@ -40,9 +40,15 @@ class JobType(models.TextChoices):
 
 # The new employment forms (新就业形态) among the job types, for the share on the dashboards.
 GIG_JOB_TYPES = frozenset(
-    {JobType.COURIER, JobType.RIDER, JobType.RIDE_HAILING, JobType.TRUCK, JobType.DOMESTIC,
-     JobType.CONTENT}
-)  # fmt: skip
+    {
+        JobType.COURIER,
+        JobType.RIDER,
+        JobType.RIDE_HAILING,
+        JobType.TRUCK,
+        JobType.DOMESTIC,
+        JobType.CONTENT,
+    }
+)
 
 
 class Education(models.TextChoices):

@@ -30,13 +30,19 @@ class RecruitmentEvent(models.Model):
     """
 
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("receiving union"), on_delete=models.PROTECT,
+        "orgs.Org",
+        verbose_name=_("receiving union"),
+        on_delete=models.PROTECT,
         related_name="recruitment_events",
-    )  # fmt: skip
+    )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="recruitment_events",
-    )  # fmt: skip
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recruitment_events",
+    )
     title = models.CharField(_("title"), max_length=120)
     place = models.CharField(_("place"), max_length=200)
     starts_at = models.DateTimeField(_("starts"))
@@ -108,17 +114,25 @@ class Application(PersonFields):
         REJECTED = "rejected", _("Rejected")
 
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("receiving union"), on_delete=models.PROTECT,
+        "orgs.Org",
+        verbose_name=_("receiving union"),
+        on_delete=models.PROTECT,
         related_name="applications",
-    )  # fmt: skip
+    )
     event = models.ForeignKey(
-        RecruitmentEvent, null=True, blank=True, on_delete=models.PROTECT,
+        RecruitmentEvent,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="applications",
-    )  # fmt: skip
+    )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="applications",
-    )  # fmt: skip
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reject_reason = models.CharField(_("reason"), max_length=200, blank=True)
     consent_version = models.CharField(max_length=20)
@@ -132,9 +146,12 @@ class Application(PersonFields):
     gift_given_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     member = models.ForeignKey(
         "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -178,9 +195,12 @@ class Member(PersonFields):
         "orgs.Org", verbose_name=_("union"), on_delete=models.PROTECT, related_name="members"
     )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL,
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="members",
-    )  # fmt: skip
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
@@ -190,9 +210,12 @@ class Member(PersonFields):
     # Bumped when a card is revoked: older cards then fail the online check.
     card_version = models.PositiveIntegerField(default=1)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="member",
-    )  # fmt: skip
+    )
     recruitment_event = models.ForeignKey(
         RecruitmentEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
@@ -285,9 +308,12 @@ class Transfer(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(_("reason"), max_length=200, blank=True)
 

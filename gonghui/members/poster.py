@@ -21,10 +21,20 @@ from gonghui.members.models import RecruitmentEvent
 
 # Room for the place, the time and up to four steps below the code.
 SIZES = PosterSizes(
-    band=130.0, headline=56, headline_min=28, qr=270.0, qr_per_title_line=40,
-    fallback_gap=44, fallback=13, url_gap=34, url=28, url_min=12,
-    details_gap=38, details=15, details_leading=22,
-)  # fmt: skip
+    band=130.0,
+    headline=56,
+    headline_min=28,
+    qr=270.0,
+    qr_per_title_line=40,
+    fallback_gap=44,
+    fallback=13,
+    url_gap=34,
+    url=28,
+    url_min=12,
+    details_gap=38,
+    details=15,
+    details_leading=22,
+)
 
 # (English source for the translation catalog, the Chinese printed until it is translated)
 HEADLINE = (gettext_noop("Scan to join the union"), "扫码加入工会")

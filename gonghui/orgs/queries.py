@@ -2,12 +2,13 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from gonghui.accounts.models import AnyUser, User
 from gonghui.core import capabilities
 from gonghui.core.capabilities import Capability
+from gonghui.core.scoping import Viewer
 from gonghui.core.tree import subtree_q
 from gonghui.orgs.models import CHILD_KINDS, Org
 
@@ -15,16 +16,16 @@ from gonghui.orgs.models import CHILD_KINDS, Org
 CHOICES_LIMIT = 500
 
 
-def scope_of(user: AnyUser, capability: Capability) -> list[str] | None:
+def scope_of(user: Viewer, capability: Capability) -> list[str] | None:
     """The paths of the subtrees where the user holds `capability`: None for everywhere (a
     superuser), [] for nobody signed in."""
-    if not isinstance(user, User):
+    if isinstance(user, AnonymousUser):
         capabilities.check(capability)
         return []
     return user.scope_paths(capability)
 
 
-def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
+def home_org_for(user: Viewer, capability: Capability) -> Org | None:
     """The highest organisation where the user holds `capability`: where their lists and
     dashboards start, and the default of their forms."""
     paths = scope_of(user, capability)
@@ -34,7 +35,7 @@ def home_org_for(user: AnyUser, capability: Capability) -> Org | None:
 
 
 def list_org_choices(
-    user: AnyUser,
+    user: Viewer,
     *needed: Capability,
     exclude_kinds: Iterable[str] = (),
     limit: int = CHOICES_LIMIT,
@@ -50,7 +51,7 @@ def list_org_choices(
 
 
 def list_orgs(
-    user: AnyUser,
+    user: Viewer,
     capability: Capability,
     *,
     search: str = "",
@@ -67,7 +68,7 @@ def list_orgs(
     return orgs.select_related("parent")
 
 
-def get_org_for(user: AnyUser, org_id: int | str, capability: Capability) -> Org:
+def get_org_for(user: Viewer, org_id: int | str, capability: Capability) -> Org:
     """The org if the user holds `capability` there; 404 alike for missing and forbidden."""
     try:
         return Org.objects.visible_to(user, capability).get(pk=int(org_id))
@@ -75,7 +76,7 @@ def get_org_for(user: AnyUser, org_id: int | str, capability: Capability) -> Org
         raise Http404 from None
 
 
-def list_top_orgs(user: AnyUser, capability: Capability) -> QuerySet[Org]:
+def list_top_orgs(user: Viewer, capability: Capability) -> QuerySet[Org]:
     """The highest orgs the user sees: the roots of their visible forest."""
     paths = scope_of(user, capability)
     if paths is None:
@@ -87,7 +88,7 @@ def list_children(parent: Org) -> QuerySet[Org]:
     return parent.children.annotate(child_count=Count("children")).order_by("path")
 
 
-def list_visible_ancestors(user: AnyUser, org: Org, capability: Capability) -> list[Org]:
+def list_visible_ancestors(user: Viewer, org: Org, capability: Capability) -> list[Org]:
     """The breadcrumb: ancestors of `org` the user may also see, root first."""
     if not org.ancestor_paths:
         return []
@@ -102,7 +103,7 @@ def count_subtree(org: Org) -> int:
     return Org.objects.filter(subtree_q("path", [org.path])).count()
 
 
-def list_move_targets(user: AnyUser, org: Org, *, search: str) -> QuerySet[Org]:
+def list_move_targets(user: Viewer, org: Org, *, search: str) -> QuerySet[Org]:
     """Where `org` could move: orgs the user may move things into, outside its own subtree."""
     candidates = list_orgs(user, "orgs.move", search=search).exclude(subtree_q("path", [org.path]))
     if org.parent_id is not None:

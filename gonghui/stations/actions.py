@@ -98,9 +98,11 @@ def _clean(details: StationDetails) -> dict[str, Any]:
             raise _refuse(
                 "closes",
                 "hours_invalid",
-                _("Closing time equals opening time: for a station that never closes, tick "
-                  "“open around the clock”."),
-            )  # fmt: skip
+                _(
+                    "Closing time equals opening time: for a station that never closes, tick "
+                    "“open around the clock”."
+                ),
+            )
         values["opens"] = details.opens.replace(second=0, microsecond=0)
         values["closes"] = details.closes.replace(second=0, microsecond=0)
     chosen = set(details.amenities)
@@ -139,9 +141,12 @@ def create_station(*, actor: User, org: Org, details: StationDetails) -> Station
     )
     station = Station.objects.create(org=org, checkpoint=checkpoint, created_by=actor, **values)
     audit.record(
-        actor=actor, action="stations.station.created", org=org, target=station,
+        actor=actor,
+        action="stations.station.created",
+        org=org,
+        target=station,
         changes={"name": station.name, "address": station.address},
-    )  # fmt: skip
+    )
     return station
 
 
@@ -170,9 +175,12 @@ def update_station(
     checkins.move_checkpoint(checkpoint=current.checkpoint, to_org=org)
     current.refresh_from_db()
     audit.record(
-        actor=actor, action="stations.station.updated", org=current.org, target=current,
+        actor=actor,
+        action="stations.station.updated",
+        org=current.org,
+        target=current,
         changes=audit.diff(before, {**values, "org": org.pk}),
-    )  # fmt: skip
+    )
     return current
 
 
@@ -213,8 +221,9 @@ def set_station_photo(*, actor: User, station: Station, upload: UploadedFile[Any
     if old:
         storage = current.photo.storage
         transaction.on_commit(lambda: storage.delete(old))
-    audit.record(actor=actor, action="stations.station.photo_changed", org=station.org,
-                 target=current)  # fmt: skip
+    audit.record(
+        actor=actor, action="stations.station.photo_changed", org=station.org, target=current
+    )
     current.refresh_from_db()
     return current
 
@@ -249,10 +258,12 @@ def record_visit(
     if station is None or not codes.signature_matches(station, signature):
         return refused(
             "code_invalid",
-            _("This code is not valid: the poster may have been replaced. Scan the poster at "
-              "the station."),
+            _(
+                "This code is not valid: the poster may have been replaced. Scan the poster at "
+                "the station."
+            ),
             member,
-        )  # fmt: skip
+        )
     if not station.is_active:
         return refused("station_closed", _("This station is no longer in service."), member)
     return checkins.check_in_by_poster(member=member, checkpoint=station.checkpoint, at=at)

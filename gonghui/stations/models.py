@@ -37,9 +37,11 @@ class Station(models.Model):
     there (see docs/decisions/0009-stations.md)."""
 
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("operated by"), on_delete=models.PROTECT,
+        "orgs.Org",
+        verbose_name=_("operated by"),
+        on_delete=models.PROTECT,
         related_name="stations",
-    )  # fmt: skip
+    )
     checkpoint = models.OneToOneField(
         "checkins.Checkpoint", on_delete=models.PROTECT, related_name="station"
     )

@@ -18,10 +18,20 @@ from gonghui.stations.models import Station
 # A smaller headline and code than the recruitment poster's: address, hours and amenities
 # take more lines below it.
 SIZES = PosterSizes(
-    band=120.0, headline=44, headline_min=24, qr=220.0, qr_per_title_line=30,
-    fallback_gap=40, fallback=12, url_gap=28, url=20, url_min=9,
-    details_gap=34, details=14, details_leading=20,
-)  # fmt: skip
+    band=120.0,
+    headline=44,
+    headline_min=24,
+    qr=220.0,
+    qr_per_title_line=30,
+    fallback_gap=40,
+    fallback=12,
+    url_gap=28,
+    url=20,
+    url_min=9,
+    details_gap=34,
+    details=14,
+    details_leading=20,
+)
 
 # (English source for the translation catalog, the Chinese printed until it is translated)
 HEADLINE = (gettext_noop("Union station: scan to record your visit"), "工会驿站 扫码登记到访")

@@ -23,7 +23,7 @@ from typing import Any
 from django.utils import timezone
 
 from gonghui.accounts.models import User
-from gonghui.benefits import actions
+from gonghui.benefits import actions, claiming, redeeming
 from gonghui.benefits import metrics as benefits_metrics
 from gonghui.benefits.models import Offer, Provider, ProviderAccount, Service, ServiceDay
 from gonghui.core.errors import DomainError
@@ -532,7 +532,7 @@ def _eligible(members: list[Member], service: Service, offer: Offer) -> list[Mem
     paths = [q.org.path for q in offer.org_quotas.select_related("org")]
     found = []
     for member in members:
-        if not actions.in_audience(member.org.path, service):
+        if not claiming.in_audience(member.org.path, service):
             continue
         if paths and not any(member.org.path.startswith(path) for path in paths):
             continue
@@ -556,10 +556,10 @@ def _claims(
     codes: list[tuple[str, datetime]] = []
     for member, at in zip(chosen, _moments(rng, len(chosen), begin, now), strict=True):
         try:
-            claim = actions.claim_offer(member=member, offer=loaded, now=at)
+            claim = claiming.claim_offer(member=member, offer=loaded, now=at)
         except DomainError:
             continue
-        codes.append((actions.code_of(claim), at))
+        codes.append((claiming.code_of(claim), at))
     for code, claimed_at in codes:
         if rng.random() >= plan.redeemed_share:
             continue
@@ -570,7 +570,7 @@ def _claims(
         if used_at <= claimed_at:
             used_at += timedelta(days=1)
         if used_at < now:
-            actions.redeem_code(account=account, code=code, at=used_at)
+            redeeming.redeem_code(account=account, code=code, at=used_at)
 
 
 def _worker_wallet(
@@ -587,10 +587,10 @@ def _worker_wallet(
             "service", "service__provider", "service__audience_org"
         ).get(pk=offer.pk)
         claimed_at = now - timedelta(days=3, hours=2)
-        claim = actions.claim_offer(member=member, offer=loaded, now=claimed_at)
+        claim = claiming.claim_offer(member=member, offer=loaded, now=claimed_at)
         claim.offer = loaded
         if used:
-            actions.redeem_code(
-                account=accounts[plan.provider], code=actions.code_of(claim),
+            redeeming.redeem_code(
+                account=accounts[plan.provider], code=claiming.code_of(claim),
                 at=claimed_at + timedelta(hours=20),
             )  # fmt: skip

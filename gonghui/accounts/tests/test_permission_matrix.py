@@ -199,9 +199,13 @@ def dashboard_export(c: Ctx, *, written: bool = False) -> Any:
     from gonghui.dashboards.models import ExportJob
 
     job = ExportJob.objects.create(
-        kind="job_types", org=c.target, period_start=date(2026, 1, 1),
-        period_end=date(2026, 12, 31), language="zh-hans", created_by=c.subject,
-    )  # fmt: skip
+        kind="job_types",
+        org=c.target,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        language="zh-hans",
+        created_by=c.subject,
+    )
     return run_job(job.pk) if written else job
 
 

@@ -77,13 +77,17 @@ def make_member(actor: User, org: Org, *, user: bool = False, **overrides: Any) 
 
 def make_account(actor: User, provider: Provider, username: str = "provider_1") -> ProviderAccount:
     return actions.create_provider_account(
-        actor=actor, provider=provider, username=username, name="核销员",
+        actor=actor,
+        provider=provider,
+        username=username,
+        name="核销员",
         password="Provider-Pass-2026",
-    )  # fmt: skip
+    )
 
 
 def card_of(member: Member) -> str:
     return cards.sign_card(
-        cards.CardClaims(member.number, member.name, member.org.name, member.joined_on,
-                         member.card_version)
-    )  # fmt: skip
+        cards.CardClaims(
+            member.number, member.name, member.org.name, member.joined_on, member.card_version
+        )
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from gonghui.accounts.models import User
-from gonghui.benefits import actions
+from gonghui.benefits import actions, claiming
 from gonghui.benefits.models import (
     Claim,
     Offer,
@@ -48,30 +48,45 @@ def objects_of(ctx: Any) -> Objects:
         actor=operator, org=ctx.target, name=PROVIDER, kind="enterprise", contact_phone="010-1"
     )
     service = actions.create_service(
-        actor=operator, provider=provider, org=ctx.target, category="mental_care", title=SERVICE,
-        phone="010-2", audience="members", publish=True,
-    )  # fmt: skip
+        actor=operator,
+        provider=provider,
+        org=ctx.target,
+        category="mental_care",
+        title=SERVICE,
+        phone="010-2",
+        audience="members",
+        publish=True,
+    )
     now = timezone.now()
     offer = actions.create_offer(
-        actor=operator, service=service, title="被测优惠", kind="coupon", quota=10,
-        claims_open_at=now - timedelta(hours=1), claims_close_at=now + timedelta(days=1),
+        actor=operator,
+        service=service,
+        title="被测优惠",
+        kind="coupon",
+        quota=10,
+        claims_open_at=now - timedelta(hours=1),
+        claims_close_at=now + timedelta(days=1),
         publish=True,
-    )  # fmt: skip
+    )
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "green").save(buffer, format="JPEG")
     photo = actions.add_service_photo(
-        actor=operator, service=service,
+        actor=operator,
+        service=service,
         upload=SimpleUploadedFile("s.jpg", buffer.getvalue(), content_type="image/jpeg"),
-    )  # fmt: skip
+    )
     account = actions.create_provider_account(
-        actor=operator, provider=provider, username="matrix_desk", name="被测核销员",
+        actor=operator,
+        provider=provider,
+        username="matrix_desk",
+        name="被测核销员",
         password="Matrix-Desk-Pass-2026",
-    )  # fmt: skip
+    )
     loaded = Offer.objects.select_related(
         "service", "service__provider", "service__audience_org"
     ).get(pk=offer.pk)
-    claim = actions.claim_offer(member=ctx.member, offer=loaded)
-    found = Objects(provider, service, offer, photo, account, claim, actions.code_of(claim))
+    claim = claiming.claim_offer(member=ctx.member, offer=loaded)
+    found = Objects(provider, service, offer, photo, account, claim, claiming.code_of(claim))
     ctx._benefits = found
     return found
 

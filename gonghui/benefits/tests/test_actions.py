@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from gonghui.benefits import actions, codes
+from gonghui.benefits import actions, claiming, codes, redeeming
 from gonghui.benefits.models import Claim, Offer, OfferQuota, Service, ServiceDay
 from gonghui.benefits.tests.factories import (
     card_of,
@@ -73,20 +73,38 @@ def test_a_subtree_service_defaults_to_its_managing_org(provider, operator, tree
 
 def test_editing_a_service_with_a_stale_form_is_refused(service, provider, operator):
     values: dict[str, Any] = {
-        "category": "dining", "title": "新标题", "summary": "", "description": "",
-        "address": "", "district": "海淀区", "street": "", "opening_hours": "", "link": "",
-        "phone": "010-1", "on_site": "", "audience": "public", "valid_from": None,
+        "category": "dining",
+        "title": "新标题",
+        "summary": "",
+        "description": "",
+        "address": "",
+        "district": "海淀区",
+        "street": "",
+        "opening_hours": "",
+        "link": "",
+        "phone": "010-1",
+        "on_site": "",
+        "audience": "public",
+        "valid_from": None,
         "valid_until": None,
-    }  # fmt: skip
+    }
     actions.update_service(
-        actor=operator, service=service, expected_version=service.version, provider=provider,
-        org=service.org, **values,
-    )  # fmt: skip
+        actor=operator,
+        service=service,
+        expected_version=service.version,
+        provider=provider,
+        org=service.org,
+        **values,
+    )
     with pytest.raises(ConflictError) as stale:
         actions.update_service(
-            actor=operator, service=service, expected_version=1, provider=provider,
-            org=service.org, **values,
-        )  # fmt: skip
+            actor=operator,
+            service=service,
+            expected_version=1,
+            provider=provider,
+            org=service.org,
+            **values,
+        )
     assert stale.value.code == "stale"
     assert Service.objects.get(pk=service.pk).title == "新标题"
 
@@ -99,9 +117,10 @@ def test_a_photo_is_stored_without_metadata(service, operator):
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "green").save(buffer, format="JPEG")
     photo = actions.add_service_photo(
-        actor=operator, service=service,
+        actor=operator,
+        service=service,
         upload=SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg"),
-    )  # fmt: skip
+    )
     assert (photo.width, photo.height) == (40, 30)
 
 
@@ -123,7 +142,7 @@ def test_shares_may_not_overlap(service, operator, tree):
 
 def test_the_quota_never_drops_below_what_is_claimed(offer, operator, tree):
     for _ in range(3):
-        actions.claim_offer(member=make_member(operator, tree.zgc), offer=reload(offer))
+        claiming.claim_offer(member=make_member(operator, tree.zgc), offer=reload(offer))
     offer = reload(offer)
     values = {name: getattr(offer, name) for name in actions.OFFER_FIELDS}
     with pytest.raises(DomainError) as lower:
@@ -152,22 +171,22 @@ def test_a_view_counts_on_the_service_and_its_managing_org(service, tree):
 
 def test_a_member_claims_an_offer(offer, operator, tree):
     member = make_member(operator, tree.sohu)
-    claim = actions.claim_offer(member=member, offer=offer)
+    claim = claiming.claim_offer(member=member, offer=offer)
     assert (claim.status, claim.seq, claim.org_id) == (Claim.Status.CLAIMED, 1, tree.sohu.pk)
     assert reload(offer).claimed == 1
     # Counted at the member's union, not at the service's org.
     assert tally(tree.sohu, "benefits.claims") == 1
     assert tally(tree.zgc, "benefits.claims") == 0
-    code = actions.code_of(claim)
+    code = claiming.code_of(claim)
     assert codes.parse_claim_code(code) is not None
     assert code.startswith(f"GB1.{claim.pk}.")
 
 
 def test_a_second_claim_over_the_limit_is_refused(offer, operator, tree):
     member = make_member(operator, tree.zgc)
-    actions.claim_offer(member=member, offer=offer)
+    claiming.claim_offer(member=member, offer=offer)
     with pytest.raises(ConflictError) as again:
-        actions.claim_offer(member=member, offer=reload(offer))
+        claiming.claim_offer(member=member, offer=reload(offer))
     assert again.value.code == "limit_reached"
     assert reload(offer).claimed == 1
     assert tally(tree.zgc, "benefits.claims") == 1
@@ -176,25 +195,25 @@ def test_a_second_claim_over_the_limit_is_refused(offer, operator, tree):
 def test_a_limit_of_two_allows_two_claims_with_two_codes(service, operator, tree):
     offer = make_offer(operator, service, per_member_limit=2)
     member = make_member(operator, tree.zgc)
-    first = actions.claim_offer(member=member, offer=offer)
-    second = actions.claim_offer(member=member, offer=reload(offer))
+    first = claiming.claim_offer(member=member, offer=offer)
+    second = claiming.claim_offer(member=member, offer=reload(offer))
     assert (first.seq, second.seq) == (1, 2)
-    assert actions.code_of(first) != actions.code_of(second)
+    assert claiming.code_of(first) != claiming.code_of(second)
     with pytest.raises(ConflictError) as third:
-        actions.claim_offer(member=member, offer=reload(offer))
+        claiming.claim_offer(member=member, offer=reload(offer))
     assert third.value.code == "limit_reached"
 
 
 def test_a_sold_out_offer_says_so_and_writes_nothing(service, operator, tree):
     offer = make_offer(operator, service, quota=1)
-    actions.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
+    claiming.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
     late = make_member(operator, tree.zgc)
     # The page was loaded before the last one went: the conditional UPDATE has the last word.
     with pytest.raises(ConflictError) as stale_page:
-        actions.claim_offer(member=late, offer=offer)
+        claiming.claim_offer(member=late, offer=offer)
     assert stale_page.value.code == "sold_out"
     with pytest.raises(ConflictError) as fresh_page:
-        actions.claim_offer(member=late, offer=reload(offer))
+        claiming.claim_offer(member=late, offer=reload(offer))
     assert fresh_page.value.code == "sold_out"
     assert Claim.objects.filter(member=late).count() == 0
     assert reload(offer).claimed == 1
@@ -203,15 +222,15 @@ def test_a_sold_out_offer_says_so_and_writes_nothing(service, operator, tree):
 def test_a_split_offer_counts_claims_against_the_members_share(service, operator, tree):
     offer = make_offer(operator, service, quota=10, shares=[(tree.sohu, 1), (tree.hlg, 5)])
     sohu_member = make_member(operator, tree.sohu)
-    claim = actions.claim_offer(member=sohu_member, offer=offer)
+    claim = claiming.claim_offer(member=sohu_member, offer=offer)
     assert claim.share == OfferQuota.objects.get(offer=offer, org=tree.sohu)
     with pytest.raises(ConflictError) as share_gone:
-        actions.claim_offer(member=make_member(operator, tree.sohu), offer=reload(offer))
+        claiming.claim_offer(member=make_member(operator, tree.sohu), offer=reload(offer))
     assert share_gone.value.code == "share_sold_out"
     # 回龙观's share is untouched; 德胜 has none.
-    actions.claim_offer(member=make_member(operator, tree.station), offer=reload(offer))
+    claiming.claim_offer(member=make_member(operator, tree.station), offer=reload(offer))
     with pytest.raises(DomainError) as no_share:
-        actions.claim_offer(member=make_member(operator, tree.desheng), offer=reload(offer))
+        claiming.claim_offer(member=make_member(operator, tree.desheng), offer=reload(offer))
     assert no_share.value.code == "outside_share"
     assert reload(offer).claimed == 2
     shares = OfferQuota.objects.filter(offer=offer).order_by("org__path")
@@ -230,7 +249,7 @@ def test_claiming_outside_the_window_is_refused(service, operator, tree, change,
     times = {name: now + timedelta(hours=hours) for name, hours in change.items()}
     offer = make_offer(operator, service, **times, redeem_until=None)
     with pytest.raises(DomainError) as refused:
-        actions.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
+        claiming.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
     assert refused.value.code == code
 
 
@@ -238,30 +257,30 @@ def test_only_active_members_in_the_audience_may_claim(provider, operator, tree)
     service = make_service(operator, provider, audience="subtree")
     offer = make_offer(operator, service)
     with pytest.raises(DomainError) as nobody:
-        actions.claim_offer(member=None, offer=offer)
+        claiming.claim_offer(member=None, offer=offer)
     assert (nobody.value.code, nobody.value.status) == ("not_a_member", 403)
     with pytest.raises(DomainError) as outside:
-        actions.claim_offer(member=make_member(operator, tree.hlg), offer=offer)
+        claiming.claim_offer(member=make_member(operator, tree.hlg), offer=offer)
     assert outside.value.code == "outside_audience"
     left = make_member(operator, tree.zgc)
     left = member_actions.record_leaving(
         actor=operator, member=left, status=Member.Status.WITHDRAWN, reason="退会"
     )
     with pytest.raises(DomainError) as ended:
-        actions.claim_offer(member=left, offer=offer)
+        claiming.claim_offer(member=left, offer=offer)
     assert ended.value.code == "not_a_member"
 
 
 def test_a_withdrawn_offer_or_expired_service_takes_no_claims(offer, operator, tree):
     actions.set_offer_status(actor=operator, offer=offer, status=Offer.Status.WITHDRAWN)
     with pytest.raises(DomainError) as withdrawn:
-        actions.claim_offer(member=make_member(operator, tree.zgc), offer=reload(offer))
+        claiming.claim_offer(member=make_member(operator, tree.zgc), offer=reload(offer))
     assert withdrawn.value.code == "offer_withdrawn"
     Service.objects.filter(pk=offer.service_id).update(
         valid_until=timezone.localdate() - timedelta(days=1)
     )
     with pytest.raises(DomainError) as expired:
-        actions.claim_offer(member=make_member(operator, tree.zgc), offer=reload(offer))
+        claiming.claim_offer(member=make_member(operator, tree.zgc), offer=reload(offer))
     assert expired.value.code == "service_expired"
 
 
@@ -271,17 +290,17 @@ def test_a_withdrawn_offer_or_expired_service_takes_no_claims(offer, operator, t
 @pytest.fixture
 def claimed(offer, operator, tree):
     member = make_member(operator, tree.sohu, name="张三丰")
-    return actions.claim_offer(member=member, offer=offer)
+    return claiming.claim_offer(member=member, offer=offer)
 
 
 def test_a_code_is_redeemed_once_and_the_second_time_names_the_first(
     claimed, account, tree, english
 ):
-    code = actions.code_of(claimed)
-    first = actions.redeem_code(account=account, code=code)
+    code = claiming.code_of(claimed)
+    first = redeeming.redeem_code(account=account, code=code)
     assert (first.ok, first.code, first.member_name) == (True, "redeemed", "张*丰")
     assert first.offer_title == "免费心理咨询一次"
-    second = actions.redeem_code(account=account, code=code)
+    second = redeeming.redeem_code(account=account, code=code)
     assert (second.ok, second.code) == (False, "already_redeemed")
     claim = Claim.objects.get(pk=claimed.pk)
     at = timezone.localtime(claim.redeemed_at).strftime("%Y-%m-%d %H:%M")
@@ -293,7 +312,7 @@ def test_a_code_is_redeemed_once_and_the_second_time_names_the_first(
 
 
 def test_the_result_shows_nothing_personal_but_the_masked_name(claimed, account):
-    result = actions.redeem_code(account=account, code=actions.code_of(claimed)).as_dict()
+    result = redeeming.redeem_code(account=account, code=claiming.code_of(claimed)).as_dict()
     member = Member.objects.get(pk=claimed.member_id)
     text = str(result)
     assert str(member.id_number) not in text
@@ -304,12 +323,15 @@ def test_the_result_shows_nothing_personal_but_the_masked_name(claimed, account)
 
 def test_another_providers_code_is_refused_without_a_word_about_its_holder(claimed, operator, tree):
     other = make_account(operator, make_provider(operator, tree.zgc, name="海淀公交"), "bus")
-    result = actions.redeem_code(account=other, code=actions.code_of(claimed))
+    result = redeeming.redeem_code(account=other, code=claiming.code_of(claimed))
     assert (result.ok, result.code, result.member_name, result.offer_title) == (
-        False, "other_provider", "", "",
-    )  # fmt: skip
+        False,
+        "other_provider",
+        "",
+        "",
+    )
     assert Claim.objects.get(pk=claimed.pk).status == Claim.Status.CLAIMED
-    inspected = actions.inspect_code(account=other, code=actions.code_of(claimed))
+    inspected = redeeming.inspect_code(account=other, code=claiming.code_of(claimed))
     assert (inspected.ok, inspected.code, inspected.claims) == (False, "other_provider", [])
 
 
@@ -323,20 +345,20 @@ def test_another_providers_code_is_refused_without_a_word_about_its_holder(claim
     ],
 )
 def test_a_forged_or_mistyped_code_is_refused(claimed, account, mangle):
-    result = actions.redeem_code(account=account, code=mangle(actions.code_of(claimed)))
+    result = redeeming.redeem_code(account=account, code=mangle(claiming.code_of(claimed)))
     assert (result.ok, result.code) == (False, "code_invalid")
 
 
 def test_case_changed_by_a_scanner_still_matches(claimed, account):
-    assert actions.redeem_code(account=account, code=actions.code_of(claimed).lower()).ok
+    assert redeeming.redeem_code(account=account, code=claiming.code_of(claimed).lower()).ok
 
 
 def test_expired_withdrawn_or_ended_claims_are_refused(claimed, account, operator, offer):
     Offer.objects.filter(pk=offer.pk).update(redeem_until=timezone.now() - timedelta(minutes=1))
-    assert actions.redeem_code(account=account, code=actions.code_of(claimed)).code == "expired"
+    assert redeeming.redeem_code(account=account, code=claiming.code_of(claimed)).code == "expired"
     Offer.objects.filter(pk=offer.pk).update(redeem_until=None, status=Offer.Status.WITHDRAWN)
     assert (
-        actions.redeem_code(account=account, code=actions.code_of(claimed)).code
+        redeeming.redeem_code(account=account, code=claiming.code_of(claimed)).code
         == "offer_withdrawn"
     )
     Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.PUBLISHED)
@@ -344,7 +366,7 @@ def test_expired_withdrawn_or_ended_claims_are_refused(claimed, account, operato
         actor=operator, member=claimed.member, status=Member.Status.WITHDRAWN, reason="退会"
     )
     assert (
-        actions.redeem_code(account=account, code=actions.code_of(claimed)).code
+        redeeming.redeem_code(account=account, code=claiming.code_of(claimed)).code
         == "membership_ended"
     )
     assert Claim.objects.get(pk=claimed.pk).status == Claim.Status.CLAIMED
@@ -353,39 +375,40 @@ def test_expired_withdrawn_or_ended_claims_are_refused(claimed, account, operato
 def test_a_member_who_left_the_audience_is_refused(provider, operator, tree, account, english):
     service = make_service(operator, provider, audience="subtree")
     member = make_member(operator, tree.sohu)
-    claim = actions.claim_offer(member=member, offer=make_offer(operator, service))
+    claim = claiming.claim_offer(member=member, offer=make_offer(operator, service))
     transfer = member_actions.start_transfer(
         actor=operator, member=member, to_org=tree.hlg, new_employer_name="京东物流"
     )
     member_actions.accept_transfer(actor=operator, transfer=transfer)
-    result = actions.redeem_code(account=account, code=actions.code_of(claim))
+    result = redeeming.redeem_code(account=account, code=claiming.code_of(claim))
     assert (result.code, result.message) == (
-        "outside_audience", f"This offer is for members of {tree.zgc.name}.",
-    )  # fmt: skip
+        "outside_audience",
+        f"This offer is for members of {tree.zgc.name}.",
+    )
 
 
 def test_a_member_card_lists_the_members_claims_here_and_redeems_the_chosen_one(
     claimed, account, operator, tree
 ):
     member = Member.objects.select_related("org").get(pk=claimed.member_id)
-    inspected = actions.inspect_code(account=account, code=card_of(member))
+    inspected = redeeming.inspect_code(account=account, code=card_of(member))
     assert (inspected.ok, inspected.kind, inspected.member_name) == (True, "card", "张*丰")
     assert [c.claim_id for c in inspected.claims] == [claimed.pk]
     assert inspected.claims[0].redeemable
-    without_choice = actions.redeem_code(account=account, code=card_of(member))
+    without_choice = redeeming.redeem_code(account=account, code=card_of(member))
     assert without_choice.code == "choose_claim"
-    stranger = actions.claim_offer(
+    stranger = claiming.claim_offer(
         member=make_member(operator, tree.zgc), offer=reload(claimed.offer)
     )
-    not_theirs = actions.redeem_code(account=account, code=card_of(member), claim_id=stranger.pk)
+    not_theirs = redeeming.redeem_code(account=account, code=card_of(member), claim_id=stranger.pk)
     assert not_theirs.code == "no_claim"
-    result = actions.redeem_code(account=account, code=card_of(member), claim_id=claimed.pk)
+    result = redeeming.redeem_code(account=account, code=card_of(member), claim_id=claimed.pk)
     assert (result.ok, Claim.objects.get(pk=claimed.pk).method) == (True, "card")
 
 
 def test_a_card_without_claims_here_says_so(account, operator, tree):
     member = make_member(operator, tree.zgc)
-    inspected = actions.inspect_code(account=account, code=card_of(member))
+    inspected = redeeming.inspect_code(account=account, code=card_of(member))
     assert (inspected.ok, inspected.code) == (False, "no_claim")
 
 
@@ -393,7 +416,7 @@ def test_a_revoked_card_is_refused(claimed, account, operator):
     member = Member.objects.select_related("org").get(pk=claimed.member_id)
     old_card = card_of(member)
     member_actions.revoke_card(actor=operator, member=member, reason="手机丢失")
-    result = actions.redeem_code(account=account, code=old_card, claim_id=claimed.pk)
+    result = redeeming.redeem_code(account=account, code=old_card, claim_id=claimed.pk)
     assert result.code == "card_revoked"
 
 
@@ -401,7 +424,7 @@ def test_a_locked_account_cannot_redeem(claimed, account, operator):
     actions.set_provider_account_active(actor=operator, account=account, active=False)
     account.user.refresh_from_db()
     with pytest.raises(NotFoundError):
-        actions.redeem_code(account=account, code=actions.code_of(claimed))
+        redeeming.redeem_code(account=account, code=claiming.code_of(claimed))
 
 
 # --- offline batches ---------------------------------------------------------------------------
@@ -409,69 +432,79 @@ def test_a_locked_account_cannot_redeem(claimed, account, operator):
 
 def batch(*pairs, at=None):
     at = at or timezone.now()
-    return [actions.BatchItem(nonce=n, code=c, scanned_at=at) for n, c in pairs]
+    return [redeeming.BatchItem(nonce=n, code=c, scanned_at=at) for n, c in pairs]
 
 
 def test_a_batch_is_answered_once_and_replayed(claimed, account, operator, tree):
-    other = actions.claim_offer(member=make_member(operator, tree.zgc), offer=reload(claimed.offer))
-    items = batch(("n1", actions.code_of(claimed)), ("n2", actions.code_of(other)), ("n3", "junk"))
-    first = actions.upload_redemptions(account=account, device="phone-1", items=items)
+    other = claiming.claim_offer(
+        member=make_member(operator, tree.zgc), offer=reload(claimed.offer)
+    )
+    items = batch(
+        ("n1", claiming.code_of(claimed)), ("n2", claiming.code_of(other)), ("n3", "junk")
+    )
+    first = redeeming.upload_redemptions(account=account, device="phone-1", items=items)
     assert [(a["nonce"], a["code"], a["replayed"]) for a in first] == [
-        ("n1", "redeemed", False), ("n2", "redeemed", False), ("n3", "code_invalid", False),
-    ]  # fmt: skip
-    again = actions.upload_redemptions(account=account, device="phone-1", items=items)
+        ("n1", "redeemed", False),
+        ("n2", "redeemed", False),
+        ("n3", "code_invalid", False),
+    ]
+    again = redeeming.upload_redemptions(account=account, device="phone-1", items=items)
     assert [(a["code"], a["replayed"]) for a in again] == [
-        ("redeemed", True), ("redeemed", True), ("code_invalid", True),
-    ]  # fmt: skip
+        ("redeemed", True),
+        ("redeemed", True),
+        ("code_invalid", True),
+    ]
     assert Offer.objects.get(pk=claimed.offer_id).redeemed == 2
     assert tally(tree.sohu, "benefits.redemptions") + tally(tree.zgc, "benefits.redemptions") == 2
     # The same nonce on another device is another scan: the claim is already used.
-    elsewhere = actions.upload_redemptions(account=account, device="phone-2", items=items[:1])
+    elsewhere = redeeming.upload_redemptions(account=account, device="phone-2", items=items[:1])
     assert (elsewhere[0]["code"], elsewhere[0]["replayed"]) == ("already_redeemed", False)
 
 
 def test_a_batch_is_judged_at_scan_time(claimed, account, offer):
     scanned = timezone.now() - timedelta(hours=2)
     Offer.objects.filter(pk=offer.pk).update(redeem_until=timezone.now() - timedelta(hours=1))
-    items = batch(("late", actions.code_of(claimed)), at=scanned)
-    [answer] = actions.upload_redemptions(account=account, device="d", items=items)
+    items = batch(("late", claiming.code_of(claimed)), at=scanned)
+    [answer] = redeeming.upload_redemptions(account=account, device="d", items=items)
     assert answer["code"] == "redeemed"
     assert Claim.objects.get(pk=claimed.pk).redeemed_at == scanned
 
 
 def test_another_provider_never_replays_a_devices_answers(claimed, account, operator, tree):
-    items = batch(("n1", actions.code_of(claimed)))
-    actions.upload_redemptions(account=account, device="shared-id", items=items)
+    items = batch(("n1", claiming.code_of(claimed)))
+    redeeming.upload_redemptions(account=account, device="shared-id", items=items)
     other = make_account(operator, make_provider(operator, tree.zgc, name="海淀公交"), "bus")
-    [answer] = actions.upload_redemptions(account=other, device="shared-id", items=items)
+    [answer] = redeeming.upload_redemptions(account=other, device="shared-id", items=items)
     assert (answer["code"], answer["replayed"], answer["member_name"]) == (
-        "other_provider", False, "",
-    )  # fmt: skip
+        "other_provider",
+        False,
+        "",
+    )
     assert ScanNonce.objects.count() == 2
 
 
 def test_a_card_in_a_batch_redeems_the_one_usable_claim(claimed, account, operator, service):
     member = Member.objects.select_related("org").get(pk=claimed.member_id)
-    [answer] = actions.upload_redemptions(
+    [answer] = redeeming.upload_redemptions(
         account=account, device="d", items=batch(("c1", card_of(member)))
     )
     assert (answer["code"], answer["claim_id"]) == ("redeemed", claimed.pk)
     second_offer = make_offer(operator, service, title="咖啡一杯")
     third_offer = make_offer(operator, service, title="茶一杯")
-    actions.claim_offer(member=member, offer=second_offer)
-    actions.claim_offer(member=member, offer=third_offer)
-    [several] = actions.upload_redemptions(
+    claiming.claim_offer(member=member, offer=second_offer)
+    claiming.claim_offer(member=member, offer=third_offer)
+    [several] = redeeming.upload_redemptions(
         account=account, device="d", items=batch(("c2", card_of(member)))
     )
     assert several["code"] == "several_claims"
 
 
 def test_bad_nonces_and_devices(claimed, account):
-    [answer] = actions.upload_redemptions(
-        account=account, device="d", items=batch(("", actions.code_of(claimed)))
+    [answer] = redeeming.upload_redemptions(
+        account=account, device="d", items=batch(("", claiming.code_of(claimed)))
     )
     assert answer["code"] == "invalid_nonce"
     with pytest.raises(DomainError) as device:
-        actions.upload_redemptions(account=account, device="", items=[])
+        redeeming.upload_redemptions(account=account, device="", items=[])
     assert device.value.code == "invalid_device"
     assert Claim.objects.get(pk=claimed.pk).status == Claim.Status.CLAIMED

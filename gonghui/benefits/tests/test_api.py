@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from gonghui.api.api import api
-from gonghui.benefits import actions
+from gonghui.benefits import actions, claiming, redeeming
 from gonghui.benefits.models import Claim, Offer, Service, ServiceDay
 from gonghui.benefits.tests.factories import (
     card_of,
@@ -33,8 +33,9 @@ def member_api(member, api_client_for, in_english):
 def test_the_directory_shows_members_services_to_members_only(
     service, provider, operator, member_api, make_staff, api_client_for, tree, client
 ):
-    public = make_service(operator, provider, title="政务大厅指引", category="government",
-                          audience="public")  # fmt: skip
+    public = make_service(
+        operator, provider, title="政务大厅指引", category="government", audience="public"
+    )
     make_service(operator, provider, title="草稿服务", publish=False)
     titles = [s["title"] for s in member_api.get("/api/v1/services").json()["items"]]
     assert titles == ["政务大厅指引", "职工心理咨询"]
@@ -64,13 +65,17 @@ def test_claiming_through_the_api(offer, member_api, member, english):
     body = first.json()
     claim = Claim.objects.get()
     assert (body["id"], body["code"], body["status"]) == (
-        claim.pk, actions.code_of(claim), "claimed",
-    )  # fmt: skip
+        claim.pk,
+        claiming.code_of(claim),
+        "claimed",
+    )
     # A retry after a dropped connection answers the same and claims nothing more.
     replay = post(member_api, path, {}, **{"Idempotency-Key": "claim-1"})
     assert (replay.status_code, replay.json(), replay["Idempotent-Replayed"]) == (
-        201, body, "true",
-    )  # fmt: skip
+        201,
+        body,
+        "true",
+    )
     again = post(member_api, path, {})
     assert (again.status_code, again.json()["code"]) == (409, "limit_reached")
     assert again.json()["message"] == "You have claimed this offer already."
@@ -82,7 +87,7 @@ def test_claiming_through_the_api(offer, member_api, member, english):
 
 def test_a_sold_out_offer_answers_409(service, operator, tree, member_api):
     offer = make_offer(operator, service, quota=1)
-    actions.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
+    claiming.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
     response = post(member_api, f"/api/v1/offers/{offer.pk}/claim", {})
     assert (response.status_code, response.json()["code"]) == (409, "sold_out")
 
@@ -100,8 +105,12 @@ def test_claims_need_a_membership(offer, operator, provider, make_staff, api_cli
 
 def test_an_offer_not_open_yet_says_when(service, operator, member_api):
     now = timezone.now()
-    offer = make_offer(operator, service, claims_open_at=now + timedelta(hours=2),
-                       claims_close_at=now + timedelta(hours=3))  # fmt: skip
+    offer = make_offer(
+        operator,
+        service,
+        claims_open_at=now + timedelta(hours=2),
+        claims_close_at=now + timedelta(hours=3),
+    )
     response = post(member_api, f"/api/v1/offers/{offer.pk}/claim", {})
     assert (response.status_code, response.json()["code"]) == (400, "not_open")
 
@@ -113,18 +122,22 @@ def provider_api(account, client, in_english):
 
 
 def test_a_provider_account_looks_up_and_redeems_once(offer, member, provider_api, english):
-    claim = actions.claim_offer(member=member, offer=offer)
-    code = actions.code_of(claim)
+    claim = claiming.claim_offer(member=member, offer=offer)
+    code = claiming.code_of(claim)
     looked = post(provider_api, "/api/v1/provider/lookup", {"code": code}).json()
     assert (looked["kind"], looked["member_name"], looked["claims"][0]["redeemable"]) == (
-        "claim", "李*光", True,
-    )  # fmt: skip
+        "claim",
+        "李*光",
+        True,
+    )
     first = post(provider_api, "/api/v1/provider/redemptions", {"code": code})
     assert (first.status_code, first.json()["ok"], first.json()["code"]) == (200, True, "redeemed")
     second = post(provider_api, "/api/v1/provider/redemptions", {"code": code}).json()
     assert (second["ok"], second["code"], second["redeemed_at"]) == (
-        False, "already_redeemed", first.json()["redeemed_at"],
-    )  # fmt: skip
+        False,
+        "already_redeemed",
+        first.json()["redeemed_at"],
+    )
     text = json.dumps(looked, ensure_ascii=False) + json.dumps(second, ensure_ascii=False)
     db_member = Member.objects.get(pk=member.pk)
     assert str(db_member.mobile) not in text
@@ -133,7 +146,7 @@ def test_a_provider_account_looks_up_and_redeems_once(offer, member, provider_ap
 
 
 def test_a_member_card_then_a_chosen_claim(offer, member, provider_api):
-    claim = actions.claim_offer(member=member, offer=offer)
+    claim = claiming.claim_offer(member=member, offer=offer)
     card = card_of(member)
     looked = post(provider_api, "/api/v1/provider/lookup", {"code": card}).json()
     assert [c["claim_id"] for c in looked["claims"]] == [claim.pk]
@@ -144,27 +157,32 @@ def test_a_member_card_then_a_chosen_claim(offer, member, provider_api):
 
 
 def test_an_offline_batch_is_replayed_not_redeemed_twice(offer, member, provider_api):
-    claim = actions.claim_offer(member=member, offer=offer)
+    claim = claiming.claim_offer(member=member, offer=offer)
     batch = {
         "device": "counter-phone",
         "items": [
-            {"nonce": "a1", "code": actions.code_of(claim),
-             "scanned_at": timezone.now().isoformat()},
+            {
+                "nonce": "a1",
+                "code": claiming.code_of(claim),
+                "scanned_at": timezone.now().isoformat(),
+            },
         ],
-    }  # fmt: skip
+    }
     first = post(provider_api, "/api/v1/provider/redemptions/batch", batch).json()["results"]
     again = post(provider_api, "/api/v1/provider/redemptions/batch", batch).json()["results"]
     assert [(r["code"], r["replayed"]) for r in first + again] == [
-        ("redeemed", False), ("redeemed", True),
-    ]  # fmt: skip
+        ("redeemed", False),
+        ("redeemed", True),
+    ]
     assert Offer.objects.get(pk=offer.pk).redeemed == 1
 
 
-def test_redemption_is_for_provider_accounts_only(offer, member, member_api, make_staff,
-                                                  api_client_for, tree):  # fmt: skip
-    claim = actions.claim_offer(member=member, offer=offer)
+def test_redemption_is_for_provider_accounts_only(
+    offer, member, member_api, make_staff, api_client_for, tree
+):
+    claim = claiming.claim_offer(member=member, offer=offer)
     for client in (member_api, api_client_for(make_staff(tree.zgc))):
-        response = post(client, "/api/v1/provider/redemptions", {"code": actions.code_of(claim)})
+        response = post(client, "/api/v1/provider/redemptions", {"code": claiming.code_of(claim)})
         assert (response.status_code, response.json()["code"]) == (404, "not_a_provider")
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.CLAIMED
 
@@ -177,42 +195,77 @@ def test_a_provider_account_is_no_staff(account, provider_api, offer):
 
 def test_staff_create_a_provider_service_and_split_offer(tree, make_staff, api_client_for):
     staff = api_client_for(make_staff(tree.zgc))
-    provider = post(staff, "/api/v1/benefits/providers", {
-        "org_id": tree.zgc.pk, "name": "海淀区政务服务中心", "kind": "government",
-        "contact_phone": "010-12345",
-    })  # fmt: skip
+    provider = post(
+        staff,
+        "/api/v1/benefits/providers",
+        {
+            "org_id": tree.zgc.pk,
+            "name": "海淀区政务服务中心",
+            "kind": "government",
+            "contact_phone": "010-12345",
+        },
+    )
     assert provider.status_code == 201, provider.content
-    service = post(staff, "/api/v1/benefits/services", {
-        "provider_id": provider.json()["id"], "category": "government", "title": "社保办理",
-        "on_site": "带身份证到三楼窗口", "audience": "public", "publish": True,
-    })  # fmt: skip
+    service = post(
+        staff,
+        "/api/v1/benefits/services",
+        {
+            "provider_id": provider.json()["id"],
+            "category": "government",
+            "title": "社保办理",
+            "on_site": "带身份证到三楼窗口",
+            "audience": "public",
+            "publish": True,
+        },
+    )
     assert service.status_code == 201, service.content
     assert service.json()["status"] == Service.Status.PUBLISHED
     now = timezone.now()
-    offer = post(staff, "/api/v1/benefits/offers", {
-        "service_id": service.json()["id"], "title": "优先叫号", "kind": "ticket", "quota": 100,
-        "claims_open_at": now.isoformat(), "claims_close_at": (now + timedelta(days=1)).isoformat(),
-        "shares": [{"org_id": tree.sohu.pk, "quota": 30}], "publish": True,
-    })  # fmt: skip
+    offer = post(
+        staff,
+        "/api/v1/benefits/offers",
+        {
+            "service_id": service.json()["id"],
+            "title": "优先叫号",
+            "kind": "ticket",
+            "quota": 100,
+            "claims_open_at": now.isoformat(),
+            "claims_close_at": (now + timedelta(days=1)).isoformat(),
+            "shares": [{"org_id": tree.sohu.pk, "quota": 30}],
+            "publish": True,
+        },
+    )
     assert offer.status_code == 201, offer.content
     assert offer.json()["shares"] == [
         {"org_id": tree.sohu.pk, "org_name": tree.sohu.name, "quota": 30, "claimed": 0}
     ]
-    bad = post(staff, "/api/v1/benefits/services", {
-        "provider_id": provider.json()["id"], "category": "government", "title": "无用法",
-        "audience": "public",
-    })  # fmt: skip
+    bad = post(
+        staff,
+        "/api/v1/benefits/services",
+        {
+            "provider_id": provider.json()["id"],
+            "category": "government",
+            "title": "无用法",
+            "audience": "public",
+        },
+    )
     assert (bad.status_code, bad.json()["code"]) == (400, "how_to_use_required")
-    outside = post(staff, "/api/v1/benefits/providers", {
-        "org_id": tree.hlg.pk, "name": "外区", "kind": "enterprise",
-    })  # fmt: skip
+    outside = post(
+        staff,
+        "/api/v1/benefits/providers",
+        {
+            "org_id": tree.hlg.pk,
+            "name": "外区",
+            "kind": "enterprise",
+        },
+    )
     assert outside.status_code == 404
 
 
 def test_usage_figures(offer, member, operator, tree, account, make_staff, api_client_for):
     actions.record_view(service=offer.service)
-    claim = actions.claim_offer(member=member, offer=offer)
-    actions.redeem_code(account=account, code=actions.code_of(claim))
+    claim = claiming.claim_offer(member=member, offer=offer)
+    redeeming.redeem_code(account=account, code=claiming.code_of(claim))
     staff = api_client_for(make_staff(tree.zgc))
     today = timezone.localdate().isoformat()
     body = staff.get(f"/api/v1/benefits/usage?org_id={tree.zgc.pk}&start={today}&end={today}")
@@ -231,12 +284,23 @@ def test_every_operation_is_documented():
     schema = api.get_openapi_schema()
     ids = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
     assert {
-        "list_service_categories", "list_directory_services", "get_directory_service",
-        "claim_offer", "list_my_claims", "get_my_claim", "inspect_redemption_code",
-        "redeem_claim", "upload_redemptions", "list_benefit_providers",
-        "create_benefit_provider", "list_managed_services", "create_benefit_service",
-        "create_benefit_offer", "get_benefit_offer", "get_benefit_usage",
-    } <= ids  # fmt: skip
+        "list_service_categories",
+        "list_directory_services",
+        "get_directory_service",
+        "claim_offer",
+        "list_my_claims",
+        "get_my_claim",
+        "inspect_redemption_code",
+        "redeem_claim",
+        "upload_redemptions",
+        "list_benefit_providers",
+        "create_benefit_provider",
+        "list_managed_services",
+        "create_benefit_service",
+        "create_benefit_offer",
+        "get_benefit_offer",
+        "get_benefit_usage",
+    } <= ids
     assert 409 in schema["paths"]["/api/v1/offers/{offer_id}/claim"]["post"]["responses"]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.accounts.models import User
-from gonghui.benefits import actions
+from gonghui.benefits import claiming
 from gonghui.benefits.models import Claim
 from gonghui.benefits.tests.factories import make_member, make_offer, make_service
 from gonghui.members.models import Member
@@ -90,7 +90,7 @@ def test_a_member_claims_counselling_and_the_provider_redeems_it_once(
     expect(phone.locator("#claim-code svg")).to_be_visible()
     code = phone.locator("#code-text").inner_text()
     claim = Claim.objects.get()
-    assert code == actions.code_of(claim)
+    assert code == claiming.code_of(claim)
 
     # The provider's desk: a scanner types the code and presses Enter.
     desk = new_page(**ENGLISH)
@@ -131,11 +131,11 @@ def test_a_member_claims_counselling_and_the_provider_redeems_it_once(
 def test_the_desk_keeps_scans_offline_and_redeems_them_when_back_online(
     transactional_db, new_page: PageFactory, offer, account, operator, tree
 ):
-    claim = actions.claim_offer(member=make_member(operator, tree.zgc, name="赵一鸣"), offer=offer)
+    claim = claiming.claim_offer(member=make_member(operator, tree.zgc, name="赵一鸣"), offer=offer)
     desk = new_page(**ENGLISH)
     sign_in_at_the_desk(desk, account.user.username)
     desk.context.set_offline(True)
-    desk.locator("#scan-code").fill(actions.code_of(claim))
+    desk.locator("#scan-code").fill(claiming.code_of(claim))
     desk.locator("#scan-code").press("Enter")
     expect(desk.locator("#offline-count")).to_have_text("1")
     assert Claim.objects.get().status == Claim.Status.CLAIMED

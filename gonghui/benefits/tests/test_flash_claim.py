@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from gonghui.benefits import actions
+from gonghui.benefits import actions, claiming
 from gonghui.benefits.models import Claim, Offer, OfferQuota
 from gonghui.benefits.tests.factories import make_provider, make_service
 from gonghui.core.errors import DomainError
@@ -39,12 +39,16 @@ def _postgres_only():
 def members_at(orgs: list[Org], per_org: int, prefix: str) -> list[Member]:
     created = Member.objects.bulk_create(
         [
-            Member(number=f"{prefix}{n:02d}{i:05d}", org=org, joined_on=timezone.localdate(),
-                   **person())
+            Member(
+                number=f"{prefix}{n:02d}{i:05d}",
+                org=org,
+                joined_on=timezone.localdate(),
+                **person(),
+            )
             for n, org in enumerate(orgs)
             for i in range(per_org)
         ]
-    )  # fmt: skip
+    )
     return list(Member.objects.select_related("org").filter(pk__in=[m.pk for m in created]))
 
 
@@ -64,7 +68,7 @@ def storm(offer: Offer, attempts: list[Member]) -> Counter[str]:
                     "service", "service__provider", "service__audience_org"
                 ).get(pk=offer.pk)
                 try:
-                    actions.claim_offer(member=member, offer=loaded)
+                    claiming.claim_offer(member=member, offer=loaded)
                     code = "claimed"
                 except DomainError as refusal:
                     code = refusal.code
@@ -99,10 +103,15 @@ def over_limit(offer: Offer, limit: int) -> int:
 def make_flash_offer(operator, service, **values) -> Offer:
     now = timezone.now()
     return actions.create_offer(
-        actor=operator, service=service, title="前12500名会员观影券", kind="ticket",
-        claims_open_at=now - timedelta(minutes=1), claims_close_at=now + timedelta(hours=1),
-        publish=True, **values,
-    )  # fmt: skip
+        actor=operator,
+        service=service,
+        title="前12500名会员观影券",
+        kind="ticket",
+        claims_open_at=now - timedelta(minutes=1),
+        claims_close_at=now + timedelta(hours=1),
+        publish=True,
+        **values,
+    )
 
 
 def test_flash_claim_grants_exactly_the_quota_and_one_per_member(tree, operator):
@@ -124,9 +133,12 @@ def test_flash_claim_grants_exactly_the_quota_and_one_per_member(tree, operator)
 def test_flash_claim_respects_every_share_and_the_total(tree, operator):
     service = make_service(operator, make_provider(operator, tree.zgc), category="dining")
     offer = make_flash_offer(
-        operator, service, quota=150, per_member_limit=2,
+        operator,
+        service,
+        quota=150,
+        per_member_limit=2,
         shares=[(tree.sohu, 40), (tree.hlg, 60), (tree.desheng, 100)],
-    )  # fmt: skip
+    )
     members = members_at([tree.sohu, tree.station, tree.desheng, tree.zgc], 120, "S")
     # Three presses each with a limit of two.
     outcomes = storm(offer, members * 3)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from gonghui.benefits import actions
+from gonghui.benefits import actions, claiming
 from gonghui.benefits.models import Claim, Provider
 from gonghui.benefits.tests.factories import (
     card_of,
@@ -33,14 +33,17 @@ def two_providers(tree, operator):
     ours = make_provider(operator, tree.zgc, name="中关村心理咨询中心")
     theirs = make_provider(operator, tree.zgc, name="海淀公交")
     member = make_member(operator, tree.sohu, name="王小明")
-    our_claim = actions.claim_offer(
+    our_claim = claiming.claim_offer(
         member=member, offer=make_offer(operator, make_service(operator, ours))
     )
-    their_claim = actions.claim_offer(
+    their_claim = claiming.claim_offer(
         member=member,
-        offer=make_offer(operator, make_service(operator, theirs, title="公交出行",
-                                                category="transport"), title="乘车券"),
-    )  # fmt: skip
+        offer=make_offer(
+            operator,
+            make_service(operator, theirs, title="公交出行", category="transport"),
+            title="乘车券",
+        ),
+    )
     return {
         "account": make_account(operator, ours, "ours_desk"),
         "member": Member.objects.select_related("org").get(pk=member.pk),
@@ -57,7 +60,7 @@ def desk(two_providers, in_english):
 
 
 def test_another_providers_code_is_refused_on_the_desk_and_in_the_api(two_providers, desk):
-    code = actions.code_of(two_providers["theirs"])
+    code = claiming.code_of(two_providers["theirs"])
     page = desk.post(reverse("benefits:provider_scan"), {"code": code}).content.decode()
     assert escape("This code is for another provider's offer.") in page
     assert "王*明" not in page
@@ -70,10 +73,14 @@ def test_another_providers_code_is_refused_on_the_desk_and_in_the_api(two_provid
     ):
         answer = post_json(desk, path, body).json()
         assert (answer["code"], answer["member_name"]) == ("other_provider", "")
-    batch = post_json(desk, "/api/v1/provider/redemptions/batch", {
-        "device": "d", "items": [{"nonce": "1", "code": code,
-                                  "scanned_at": timezone.now().isoformat()}],
-    }).json()["results"]  # fmt: skip
+    batch = post_json(
+        desk,
+        "/api/v1/provider/redemptions/batch",
+        {
+            "device": "d",
+            "items": [{"nonce": "1", "code": code, "scanned_at": timezone.now().isoformat()}],
+        },
+    ).json()["results"]
     assert (batch[0]["code"], batch[0]["member_name"]) == ("other_provider", "")
     assert Claim.objects.get(pk=two_providers["theirs"].pk).status == Claim.Status.CLAIMED
 
@@ -83,30 +90,45 @@ def test_a_member_card_shows_only_this_providers_claims(two_providers, desk):
     looked = post_json(desk, "/api/v1/provider/lookup", {"code": card_of(member)}).json()
     assert [c["claim_id"] for c in looked["claims"]] == [two_providers["ours"].pk]
     # Naming the other provider's claim with the member's card does not redeem it.
-    forced = post_json(desk, "/api/v1/provider/redemptions", {
-        "code": card_of(member), "claim_id": two_providers["theirs"].pk,
-    }).json()  # fmt: skip
+    forced = post_json(
+        desk,
+        "/api/v1/provider/redemptions",
+        {
+            "code": card_of(member),
+            "claim_id": two_providers["theirs"].pk,
+        },
+    ).json()
     assert forced["code"] == "other_provider"
     # A card in an offline batch redeems the one claim here, not the other provider's.
-    [answer] = post_json(desk, "/api/v1/provider/redemptions/batch", {
-        "device": "d", "items": [{"nonce": "c", "code": card_of(member),
-                                  "scanned_at": timezone.now().isoformat()}],
-    }).json()["results"]  # fmt: skip
+    [answer] = post_json(
+        desk,
+        "/api/v1/provider/redemptions/batch",
+        {
+            "device": "d",
+            "items": [
+                {"nonce": "c", "code": card_of(member), "scanned_at": timezone.now().isoformat()}
+            ],
+        },
+    ).json()["results"]
     assert answer["claim_id"] == two_providers["ours"].pk
     assert Claim.objects.get(pk=two_providers["theirs"].pk).status == Claim.Status.CLAIMED
 
 
 def test_the_answers_carry_no_personal_data(two_providers, desk):
     member = Member.objects.get(pk=two_providers["member"].pk)
-    code = actions.code_of(two_providers["ours"])
+    code = claiming.code_of(two_providers["ours"])
     texts = [
         desk.post(reverse("benefits:provider_scan"), {"code": code}).content.decode(),
-        json.dumps(post_json(desk, "/api/v1/provider/lookup", {"code": card_of(member)}).json(),
-                   ensure_ascii=False),
-        json.dumps(post_json(desk, "/api/v1/provider/redemptions", {"code": code}).json(),
-                   ensure_ascii=False),
+        json.dumps(
+            post_json(desk, "/api/v1/provider/lookup", {"code": card_of(member)}).json(),
+            ensure_ascii=False,
+        ),
+        json.dumps(
+            post_json(desk, "/api/v1/provider/redemptions", {"code": code}).json(),
+            ensure_ascii=False,
+        ),
         desk.get(reverse("benefits:provider_desk")).content.decode(),
-    ]  # fmt: skip
+    ]
     for text in texts:
         assert "王*明" in text
         for secret in (member.name, str(member.id_number), str(member.mobile), member.number):
@@ -144,21 +166,31 @@ def test_a_provider_account_opens_no_staff_page(desk):
 
 def test_a_provider_account_holds_no_staff_capability(two_providers, desk):
     offer_id = two_providers["ours"].offer_id
-    for path in ("/api/v1/benefits/services", "/api/v1/benefits/providers", "/api/v1/orgs",
-                 "/api/v1/members"):  # fmt: skip
+    for path in (
+        "/api/v1/benefits/services",
+        "/api/v1/benefits/providers",
+        "/api/v1/orgs",
+        "/api/v1/members",
+    ):
         response = desk.get(path)
         assert (response.status_code, response.json()["items"]) == (200, []), path
     assert desk.get(f"/api/v1/benefits/offers/{offer_id}").status_code == 404
     provider = Provider.objects.get(name="中关村心理咨询中心")
-    created = post_json(desk, "/api/v1/benefits/providers", {
-        "org_id": provider.org_id, "name": "冒名服务商", "kind": "enterprise",
-    })  # fmt: skip
+    created = post_json(
+        desk,
+        "/api/v1/benefits/providers",
+        {
+            "org_id": provider.org_id,
+            "name": "冒名服务商",
+            "kind": "enterprise",
+        },
+    )
     assert created.status_code == 404
     assert desk.get("/api/v1/me/claims").status_code == 404
 
 
 def test_members_and_staff_cannot_redeem(two_providers, tree, make_staff, client_for):
-    code = actions.code_of(two_providers["ours"])
+    code = claiming.code_of(two_providers["ours"])
     for user in (make_staff(tree.zgc), make_staff(tree.root, "federation_admin")):
         client = client_for(user)
         assert client.post(reverse("benefits:provider_redeem"), {"code": code}).status_code == 403
@@ -179,7 +211,7 @@ def test_a_locked_account_is_signed_out(two_providers, desk, operator):
 def test_an_inactive_provider_redeems_nothing(two_providers, desk, operator):
     Provider.objects.filter(name="中关村心理咨询中心").update(is_active=False)
     answer = post_json(
-        desk, "/api/v1/provider/redemptions", {"code": actions.code_of(two_providers["ours"])}
+        desk, "/api/v1/provider/redemptions", {"code": claiming.code_of(two_providers["ours"])}
     ).json()
     assert answer["code"] == "provider_inactive"
     assert Claim.objects.get(pk=two_providers["ours"].pk).status == Claim.Status.CLAIMED

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from gonghui.benefits import actions
+from gonghui.benefits import actions, claiming, redeeming
 from gonghui.benefits.models import Claim, Offer, OfferQuota, Provider, ProviderAccount, Service
 from gonghui.benefits.tests.factories import (
     card_of,
@@ -87,7 +87,7 @@ def test_claiming_leads_to_the_code_in_the_wallet(offer, member_client, member, 
     claim = Claim.objects.get()
     assert response["Location"] == reverse("benefits:wallet_claim", args=[claim.pk])
     page = member_client.get(response["Location"]).content.decode()
-    assert actions.code_of(claim) in page
+    assert claiming.code_of(claim) in page
     assert "<svg" in page
     wallet = member_client.get(reverse("benefits:wallet")).content.decode()
     assert "免费心理咨询一次" in wallet
@@ -112,7 +112,7 @@ def test_a_sold_out_answer_writes_nothing_and_costs_little(
     service, operator, tree, member_client, django_assert_max_num_queries, english
 ):
     offer = make_offer(operator, service, quota=1)
-    actions.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
+    claiming.claim_offer(member=make_member(operator, tree.zgc), offer=offer)
     with django_assert_max_num_queries(11) as captured:
         response = member_client.post(
             reverse("benefits:member_claim", args=[offer.pk]), follow=False
@@ -124,7 +124,7 @@ def test_a_sold_out_answer_writes_nothing_and_costs_little(
 
 def test_someone_elses_claim_is_not_found(offer, operator, tree, member_client):
     other = make_member(operator, tree.zgc)
-    claim = actions.claim_offer(member=other, offer=offer)
+    claim = claiming.claim_offer(member=other, offer=offer)
     response = member_client.get(reverse("benefits:wallet_claim", args=[claim.pk]))
     assert response.status_code == 404
 
@@ -158,8 +158,8 @@ def desk(account, in_english):
 
 
 def test_a_provider_signs_in_scans_and_redeems_once(desk, offer, member, english):
-    claim = actions.claim_offer(member=member, offer=offer)
-    code = actions.code_of(claim)
+    claim = claiming.claim_offer(member=member, offer=offer)
+    code = claiming.code_of(claim)
     scanned = desk.post(reverse("benefits:provider_scan"), {"code": code}).content.decode()
     assert "李*光" in scanned
     assert "免费心理咨询一次" in scanned
@@ -176,7 +176,7 @@ def test_a_provider_signs_in_scans_and_redeems_once(desk, offer, member, english
 
 
 def test_a_member_card_at_the_desk_offers_the_members_claims(desk, offer, member, english):
-    claim = actions.claim_offer(member=member, offer=offer)
+    claim = claiming.claim_offer(member=member, offer=offer)
     page = desk.post(reverse("benefits:provider_scan"), {"code": card_of(member)}).content
     assert f'data-claim="{claim.pk}"' in page.decode()
 
@@ -184,9 +184,9 @@ def test_a_member_card_at_the_desk_offers_the_members_claims(desk, offer, member
 def test_the_offline_upload_is_answered_once(desk, offer, member):
     import json
 
-    claim = actions.claim_offer(member=member, offer=offer)
+    claim = claiming.claim_offer(member=member, offer=offer)
     body = json.dumps({"device": "phone", "items": [
-        {"nonce": "x1", "code": actions.code_of(claim), "scanned_at": timezone.now().isoformat()},
+        {"nonce": "x1", "code": claiming.code_of(claim), "scanned_at": timezone.now().isoformat()},
     ]})  # fmt: skip
     url = reverse("benefits:provider_batch_upload")
     first = desk.post(url, body, content_type="application/json").json()["results"]
@@ -386,8 +386,8 @@ def test_the_service_list_costs_the_same_for_one_or_many(
 
 def test_usage_figures_and_their_export(staff_client, offer, member, account, tree, english):
     actions.record_view(service=offer.service)
-    claim = actions.claim_offer(member=member, offer=offer)
-    actions.redeem_code(account=account, code=actions.code_of(claim))
+    claim = claiming.claim_offer(member=member, offer=offer)
+    redeeming.redeem_code(account=account, code=claiming.code_of(claim))
     page = staff_client.get(reverse("benefits:staff_usage")).content.decode()
     assert 'data-count="claims"><span class="value">1<' in page
     today = timezone.localdate().isoformat()

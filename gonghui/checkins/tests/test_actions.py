@@ -26,9 +26,10 @@ def make_member(org, operator, **overrides) -> Member:
 
 def card_of(member: Member) -> str:
     return cards.sign_card(
-        cards.CardClaims(member.number, member.name, member.org.name, member.joined_on,
-                         member.card_version)
-    )  # fmt: skip
+        cards.CardClaims(
+            member.number, member.name, member.org.name, member.joined_on, member.card_version
+        )
+    )
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_registration_storm_never_overbooks(tree, operator):
             Member(number=f"S{i:06d}", org=tree.zgc, joined_on=timezone.localdate(), **person())
             for i in range(1000)
         ]
-    )  # fmt: skip
+    )
     barrier = threading.Barrier(50)
     errors: list[str] = []
 

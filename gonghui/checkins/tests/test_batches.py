@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.core.exceptions import ValidationError
 
-from gonghui.benefits.actions import BatchItem as RedemptionItem
 from gonghui.benefits.forms import BATCH_FORMAT as DESK
+from gonghui.benefits.redeeming import BatchItem as RedemptionItem
 from gonghui.checkins.actions import BatchItem as ScanItem
 from gonghui.checkins.batches import MAX_BATCH
 from gonghui.events.forms import BATCH_FORMAT as OFFLINE_PAGE

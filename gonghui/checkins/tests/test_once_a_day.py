@@ -32,17 +32,25 @@ def member(tree, operator):
 def activity(tree) -> Checkpoint:
     """A two-day activity open to walk-ins."""
     return Checkpoint.objects.create(
-        org=tree.zgc, kind="activity", title="两天的技能大赛", requires_registration=False,
-        opens_at=moment(-1, 0), closes_at=moment(1, 23),
-    )  # fmt: skip
+        org=tree.zgc,
+        kind="activity",
+        title="两天的技能大赛",
+        requires_registration=False,
+        opens_at=moment(-1, 0),
+        closes_at=moment(1, 23),
+    )
 
 
 @pytest.fixture
 def station(tree) -> Checkpoint:
     return Checkpoint.objects.create(
-        org=tree.station, kind="station", title="龙泽园驿站", requires_registration=False,
-        allows_walk_ins=True, once_a_day=True,
-    )  # fmt: skip
+        org=tree.station,
+        kind="station",
+        title="龙泽园驿站",
+        requires_registration=False,
+        allows_walk_ins=True,
+        once_a_day=True,
+    )
 
 
 def test_an_activity_still_takes_one_check_in_ever_even_on_its_second_day(
@@ -91,9 +99,12 @@ def test_the_database_refuses_a_second_row_whatever_the_caller(activity, station
             checkpoint=station, member=member, checked_in_at=at, day=day, method="poster"
         )
     CheckIn.objects.create(
-        checkpoint=station, member=member, checked_in_at=at, day=day - timedelta(days=1),
+        checkpoint=station,
+        member=member,
+        checked_in_at=at,
+        day=day - timedelta(days=1),
         method="poster",
-    )  # fmt: skip
+    )
     assert CheckIn.objects.filter(checkpoint=station).count() == 2
 
 

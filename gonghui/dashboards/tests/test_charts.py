@@ -5,8 +5,17 @@ from gonghui.dashboards.charts import Series, bar_chart, column_chart, nice_ceil
 
 def test_round_axis_maxima():
     assert [nice_ceiling(n) for n in (0, 1, 2, 3, 7, 10, 11, 199, 482, 5137)] == [
-        1, 1, 2, 5, 10, 10, 20, 200, 500, 10000,
-    ]  # fmt: skip
+        1,
+        1,
+        2,
+        5,
+        10,
+        10,
+        20,
+        200,
+        500,
+        10000,
+    ]
 
 
 def test_bars_are_as_long_as_their_values_with_escaped_chinese_labels():

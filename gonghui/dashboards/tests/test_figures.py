@@ -243,15 +243,31 @@ def test_a_long_period_goes_by_month(tree, admin):
 def test_activities_count_registrations_and_check_ins(tree, admin, around_today):
     start = timezone.now() + timedelta(minutes=30)
     seminar = events.create_activity(
-        actor=admin, org=tree.zgc, title="工匠精神研讨会", category="seminar", description="研讨",
-        audience="subtree", audience_org=None, place="中关村会议中心", starts_at=start,
-        ends_at=start + timedelta(hours=3), publish=True, capacity=100,
-    )  # fmt: skip
+        actor=admin,
+        org=tree.zgc,
+        title="工匠精神研讨会",
+        category="seminar",
+        description="研讨",
+        audience="subtree",
+        audience_org=None,
+        place="中关村会议中心",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
+        capacity=100,
+    )
     events.create_activity(
-        actor=admin, org=tree.sohu, title="草稿活动", category="other", description="",
-        audience="subtree", audience_org=None, place="搜狐媒体大厦", starts_at=start,
+        actor=admin,
+        org=tree.sohu,
+        title="草稿活动",
+        category="other",
+        description="",
+        audience="subtree",
+        audience_org=None,
+        place="搜狐媒体大厦",
+        starts_at=start,
         ends_at=start + timedelta(hours=1),
-    )  # fmt: skip
+    )
     people = [_member(admin, tree.zgc) for _ in range(3)]
     for member in people:
         events.register_for_activity(member=member, activity=seminar)

@@ -32,9 +32,10 @@ pytestmark = pytest.mark.django_db
 
 def card_of(member: Member) -> str:
     return cards.sign_card(
-        cards.CardClaims(member.number, member.name, member.org.name, member.joined_on,
-                         member.card_version)
-    )  # fmt: skip
+        cards.CardClaims(
+            member.number, member.name, member.org.name, member.joined_on, member.card_version
+        )
+    )
 
 
 def midnight_before(day: date) -> datetime:
@@ -48,16 +49,24 @@ def event(tree, operator):
     # Started within today (local), so its start day is today even just after midnight.
     starts_at = max(now - timedelta(hours=1), midnight_before(timezone.localdate()))
     return members.create_recruitment_event(
-        actor=operator, org=tree.zgc, enterprise=None, title="中关村双沟通", place="创业大街",
-        starts_at=starts_at, ends_at=now + timedelta(hours=3),
-    )  # fmt: skip
+        actor=operator,
+        org=tree.zgc,
+        enterprise=None,
+        title="中关村双沟通",
+        place="创业大街",
+        starts_at=starts_at,
+        ends_at=now + timedelta(hours=3),
+    )
 
 
 def apply(event, key: str, **fields):
     return members.submit_application(
-        event=event, submission_key=key, consent=True,
-        consent_version=settings.CONSENT_VERSION, **(fields or person()),
-    ).application  # fmt: skip
+        event=event,
+        submission_key=key,
+        consent=True,
+        consent_version=settings.CONSENT_VERSION,
+        **(fields or person()),
+    ).application
 
 
 def roster(*joined: date) -> list[dict[str, Any]]:
@@ -76,9 +85,14 @@ def run_the_story(tree, operator, event, make_staff):
     members.reject_application(actor=operator, application=applications[4], reason="重复")
     # One member recorded by hand at 回龙观, a roster at 德胜 over two join days.
     members.import_member(actor=operator, org=tree.hlg, joined_on=date(2025, 5, 1), **person())
-    assert members.record_roster_members(
-        actor=operator, org=tree.desheng, people=roster(*[date(2024, 1, 1)] * 3, date(2024, 6, 30))
-    ) == 4  # fmt: skip
+    assert (
+        members.record_roster_members(
+            actor=operator,
+            org=tree.desheng,
+            people=roster(*[date(2024, 1, 1)] * 3, date(2024, 6, 30)),
+        )
+        == 4
+    )
     # A transfer from 中关村 to 回龙观 accepted, another declined.
     moved = members.start_transfer(
         actor=operator, member=first, to_org=tree.hlg, new_employer_name="顺丰速运"
@@ -97,17 +111,27 @@ def run_the_story(tree, operator, event, make_staff):
     lapsed = Member.objects.filter(org=tree.desheng).order_by("number")[0]
     members.record_leaving(
         actor=operator, member=lapsed, status="lapsed", reason="欠缴", left_on=date(2024, 12, 31)
-    )  # fmt: skip
+    )
 
     # An activity at 中关村: registrations, check-in by screen, card and offline batch.
     # Every moment below stays within today (local), even just after midnight.
     today_began = midnight_before(timezone.localdate())
     start = max(timezone.now() - timedelta(minutes=30), today_began)
     activity = events.create_activity(
-        actor=operator, org=tree.zgc, title="职工运动会", category="contest", description="",
-        audience="members", audience_org=None, place="海淀体育馆", starts_at=start,
-        ends_at=start + timedelta(hours=3), publish=True, capacity=2, allows_walk_ins=True,
-    )  # fmt: skip
+        actor=operator,
+        org=tree.zgc,
+        title="职工运动会",
+        category="contest",
+        description="",
+        audience="members",
+        audience_org=None,
+        place="海淀体育馆",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
+        capacity=2,
+        allows_walk_ins=True,
+    )
     zgc = list(Member.objects.filter(org=tree.zgc, status="active").order_by("number"))
     for member in zgc:  # three: two confirmed, one on the waiting list
         events.register_for_activity(member=member, activity=activity)
@@ -157,11 +181,19 @@ def test_incremental_tallies_equal_the_rebuilt_ones(tree, operator, event, make_
     today, activity = run_the_story(tree, operator, event, make_staff)
     # The activity is handed over to 搜狐's union: its figures move with it.
     events.update_activity(
-        actor=operator, activity=activity, expected_version=activity.version, org=tree.sohu,
-        title=activity.title, category=activity.category, description="", audience="members",
-        audience_org=None, place=activity.place, starts_at=activity.starts_at,
+        actor=operator,
+        activity=activity,
+        expected_version=activity.version,
+        org=tree.sohu,
+        title=activity.title,
+        category=activity.category,
+        description="",
+        audience="members",
+        audience_org=None,
+        place=activity.place,
+        starts_at=activity.starts_at,
         ends_at=activity.ends_at,
-    )  # fmt: skip
+    )
 
     kept = tallies.stored()
     assert tallies.verify() == []
@@ -191,7 +223,7 @@ def test_incremental_tallies_equal_the_rebuilt_ones(tree, operator, event, make_
         (zgc, STOCK_DAY, "members.active"): 3,
         (hlg, STOCK_DAY, "members.active"): 6,
         (desheng, STOCK_DAY, "members.active"): 3,
-    }  # fmt: skip
+    }
     assert kept == expected
     assert active_per_org() == {
         org_id: n for (org_id, _day, metric), n in kept.items() if metric == "members.active"
@@ -317,6 +349,7 @@ def test_rebuilding_one_metric_leaves_the_others_alone(tree, operator, event):
 
 def test_benefit_views_claims_and_redemptions_rebuild_exactly(tree, operator):
     from gonghui.benefits import actions as benefits
+    from gonghui.benefits import claiming, redeeming
     from gonghui.benefits.tests.factories import (
         make_account,
         make_member,
@@ -332,10 +365,10 @@ def test_benefit_views_claims_and_redemptions_rebuild_exactly(tree, operator):
     benefits.record_view(service=service)
     benefits.record_view(service=service, at=timezone.now() - timedelta(days=3))
     claims = [
-        benefits.claim_offer(member=make_member(operator, org), offer=offer)
+        claiming.claim_offer(member=make_member(operator, org), offer=offer)
         for org in (tree.sohu, tree.sohu, tree.hlg)
     ]
-    assert benefits.redeem_code(account=account, code=benefits.code_of(claims[0])).ok
+    assert redeeming.redeem_code(account=account, code=claiming.code_of(claims[0])).ok
 
     kept = tallies.stored(["benefits.views", "benefits.claims", "benefits.redemptions"])
     today = timezone.localdate()
@@ -403,30 +436,53 @@ def test_handing_a_station_a_service_and_an_activity_over_moves_their_tallies(
 
     start = timezone.now() - timedelta(minutes=30)
     activity = events.create_activity(
-        actor=operator, org=tree.zgc, title="工匠精神研讨会", category="seminar", description="",
-        audience="members", audience_org=None, place="中关村会议中心", starts_at=start,
-        ends_at=start + timedelta(hours=3), publish=True,
-    )  # fmt: skip
+        actor=operator,
+        org=tree.zgc,
+        title="工匠精神研讨会",
+        category="seminar",
+        description="",
+        audience="members",
+        audience_org=None,
+        place="中关村会议中心",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
+    )
     attendee = members.import_member(actor=operator, org=tree.sohu, joined_on=today, **person())
     events.register_for_activity(member=attendee, activity=activity)
     screen = checkins.screen_code(activity.checkpoint)
     assert events.check_in_at_activity(member=attendee, activity=activity, code=screen).ok
 
     stations.update_station(
-        actor=operator, station=station, expected_version=station.version, org=tree.desheng,
+        actor=operator,
+        station=station,
+        expected_version=station.version,
+        org=tree.desheng,
         details=details,
-    )  # fmt: skip
+    )
     values = {name: getattr(service, name) for name in benefits.SERVICE_FIELDS}
     benefits.update_service(
-        actor=operator, service=service, expected_version=service.version,
-        provider=service.provider, org=tree.district, **values,
-    )  # fmt: skip
+        actor=operator,
+        service=service,
+        expected_version=service.version,
+        provider=service.provider,
+        org=tree.district,
+        **values,
+    )
     events.update_activity(
-        actor=operator, activity=activity, expected_version=activity.version, org=tree.sohu,
-        title=activity.title, category=activity.category, description="", audience="members",
-        audience_org=None, place=activity.place, starts_at=activity.starts_at,
+        actor=operator,
+        activity=activity,
+        expected_version=activity.version,
+        org=tree.sohu,
+        title=activity.title,
+        category=activity.category,
+        description="",
+        audience="members",
+        audience_org=None,
+        place=activity.place,
+        starts_at=activity.starts_at,
         ends_at=activity.ends_at,
-    )  # fmt: skip
+    )
 
     assert tallies.verify() == []
     moved = ["checkins.station", "benefits.views", "activities.registrations", "checkins.activity"]

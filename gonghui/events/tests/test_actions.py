@@ -26,10 +26,19 @@ def activity(tree, make_staff):
     organiser = make_staff(tree.zgc, "operator")
     start = timezone.now() + timedelta(days=3)
     return actions.create_activity(
-        actor=organiser, org=tree.zgc, title="工匠精神研讨会", category="seminar",
-        description="研讨“工匠精神”", audience="subtree", audience_org=None, place="中关村会议中心",
-        starts_at=start, ends_at=start + timedelta(hours=3), publish=True, capacity=100,
-    )  # fmt: skip
+        actor=organiser,
+        org=tree.zgc,
+        title="工匠精神研讨会",
+        category="seminar",
+        description="研讨“工匠精神”",
+        audience="subtree",
+        audience_org=None,
+        place="中关村会议中心",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
+        capacity=100,
+    )
 
 
 def test_the_audience_decides_who_sees_and_registers(activity, tree, operator):
@@ -50,10 +59,17 @@ def test_times_are_checked(tree, make_staff, english):
     start = timezone.now() + timedelta(days=1)
     with pytest.raises(DomainError) as caught:
         actions.create_activity(
-            actor=make_staff(tree.zgc), org=tree.zgc, title="t", category="drill",
-            description="", audience="members", audience_org=None, place="p",
-            starts_at=start, ends_at=start - timedelta(hours=1),
-        )  # fmt: skip
+            actor=make_staff(tree.zgc),
+            org=tree.zgc,
+            title="t",
+            category="drill",
+            description="",
+            audience="members",
+            audience_org=None,
+            place="p",
+            starts_at=start,
+            ends_at=start - timedelta(hours=1),
+        )
     assert caught.value.fields == {"ends_at": ["The activity must end after it starts."]}
 
 
@@ -66,9 +82,12 @@ def test_photos_lose_their_exif_location_and_shrink(activity, tree, make_staff):
     source.save(buffer, format="JPEG", exif=exif)
     assert b"PhoneMaker" in buffer.getvalue()
     photo = actions.add_photo(
-        actor=make_staff(tree.zgc), activity=activity,
-        upload=SimpleUploadedFile("p.jpg", buffer.getvalue()), use="report", caption="现场",
-    )  # fmt: skip
+        actor=make_staff(tree.zgc),
+        activity=activity,
+        upload=SimpleUploadedFile("p.jpg", buffer.getvalue()),
+        use="report",
+        caption="现场",
+    )
     stored = photo.image.read()
     assert b"PhoneMaker" not in stored
     with Image.open(io.BytesIO(stored)) as image:
@@ -76,7 +95,9 @@ def test_photos_lose_their_exif_location_and_shrink(activity, tree, make_staff):
         assert not image.getexif()
     with pytest.raises(DomainError) as caught:
         actions.add_photo(
-            actor=make_staff(tree.zgc), activity=activity,
-            upload=SimpleUploadedFile("x.jpg", b"GIF89a..."), use="report",
-        )  # fmt: skip
+            actor=make_staff(tree.zgc),
+            activity=activity,
+            upload=SimpleUploadedFile("x.jpg", b"GIF89a..."),
+            use="report",
+        )
     assert caught.value.code == "unsupported_file_type"

@@ -35,20 +35,30 @@ def activity(tree, make_staff) -> Activity:
     """A seminar for the 中关村 subtree starting in half an hour: check-in is open."""
     start = timezone.now() + timedelta(minutes=30)
     return actions.create_activity(
-        actor=make_staff(tree.zgc, "operator"), org=tree.zgc, title="工匠精神研讨会",
-        category="seminar", description="研讨“工匠精神”", audience="subtree", audience_org=None,
-        place="中关村会议中心", starts_at=start, ends_at=start + timedelta(hours=3), publish=True,
+        actor=make_staff(tree.zgc, "operator"),
+        org=tree.zgc,
+        title="工匠精神研讨会",
+        category="seminar",
+        description="研讨“工匠精神”",
+        audience="subtree",
+        audience_org=None,
+        place="中关村会议中心",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
         capacity=100,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def worker(tree, operator) -> Member:
     """A member of 搜狐 whose account signs in with WORKER_MOBILE."""
     member = member_actions.import_member(
-        actor=operator, org=tree.sohu, joined_on=timezone.localdate(),
+        actor=operator,
+        org=tree.sohu,
+        joined_on=timezone.localdate(),
         **person(name="周骑手", mobile=WORKER_MOBILE),
-    )  # fmt: skip
+    )
     user = User.objects.create_user(mobile=WORKER_MOBILE)
     Member.objects.filter(pk=member.pk).update(user=user)
     member.refresh_from_db()

@@ -30,9 +30,10 @@ ENGLISH = {"locale": "en-US", "timezone_id": "Asia/Shanghai"}
 
 def card_of(member: Member) -> str:
     return cards.sign_card(
-        cards.CardClaims(member.number, member.name, member.org.name, member.joined_on,
-                         member.card_version)
-    )  # fmt: skip
+        cards.CardClaims(
+            member.number, member.name, member.org.name, member.joined_on, member.card_version
+        )
+    )
 
 
 @pytest.fixture
@@ -45,10 +46,19 @@ def activity(clerk, tree):
     """The 五小 showcase, started half an hour ago: check-in is open."""
     start = timezone.now() - timedelta(minutes=30)
     return actions.create_activity(
-        actor=clerk, org=tree.zgc, title="五小成果展示", category="showcase", description="",
-        audience="subtree", audience_org=None, place="保修分公司一厂", starts_at=start,
-        ends_at=start + timedelta(hours=3), publish=True, capacity=100,
-    )  # fmt: skip
+        actor=clerk,
+        org=tree.zgc,
+        title="五小成果展示",
+        category="showcase",
+        description="",
+        audience="subtree",
+        audience_org=None,
+        place="保修分公司一厂",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
+        capacity=100,
+    )
 
 
 @pytest.fixture

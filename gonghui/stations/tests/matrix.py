@@ -26,10 +26,15 @@ def station_of(ctx: Any) -> Station:
             actor=operator,
             org=ctx.target,
             details=StationDetails(
-                name=NAME, district="海淀区", street="中关村", address="中关村大街11号",
-                opens=time(7, 0), closes=time(21, 0), amenities=["water"],
+                name=NAME,
+                district="海淀区",
+                street="中关村",
+                address="中关村大街11号",
+                opens=time(7, 0),
+                closes=time(21, 0),
+                amenities=["water"],
             ),
-        )  # fmt: skip
+        )
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), "green").save(buffer, format="JPEG")
         upload = SimpleUploadedFile("s.jpg", buffer.getvalue(), content_type="image/jpeg")

@@ -130,9 +130,12 @@ def test_an_edit_moves_the_checkpoint_with_it_and_a_stale_one_is_refused(
 def test_handing_a_station_to_an_org_outside_the_scope_is_refused(tree, station, hlg_staff):
     with pytest.raises(NotFoundError):
         actions.update_station(
-            actor=hlg_staff, station=station, expected_version=1, org=tree.desheng,
+            actor=hlg_staff,
+            station=station,
+            expected_version=1,
+            org=tree.desheng,
             details=details(),
-        )  # fmt: skip
+        )
     assert Station.objects.get(pk=station.pk).org_id == tree.station.pk
 
 
