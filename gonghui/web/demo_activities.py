@@ -375,7 +375,7 @@ def _write_registrations(actor: User, activity: Activity, regs: Sequence[Reg]) -
 
 
 def _write_visits(actor: User, activity: Activity, visits: Sequence[Visit]) -> None:
-    """Check-ins in bulk, by the same rules as checkins' _record (window, registration, once
+    """Check-ins in bulk, by the same rules as checkins.verdict.decide (window, registration, once
     each), with the counters, the daily tally and one audit entry."""
     checkpoint = activity.checkpoint
     registered = set(
