@@ -36,15 +36,17 @@ def home_org_for(user: Viewer, capability: Capability) -> Org | None:
 
 def list_org_choices(
     user: Viewer,
-    *needed: Capability,
+    capability: Capability,
+    *also: Capability,
     exclude_kinds: Iterable[str] = (),
     limit: int = CHOICES_LIMIT,
 ) -> list[tuple[int, str]]:
-    """Active organisations where the user holds every capability `needed`, as form choices
-    (id, name) in tree order, each indented by its depth below the highest one listed."""
+    """Active organisations where the user holds `capability` (and every one of `also`), as
+    form choices (id, name) in tree order, each indented by its depth below the highest one
+    listed."""
     orgs = Org.objects.filter(is_active=True)
-    for capability in needed:
-        orgs = orgs.visible_to(user, capability)
+    for needed in (capability, *also):
+        orgs = orgs.visible_to(user, needed)
     listed = list(orgs.exclude(kind__in=list(exclude_kinds)).order_by("path")[:limit])
     top = min((org.depth for org in listed), default=0)
     return [(org.pk, "　" * (org.depth - top) + org.name) for org in listed]
