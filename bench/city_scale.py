@@ -143,8 +143,8 @@ def pick_orgs() -> list[tuple[str, Any]]:
 def run_timings(repeat: int) -> tuple[list[Timing], dict[str, list[float]], list[str]]:
     from django.utils import timezone
 
-    from gonghui.dashboards.figures import TILES
     from gonghui.core.periods import THIS_MONTH, THIS_YEAR, preset_period
+    from gonghui.dashboards.figures import TILES
     from gonghui.orgs.models import Org, Tally
 
     orgs = pick_orgs()
