@@ -5,6 +5,7 @@ from ninja import Router
 
 from gonghui.accounts.queries import list_grants_of
 from gonghui.accounts.roles import ROLE_CAPABILITIES
+from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.api.schemas import MeOut
 
@@ -14,7 +15,7 @@ router = Router(tags=["me"])
 @router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, operation_id="get_me")
 def get_me(request: HttpRequest) -> dict[str, Any]:
     """The signed-in account and its role grants."""
-    user: Any = request.user
+    user = api_user(request)
     return {
         "id": user.pk,
         "name": user.name,
