@@ -17,8 +17,10 @@ from gonghui.benefits import actions, claiming
 from gonghui.benefits.models import Claim, Offer, OfferQuota
 from gonghui.benefits.tests.factories import make_provider, make_service
 from gonghui.core.errors import DomainError
+from gonghui.members import metrics as member_metrics
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
+from gonghui.orgs import tallies
 from gonghui.orgs.models import Org, Tally
 
 pytestmark = [
@@ -49,6 +51,8 @@ def members_at(orgs: list[Org], per_org: int, prefix: str) -> list[Member]:
             for i in range(per_org)
         ]
     )
+    # Members written in bulk count in their unions' stock, as a roster import counts them.
+    tallies.count_many({tallies.stock(org.pk, member_metrics.ACTIVE): per_org for org in orgs})
     return list(Member.objects.select_related("org").filter(pk__in=[m.pk for m in created]))
 
 
