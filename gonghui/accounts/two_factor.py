@@ -10,7 +10,6 @@ faster than the first.
 import secrets
 import time
 import unicodedata
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -218,7 +217,7 @@ def disable_two_factor(*, actor: User, code: str) -> None:
         )
 
 
-def check_holds_roles_of(actor: Any, user: User) -> None:
+def check_holds_roles_of(actor: User, user: User) -> None:
     """Administrators act on accounts whose every role they hold themselves there."""
     for grant in user.grants.select_related("org"):
         if not ROLE_CAPABILITIES[grant.role] <= actor.capabilities_at(grant.org.path):
@@ -229,7 +228,7 @@ def check_holds_roles_of(actor: Any, user: User) -> None:
 
 
 @transaction.atomic
-def reset_two_factor(*, actor: Any, user: User, org: Org) -> User:
+def reset_two_factor(*, actor: User, user: User, org: Org) -> User:
     """An administrator (accounts.manage at `org`) removes a staff member's authenticator and
     recovery codes (a lost phone) and ends their sessions; at their next sign-in they set it
     up again if their role requires it."""

@@ -767,7 +767,7 @@ def reveal_personal_data(*, actor: User, person: Member | Application, field: st
     return str(getattr(person, field))
 
 
-def link_membership_on_sign_in(*, user: Any) -> None:
+def link_membership_on_sign_in(*, user: User) -> None:
     """A worker approved before their first sign-in meets their membership when they sign in
     by SMS (`accounts.signals.worker_signed_in`): the code just proved they hold the mobile
     number it was recorded with. A membership linked to another account meanwhile stays so;

@@ -1,9 +1,12 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 
+if TYPE_CHECKING:
+    from gonghui.accounts.models import User
 
-def _link_membership(sender: Any, *, user: Any, **kwargs: Any) -> None:
+
+def _link_membership(sender: Any, *, user: "User", **kwargs: Any) -> None:
     from gonghui.members.actions import link_membership_on_sign_in
 
     link_membership_on_sign_in(user=user)
