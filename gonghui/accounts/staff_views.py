@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gonghui.accounts import actions, queries, two_factor
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.forms import ApiTokenForm, GrantForm, StaffCreateForm
 from gonghui.accounts.roles import CAPABILITY_LABELS, ROLE_CAPABILITIES, Role
 from gonghui.core.errors import DomainError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 
 @staff_required

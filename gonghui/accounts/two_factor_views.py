@@ -17,10 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gonghui.accounts import actions, queries, sessions, totp, two_factor
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.forms import SecondFactorForm, TwoFactorSetupForm
 from gonghui.accounts.models import TotpDevice, User
 from gonghui.core.errors import DomainError
-from gonghui.web.access import staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 
 

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.benefits import actions, queries
 from gonghui.benefits.forms import (
@@ -35,12 +36,11 @@ from gonghui.benefits.forms import (
 from gonghui.benefits.models import Claim, Offer, Provider, Service
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.core.text import spreadsheet_text
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 CAP: Capability = "benefits.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,8 +21,8 @@ from gonghui.benefits import actions, claiming, queries, redeeming
 from gonghui.benefits.forms import ServiceFilterForm
 from gonghui.benefits.models import Claim, Offer
 from gonghui.core.errors import DomainError
+from gonghui.core.pages import paginate
 from gonghui.members.queries import get_own_member
-from gonghui.web.pagination import paginate
 
 PAGE_SIZE = 20
 

@@ -12,14 +12,14 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.core.periods import PRESETS, Period, parse_period
 from gonghui.dashboards import actions, charts, exports, figures, queries
 from gonghui.dashboards.models import ExportJob
 from gonghui.events.models import Category
 from gonghui.orgs.models import Org
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
-from gonghui.web.pagination import paginate
 
 # The big screen asks for fresh figures this often (seconds); the export page, its progress.
 SCREEN_REFRESH = 10

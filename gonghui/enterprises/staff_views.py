@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import get_staff_for
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.core.imports import start_import
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.enterprises import actions, queries
 from gonghui.enterprises.forms import (
     AdvanceForm,
@@ -29,9 +31,7 @@ from gonghui.enterprises.forms import (
 from gonghui.enterprises.models import Industry, Stage
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 BOARD_SHOWS_ESTABLISHED_DAYS = 90
 

@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import CheckIn
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.core.personal import mask_name
 from gonghui.core.text import spreadsheet_text
 from gonghui.events import actions, queries
@@ -42,9 +44,7 @@ from gonghui.events.forms import (
 from gonghui.events.models import Activity, ActivityPhoto, Category
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 RECENT_SCANS = 20
 SCREEN_REFRESH_SECONDS = 10

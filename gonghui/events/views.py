@@ -20,13 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import Checkpoint, Registration
+from gonghui.checkins.scan_answers import ScanAnswer, scan_answer
 from gonghui.core.errors import DomainError
+from gonghui.core.pages import paginate
 from gonghui.events import actions, queries
 from gonghui.events.models import Activity, Category
 from gonghui.members.models import Member
 from gonghui.members.queries import get_own_member
-from gonghui.web.pagination import paginate
-from gonghui.web.scan_answers import ScanAnswer, scan_answer
 
 PAGE_SIZE = 20
 # The answer to a check-in, carried across the redirect after the POST (shown once).

@@ -10,8 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.scoping import permits
 from gonghui.members import actions, queries
@@ -28,9 +30,7 @@ from gonghui.members.review_forms import (
 )
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 OUTGOING_SHOWN = 50
 

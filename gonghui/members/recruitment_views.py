@@ -16,16 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.errors import DomainError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.core.personal import mask_mobile
 from gonghui.enterprises.queries import get_enterprise_for
 from gonghui.members import actions, poster, queries
 from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, RestockForm
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 # The big screen asks for fresh figures this often (seconds).
 SCREEN_REFRESH = 5

@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
 from gonghui.members.review_forms import MemberFilterForm
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.access import staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
 
 

@@ -5,16 +5,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_at
 from gonghui.core.audit import list_audit_entries
 from gonghui.core.errors import DomainError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.orgs import actions, queries
 from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm
 from gonghui.orgs.models import OrgKind
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 
 @staff_required

@@ -13,8 +13,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 from gonghui.stations import actions, codes, hours, queries
@@ -22,9 +24,7 @@ from gonghui.stations.exports import visits_workbook
 from gonghui.stations.forms import PeriodForm, StationEditForm, StationFilterForm, StationForm
 from gonghui.stations.models import Station
 from gonghui.stations.poster import render_station_poster
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
 from gonghui.web.form_errors import add_domain_error
-from gonghui.web.pagination import paginate
 
 CAPABILITY: Capability = "stations.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

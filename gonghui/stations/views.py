@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gonghui.checkins.scan_answers import ScanAnswer, scan_answer
 from gonghui.core.errors import DomainError
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.members.queries import get_own_member
 from gonghui.stations import actions, codes, hours, queries
 from gonghui.stations.forms import AreaForm
 from gonghui.stations.models import Amenity, Station
-from gonghui.web.access import HtmxRequest
-from gonghui.web.pagination import paginate
-from gonghui.web.scan_answers import ScanAnswer, scan_answer
 
 PAGE_SIZE = 30
 # The last district and street a visitor picked, kept a year so the list opens there.

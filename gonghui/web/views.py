@@ -7,15 +7,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_of
 from gonghui.core import imports
 from gonghui.core.audit import list_audit_entries
 from gonghui.core.errors import DomainError
 from gonghui.core.health import database_answers
+from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.orgs.queries import list_top_orgs
-from gonghui.web.access import HtmxRequest, staff_required, staff_user
-from gonghui.web.pagination import paginate
 
 
 def home(request: HttpRequest) -> HttpResponse:

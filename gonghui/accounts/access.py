@@ -1,31 +1,21 @@
-"""Gatekeeping for the staff back office."""
+"""Gatekeeping for the staff back office: signed-in union staff only."""
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django_htmx.middleware import HtmxDetails
 
-if TYPE_CHECKING:
-    from gonghui.accounts.models import User
+from gonghui.accounts.models import User
 
 ViewFunc = Callable[..., HttpResponseBase]
 
 
-class HtmxRequest(HttpRequest):
-    """A request that went through django-htmx's middleware (every request does)."""
-
-    htmx: HtmxDetails
-
-
-def staff_user(request: HttpRequest) -> "User":
+def staff_user(request: HttpRequest) -> User:
     """The signed-in account of a view behind staff_required, typed as our User."""
-    from gonghui.accounts.models import User
-
     assert isinstance(request.user, User)  # staff_required let only signed-in users through
     return request.user
 
