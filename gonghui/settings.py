@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "gonghui.core.request_context.RequestContextMiddleware",
     "gonghui.accounts.sessions.SessionGuardMiddleware",
     "gonghui.core.idempotency.IdempotencyMiddleware",
+    # Last, so its process_exception sees a page view's error first (ADR 0015).
+    "gonghui.web.errors.PageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gonghui.urls"

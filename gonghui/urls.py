@@ -14,6 +14,10 @@ def operators_only(request: HttpRequest) -> bool:
 # mypy forbids assigning to a method; replacing the site's check is the documented hook here.
 admin.site.has_permission = operators_only  # type: ignore[method-assign]
 
+# Pages that no view answered (no URL matched) sit in the right shell too (web/errors.py).
+handler403 = "gonghui.web.errors.forbidden"
+handler404 = "gonghui.web.errors.not_found"
+
 urlpatterns = [
     path("", include("gonghui.web.urls")),
     path("", include("gonghui.accounts.urls")),
