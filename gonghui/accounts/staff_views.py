@@ -10,10 +10,8 @@ from gonghui.accounts import actions, queries, two_factor
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.forms import ApiTokenForm, GrantForm, StaffCreateForm
 from gonghui.accounts.roles import CAPABILITY_LABELS, ROLE_CAPABILITIES, Role
-from gonghui.core.errors import DomainError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.form_errors import add_domain_error
 
 
 @staff_required
@@ -31,13 +29,10 @@ def staff_create(request: HttpRequest, org_id: int) -> HttpResponse:
     org = get_org_for(request.user, org_id, "accounts.manage")
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             staff = actions.create_staff_user(
                 actor=staff_user(request), org=org, **form.cleaned_data
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Account %(name)s created.") % {"name": staff})
             return redirect("accounts:staff_detail", staff_id=staff.pk)
     return render(request, "accounts/staff_form.html", {"form": form, "org": org})
@@ -73,12 +68,10 @@ def staff_reveal_mobile(request: HttpRequest, staff_id: int) -> HttpResponse:
 @require_POST
 def staff_set_active(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff, org = queries.get_staff_for(request.user, staff_id, "accounts.manage")
-    try:
+    with refusal_on(request):
         actions.set_user_active(
             actor=staff_user(request), user=staff, org=org, active=request.POST.get("active") == "1"
         )
-    except DomainError as error:
-        messages.error(request, str(error.message))
     return redirect("accounts:staff_detail", staff_id=staff.pk)
 
 
@@ -86,11 +79,8 @@ def staff_set_active(request: HttpRequest, staff_id: int) -> HttpResponse:
 @require_POST
 def staff_reset_two_factor(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff, org = queries.get_staff_for(request.user, staff_id, "accounts.manage")
-    try:
+    with refusal_on(request):
         two_factor.reset_two_factor(actor=staff_user(request), user=staff, org=org)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("Two-factor sign-in of %(name)s was reset and their sessions ended.")
@@ -106,13 +96,10 @@ def grant_create(request: HttpRequest, staff_id: int) -> HttpResponse:
     form = GrantForm(request.POST)
     if form.is_valid():
         org = get_org_for(request.user, form.cleaned_data["org"], "accounts.manage")
-        try:
+        with refusal_on(request):
             actions.grant_role(
                 actor=staff_user(request), user=staff, org=org, role=form.cleaned_data["role"]
             )
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
             messages.success(request, _("Role granted."))
     else:
         messages.error(request, _("Choose an organisation and a role."))
@@ -124,11 +111,8 @@ def grant_create(request: HttpRequest, staff_id: int) -> HttpResponse:
 def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     grant = queries.get_grant_for(request.user, grant_id, "accounts.manage")
     staff_id = grant.user_id
-    try:
+    with refusal_on(request):
         actions.revoke_grant(actor=staff_user(request), grant=grant)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
         messages.success(request, _("Role removed."))
     return redirect("accounts:staff_detail", staff_id=staff_id)
 
@@ -147,13 +131,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             _token, new_token = actions.create_api_token(
                 actor=staff_user(request), name=form.cleaned_data["name"]
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             form = ApiTokenForm()
     return render(
         request,

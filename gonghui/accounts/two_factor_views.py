@@ -20,8 +20,7 @@ from gonghui.accounts import actions, queries, sessions, totp, two_factor
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.forms import SecondFactorForm, TwoFactorSetupForm
 from gonghui.accounts.models import TotpDevice, User
-from gonghui.core.errors import DomainError
-from gonghui.web.form_errors import add_domain_error
+from gonghui.core.pages import refusal_on
 
 
 def setup_context(
@@ -72,22 +71,19 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = TwoFactorSetupForm(request.POST or None, replacing=device.is_confirmed)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form) as refusal:
             codes = two_factor.confirm_enrolment(
                 actor=user,
                 code=form.cleaned_data["code"],
                 current_code=form.cleaned_data.get("current_code", ""),
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = error.status
-        else:
             sessions.mark_second_factor(request)
             return render(
                 request,
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": reverse("accounts:security")},
             )
+        status = refusal.status
     elif request.method == "POST":
         status = 400
     context = setup_context(user, device, form, action=reverse("accounts:two_factor_setup"))
@@ -101,17 +97,15 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     form = SecondFactorForm(request.POST, prefix="codes")
     if form.is_valid():
-        try:
+        with refusal_on(form) as refusal:
             codes = two_factor.replace_recovery_codes(actor=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            add_domain_error(form, error)
-            context = _security_context(user, codes_form=form)
-            return render(request, "accounts/security.html", context, status=error.status)
-        return render(
-            request,
-            "accounts/recovery_codes.html",
-            {"codes": codes, "next": reverse("accounts:security")},
-        )
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": reverse("accounts:security")},
+            )
+        context = _security_context(user, codes_form=form)
+        return render(request, "accounts/security.html", context, status=refusal.status)
     return render(
         request, "accounts/security.html", _security_context(user, codes_form=form), status=400
     )
@@ -123,14 +117,12 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     form = SecondFactorForm(request.POST, prefix="off")
     if form.is_valid():
-        try:
+        with refusal_on(form) as refusal:
             two_factor.disable_two_factor(actor=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            add_domain_error(form, error)
-            context = _security_context(user, off_form=form)
-            return render(request, "accounts/security.html", context, status=error.status)
-        messages.success(request, _("Two-factor sign-in is off."))
-        return redirect("accounts:security")
+            messages.success(request, _("Two-factor sign-in is off."))
+            return redirect("accounts:security")
+        context = _security_context(user, off_form=form)
+        return render(request, "accounts/security.html", context, status=refusal.status)
     return render(
         request, "accounts/security.html", _security_context(user, off_form=form), status=400
     )

@@ -22,8 +22,7 @@ from gonghui.accounts.forms import (
 )
 from gonghui.accounts.models import User
 from gonghui.accounts.two_factor_views import setup_context
-from gonghui.core.errors import DomainError
-from gonghui.web.form_errors import add_domain_error
+from gonghui.core.pages import refusal_on
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -39,13 +38,13 @@ def login_request_code(request: HttpRequest) -> HttpResponse:
     form = CodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         mobile = form.cleaned_data["mobile"]
-        try:
+        with refusal_on(form) as refusal:
             actions.request_login_code(mobile=mobile)
-        except DomainError as error:
-            if error.code != "code_recently_sent":
-                add_domain_error(form, error)
-                return render(request, "accounts/login.html", {"form": form}, status=error.status)
-            messages.info(request, str(error.message))
+        if refusal.error is not None and refusal.error.code == "code_recently_sent":
+            # Not a failure: the code sent a moment ago is still good, so go on to enter it.
+            messages.info(request, refusal.message)
+        elif refusal.error is not None:
+            return render(request, "accounts/login.html", {"form": form}, status=refusal.status)
         verify = CodeVerifyForm(initial={"mobile": mobile})
         return render(
             request,
@@ -65,16 +64,13 @@ def login_verify_code(request: HttpRequest) -> HttpResponse:
     mobile = request.POST.get("mobile", "")
     status = 200
     if form.is_valid():
-        try:
+        with refusal_on(form) as refusal:
             user = actions.verify_login_code(
                 mobile=form.cleaned_data["mobile"], code=form.cleaned_data["code"]
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = error.status
-        else:
             sessions.complete_sign_in(request, user, kind="sms", second_factor=False)
             return redirect(_next_url(request, "web:me"))
+        status = refusal.status
     return render(
         request,
         "accounts/login_code.html",
@@ -90,17 +86,14 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with refusal_on(form) as refusal:
                 checked = actions.sign_in_with_password(
                     identifier=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
                 )
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-                status = error.status
-            else:
                 next_url = _next_url(request, "web:staff_home")
                 return sessions.continue_after_password(request, checked, next_url)
+            status = refusal.status
     return render(
         request,
         "accounts/staff_login.html",
@@ -124,14 +117,11 @@ def staff_login_code(request: HttpRequest) -> HttpResponse:
     form = SecondFactorForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form) as refusal:
             two_factor.verify_second_factor(user=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = error.status
-        else:
             sessions.complete_sign_in(request, user, kind="password", second_factor=True)
             return redirect(next_url)
+        status = refusal.status
     elif request.method == "POST":
         status = 400
     return render(request, "accounts/staff_login_code.html", {"form": form}, status=status)
@@ -149,16 +139,13 @@ def staff_login_setup(request: HttpRequest) -> HttpResponse:
     form = TwoFactorSetupForm(request.POST or None, replacing=False)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form) as refusal:
             codes = two_factor.confirm_enrolment(actor=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            add_domain_error(form, error)
-            status = error.status
-        else:
             sessions.complete_sign_in(request, user, kind="password", second_factor=True)
             return render(
                 request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url}
             )
+        status = refusal.status
     elif request.method == "POST":
         status = 400
     context = setup_context(user, device, form, action=reverse("accounts:staff_login_setup"))
