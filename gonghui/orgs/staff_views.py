@@ -9,12 +9,10 @@ from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_at
 from gonghui.core.audit import list_audit_entries
-from gonghui.core.errors import DomainError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs import actions, queries
 from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm
 from gonghui.orgs.models import OrgKind
-from gonghui.web.form_errors import add_domain_error
 
 
 @staff_required
@@ -66,7 +64,7 @@ def org_create(request: HttpRequest, org_id: int) -> HttpResponse:
     parent = queries.get_org_for(request.user, org_id, "orgs.manage")
     form = OrgCreateForm(request.POST or None, parent=parent)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             org = actions.create_org(
                 actor=staff_user(request),
                 parent=parent,
@@ -74,9 +72,6 @@ def org_create(request: HttpRequest, org_id: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 **form.details(),
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("%(name)s was created.") % {"name": org.name})
             return redirect("orgs:detail", org_id=org.pk)
     return render(request, "orgs/form.html", {"form": form, "parent": parent, "creating": True})
@@ -90,7 +85,7 @@ def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
     initial["version"] = org.version
     form = OrgEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             actions.update_org(
                 actor=staff_user(request),
                 org=org,
@@ -98,9 +93,6 @@ def org_edit(request: HttpRequest, org_id: int) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 **form.details(),
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("orgs:detail", org_id=org.pk)
     return render(request, "orgs/form.html", {"form": form, "org": org, "creating": False})
@@ -113,14 +105,11 @@ def org_move(request: HtmxRequest, org_id: int) -> HttpResponse:
     candidates = queries.list_move_targets(request.user, org, search=search) if search else []
     form = OrgMoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             new_parent = queries.get_org_for(
                 request.user, form.cleaned_data["new_parent"], "orgs.move"
             )
             actions.move_org(actor=staff_user(request), org=org, new_parent=new_parent)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request,
                 _("%(name)s now belongs to %(parent)s.")
@@ -138,11 +127,8 @@ def org_move(request: HtmxRequest, org_id: int) -> HttpResponse:
 def org_set_active(request: HttpRequest, org_id: int) -> HttpResponse:
     org = queries.get_org_for(request.user, org_id, "orgs.manage")
     active = request.POST.get("active") == "1"
-    try:
+    with refusal_on(request):
         actions.set_org_active(actor=staff_user(request), org=org, active=active)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request, _("Reactivated.") if active else _("Deactivated; its history stays.")
         )
