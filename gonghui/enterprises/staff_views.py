@@ -14,9 +14,8 @@ from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import get_staff_for
 from gonghui.core.capabilities import Capability
-from gonghui.core.errors import DomainError
 from gonghui.core.imports import start_import
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.enterprises import actions, queries
 from gonghui.enterprises.forms import (
     AdvanceForm,
@@ -31,7 +30,6 @@ from gonghui.enterprises.forms import (
 from gonghui.enterprises.models import Industry, Stage
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
-from gonghui.web.form_errors import add_domain_error
 
 BOARD_SHOWS_ESTABLISHED_DAYS = 90
 
@@ -96,12 +94,9 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
     form = EnterpriseCreateForm(request.POST or None, initial=initial, org_choices=choices)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
+        with refusal_on(form):
             org = get_org_for(request.user, data.pop("org"), "enterprises.manage")
             enterprise = actions.create_enterprise(actor=staff_user(request), org=org, **data)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("%(name)s is registered.") % {"name": enterprise.name})
             return redirect("enterprises:detail", enterprise_id=enterprise.pk)
     return render(request, "enterprises/form.html", {"form": form, "creating": True})
@@ -116,13 +111,10 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
+        with refusal_on(form):
             actions.update_enterprise(
                 actor=staff_user(request), enterprise=enterprise, expected_version=version, **data
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("enterprises:detail", enterprise_id=enterprise.pk)
     return render(
@@ -191,7 +183,7 @@ def case_open(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = queries.get_enterprise_for(request.user, enterprise_id, "founding.manage")
     form = StepForm(request.POST, staff_choices=queries.list_staff_choices(staff_user(request)))
     if form.is_valid():
-        try:
+        with refusal_on(form):
             actions.open_founding_case(
                 actor=staff_user(request),
                 enterprise=enterprise,
@@ -199,9 +191,6 @@ def case_open(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 responsible=_responsible(request, form.cleaned_data["responsible"]),
                 notes=form.cleaned_data["notes"],
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("The founding case is opened."))
             return redirect("enterprises:detail", enterprise_id=enterprise.pk)
     context = _detail_context(request, enterprise, open_form=form)
@@ -217,7 +206,7 @@ def case_advance(request: HttpRequest, case_id: int) -> HttpResponse:
     )
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_on(form):
             case = actions.advance_founding_case(
                 actor=staff_user(request),
                 case=case,
@@ -231,9 +220,6 @@ def case_advance(request: HttpRequest, case_id: int) -> HttpResponse:
                 actions.attach_founding_document(
                     actor=staff_user(request), case=case, upload=data["document"]
                 )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request, _("Moved to “%(stage)s”.") % {"stage": case.get_stage_display()}
             )
@@ -248,13 +234,10 @@ def case_step_back(request: HttpRequest, case_id: int) -> HttpResponse:
     case = queries.get_case_for(request.user, case_id, "founding.manage")
     form = StepBackForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             case = actions.step_back_founding_case(
                 actor=staff_user(request), case=case, **form.cleaned_data
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request, _("Moved back to “%(stage)s”.") % {"stage": case.get_stage_display()}
             )
@@ -269,13 +252,10 @@ def case_attach(request: HttpRequest, case_id: int) -> HttpResponse:
     case = queries.get_case_for(request.user, case_id, "founding.manage")
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             actions.attach_founding_document(
                 actor=staff_user(request), case=case, upload=form.cleaned_data["document"]
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Document attached."))
             return redirect("enterprises:detail", enterprise_id=case.enterprise_id)
     context = _detail_context(request, case.enterprise, document_form=form)
@@ -340,7 +320,7 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
         get_org_for(request.user, request.POST.get("org", ""), "enterprises.manage")
     form = ImportForm(request.POST or None, request.FILES or None, org_choices=choices)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             org = get_org_for(request.user, form.cleaned_data["org"], "enterprises.manage")
             job = start_import(
                 actor=staff_user(request),
@@ -348,8 +328,5 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
                 kind="enterprises",
                 upload=form.cleaned_data["file"],
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             return redirect("web:import_job", job_id=job.pk)
     return render(request, "enterprises/import.html", {"form": form})
