@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import User
 from gonghui.core import audit, ratelimits
-from gonghui.core.errors import ConflictError, DomainError
+from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import (
     birth_date_of,
@@ -755,7 +755,8 @@ def reveal_personal_data(*, actor: User, person: Member | Application, field: st
     personal_data.view over their union; every such read is audited (PIPL)."""
     require(actor, "personal_data.view", person.org.path)
     if field not in REVEALABLE_FIELDS:
-        raise DomainError("invalid_field", _("Unknown field."))
+        # The field is part of the page's address: another name is a page that does not exist.
+        raise NotFoundError("invalid_field", _("Unknown field."))
     kind = "member" if isinstance(person, Member) else "application"
     audit.record(
         actor=actor,

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
-from gonghui.core.errors import DomainError, NotFoundError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.scoping import permits
 from gonghui.members import actions, queries
@@ -30,7 +29,6 @@ from gonghui.members.review_forms import (
 )
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.form_errors import add_domain_error
 
 OUTGOING_SHOWN = 50
 
@@ -40,12 +38,6 @@ def _within(request: HttpRequest, capability: Capability) -> Org | None:
     if request.GET.get("org"):
         return get_org_for(request.user, request.GET["org"], capability)
     return None
-
-
-def _refused(error: DomainError) -> None:
-    # An action that finds the object outside the actor's scope says so like a missing one.
-    if isinstance(error, NotFoundError):
-        raise Http404
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -77,11 +69,7 @@ def _personal_rows(person: Member | Application, reveal_url: str) -> list[dict[s
 def _revealed(
     request: HttpRequest, person: Member | Application, field: str, reveal_url: str
 ) -> HttpResponse:
-    try:
-        value = actions.reveal_personal_data(actor=staff_user(request), person=person, field=field)
-    except DomainError as error:
-        _refused(error)
-        raise Http404 from None
+    value = actions.reveal_personal_data(actor=staff_user(request), person=person, field=field)
     row = next(row for row in _personal_rows(person, reveal_url) if row["field"] == field)
     row["value"] = value
     return render(request, "members/member_personal.html", {"row": row})
@@ -153,12 +141,8 @@ def application_reveal(request: HttpRequest, application_id: int, field: str) ->
 @require_POST
 def approve(request: HttpRequest, application_id: int) -> HttpResponse:
     application = queries.get_application_for(request.user, application_id, "members.review")
-    try:
+    with refusal_on(request):
         member = actions.approve_application(actor=staff_user(request), application=application)
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("%(name)s is now a member, number %(number)s.")
@@ -173,16 +157,12 @@ def reject(request: HttpRequest, application_id: int) -> HttpResponse:
     application = queries.get_application_for(request.user, application_id, "members.review")
     form = RejectForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             actions.reject_application(
                 actor=staff_user(request),
                 application=application,
                 reason=form.cleaned_data["reason"],
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request, _("%(name)s's application is rejected.") % {"name": application.name}
             )
@@ -284,17 +264,13 @@ def member_transfer(request: HttpRequest, member_id: int) -> HttpResponse:
     form = TransferForm(request.POST)
     union = _chosen_union(form)
     if union is not None:
-        try:
+        with refusal_on(form):
             actions.start_transfer(
                 actor=staff_user(request),
                 member=member,
                 to_org=union,
                 new_employer_name=form.cleaned_data["new_employer_name"],
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request,
                 _("The transfer to %(union)s is requested; it waits for that union to accept.")
@@ -311,17 +287,13 @@ def member_leave(request: HttpRequest, member_id: int) -> HttpResponse:
     member = queries.get_member_for(request.user, member_id, "members.manage")
     form = LeavingForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             member = actions.record_leaving(
                 actor=staff_user(request),
                 member=member,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request,
                 _("The membership of %(name)s ended: %(status)s.")
@@ -338,14 +310,10 @@ def member_revoke_card(request: HttpRequest, member_id: int) -> HttpResponse:
     member = queries.get_member_for(request.user, member_id, "members.manage")
     form = RevokeCardForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             actions.revoke_card(
                 actor=staff_user(request), member=member, reason=form.cleaned_data["reason"]
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request,
                 _("The card is revoked; the member's phone shows a new one at once."),
@@ -404,12 +372,8 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
 @require_POST
 def transfer_accept(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = queries.get_transfer_for(request.user, transfer_id, "members.review")
-    try:
+    with refusal_on(request):
         member = actions.accept_transfer(actor=staff_user(request), transfer=transfer)
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("%(name)s's membership moved to %(union)s.")
@@ -426,14 +390,10 @@ def transfer_decline(request: HttpRequest, transfer_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give a reason for declining."))
         return redirect(_back(request, reverse("members:transfers")))
-    try:
+    with refusal_on(request):
         actions.decline_transfer(
             actor=staff_user(request), transfer=transfer, reason=form.cleaned_data["reason"]
         )
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("The transfer of %(name)s is declined.") % {"name": transfer.member.name},

@@ -17,15 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
-from gonghui.core.errors import DomainError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_mobile
 from gonghui.enterprises.queries import get_enterprise_for
 from gonghui.members import actions, poster, queries
 from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, RestockForm
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.form_errors import add_domain_error
 
 # The big screen asks for fresh figures this often (seconds).
 SCREEN_REFRESH = 5
@@ -85,13 +83,10 @@ def event_create(request: HttpRequest) -> HttpResponse:
             if enterprise_id
             else None
         )
-        try:
+        with refusal_on(form):
             event = actions.create_recruitment_event(
                 actor=staff_user(request), org=org, enterprise=enterprise, **data
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("The event is set up. Print its poster."))
             return redirect("members:event_detail", event_id=event.pk)
     return render(request, "members/event_form.html", {"form": form})
@@ -132,13 +127,10 @@ def event_restock(request: HttpRequest, event_id: int) -> HttpResponse:
     event = queries.get_event_for(request.user, event_id, "members.recruit")
     form = RestockForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             event = actions.restock_gifts(
                 actor=staff_user(request), event=event, added=form.cleaned_data["added"]
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request,
                 _("%(added)d gifts added; %(left)d left.")
@@ -206,11 +198,10 @@ def event_give_gift(request: HtmxRequest, event_id: int, application_id: int) ->
     application = queries.get_application_for(request.user, application_id, "members.recruit")
     if application.event_id != event.pk:
         raise Http404
-    error = ""
-    try:
+    # An htmx request shows the refusal in the row itself, a full page as a flash message.
+    with refusal_on(None if request.htmx else request) as refusal:
         application = actions.give_welcome_gift(actor=staff_user(request), application=application)
-    except DomainError as refused:
-        error = str(refused.message)
+    error = refusal.message
     if request.htmx:
         event = queries.get_event_for(request.user, event_id, "members.recruit")
         context = {
@@ -222,9 +213,7 @@ def event_give_gift(request: HtmxRequest, event_id: int, application_id: int) ->
         }
         # 200 even when refused: htmx swaps only successful responses, and the row shows why.
         return render(request, "members/event_gifts.html#row", context)
-    if error:
-        messages.error(request, error)
-    else:
+    if not error:
         messages.success(request, _("Gift handed out to %(name)s.") % {"name": application.name})
     url = reverse("members:event_gifts", args=[event.pk])
     search = request.POST.get("q", "")
@@ -268,7 +257,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         token = form.cleaned_data["token"]
         status_url = request.build_absolute_uri(reverse("members:receipt", args=["RECEIPT"]))
-        try:
+        with refusal_on(form) as refusal:
             submitted = actions.submit_application(
                 event=event,
                 submission_key=token,
@@ -277,13 +266,11 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 status_url=status_url,
                 **form.person(),
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-            return _join_page(request, event, form, status=error.status)
-        # The same answer for everyone: the status link goes to the phone, not to this page.
-        masked = mask_mobile(str(submitted.application.mobile))
-        url = reverse("members:join_received", args=[event.code])
-        return redirect(f"{url}?{urlencode({'to': masked})}")
+            # The same answer for everyone: the status link goes to the phone, not this page.
+            masked = mask_mobile(str(submitted.application.mobile))
+            url = reverse("members:join_received", args=[event.code])
+            return redirect(f"{url}?{urlencode({'to': masked})}")
+        return _join_page(request, event, form, status=refusal.status)
     return _join_page(request, event, form, status=400)
 
 

@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
-from gonghui.core.errors import DomainError
+from gonghui.core.pages import refusal_on
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
 from gonghui.members.review_forms import MemberFilterForm
 from gonghui.orgs.queries import get_org_for
-from gonghui.web.form_errors import add_domain_error
 
 
 class RosterImportForm(forms.Form):
@@ -60,16 +59,13 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     form = RosterImportForm(request.POST or None, request.FILES or None, org_choices=choices)
     if request.method == "POST" and form.is_valid():
         org = get_org_for(request.user, form.cleaned_data["org"], "members.manage")
-        try:
+        with refusal_on(form):
             job = actions.start_roster_import(
                 actor=staff_user(request),
                 org=org,
                 upload=form.cleaned_data["file"],
                 column_map=form.column_map(),
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             return redirect("web:import_job", job_id=job.pk)
     return render(request, "members/roster_import.html", {"form": form})
 

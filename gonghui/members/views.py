@@ -12,13 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from gonghui.accounts.models import User
-from gonghui.core.errors import DomainError
+from gonghui.core.pages import refusal_on
 from gonghui.members import actions, cards, queries
 from gonghui.members.card_pdf import render_card_pdf
 from gonghui.members.models import Member, Transfer
 from gonghui.members.review_forms import TransferForm, WithdrawForm
 from gonghui.orgs.models import Org
-from gonghui.web.form_errors import add_domain_error
 
 UNION_SEARCH_MIN = 1
 
@@ -33,9 +32,10 @@ def _own_member(request: HttpRequest) -> Member | None:
     """The signed-in worker's membership, linking it to the account on first use."""
     member = queries.find_own_member(request.user)
     if member is not None and member.user_id is None:
-        try:
+        # Taken by another account: not this worker's membership, and no page error either.
+        with refusal_on(None) as taken:
             member = actions.link_member_account(actor=_account(request), member=member)
-        except DomainError:
+        if taken.error is not None:
             return None
     return member
 
@@ -125,16 +125,13 @@ def my_transfer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and pending is None:
         union = _chosen_union(form)
         if union is not None:
-            try:
+            with refusal_on(form):
                 actions.start_transfer(
                     actor=_account(request),
                     member=member,
                     to_org=union,
                     new_employer_name=form.cleaned_data["new_employer_name"],
                 )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
                 messages.success(
                     request,
                     _(
@@ -166,16 +163,13 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     member = _active_member(request)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             actions.record_leaving(
                 actor=_account(request),
                 member=member,
                 status=Member.Status.WITHDRAWN,
                 reason=form.cleaned_data["reason"],
             )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request, _("You have left the union. Thank you for your time with us.")
             )
