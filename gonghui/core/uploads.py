@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from gonghui.core.errors import DomainError
+from gonghui.core.errors import DomainError, NotFoundError, PermissionDeniedError
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,17 @@ def check_upload(
         _("This file type is not accepted. Accepted: %(kinds)s.")
         % {"kinds": ", ".join(k.name for k in kinds)},
     )
+
+
+@contextmanager
+def naming_the_file(upload: UploadedFile[Any], *, field: str) -> Iterator[None]:
+    """A refusal of one of several files uploaded at once names the file, on the form field
+    they came from, so the user knows which one to replace. Missing and forbidden pass as
+    they are."""
+    try:
+        yield
+    except DomainError as error:
+        if isinstance(error, NotFoundError | PermissionDeniedError):
+            raise
+        message = _("%(file)s: %(error)s") % {"file": upload.name, "error": error.message}
+        raise DomainError(error.code, message, fields={field: [message]}) from error

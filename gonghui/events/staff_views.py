@@ -25,10 +25,10 @@ from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import CheckIn
-from gonghui.core.errors import DomainError, NotFoundError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_name
 from gonghui.core.text import spreadsheet_text
+from gonghui.core.uploads import naming_the_file
 from gonghui.events import actions, queries
 from gonghui.events.forms import (
     BATCH_FORMAT,
@@ -44,18 +44,11 @@ from gonghui.events.forms import (
 from gonghui.events.models import Activity, ActivityPhoto, Category
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
-from gonghui.web.form_errors import add_domain_error
 
 RECENT_SCANS = 20
 SCREEN_REFRESH_SECONDS = 10
 COUNTS_REFRESH_SECONDS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _refused(error: DomainError) -> None:
-    # An action that finds something outside the actor's scope says so like a missing one.
-    if isinstance(error, NotFoundError):
-        raise Http404
 
 
 def _day_start(day: date | None) -> datetime | None:
@@ -121,13 +114,10 @@ def _add_photos(
     actor: User, activity: Activity, uploads: list[Any], *, use: str, caption: str = ""
 ) -> None:
     for upload in uploads:
-        try:
+        with naming_the_file(upload, field="photos"):
             actions.add_photo(
                 actor=actor, activity=activity, upload=upload, use=use, caption=caption
             )
-        except DomainError as error:
-            message = _("%(file)s: %(error)s") % {"file": upload.name, "error": error.message}
-            raise DomainError(error.code, message, fields={"photos": [message]}) from error
 
 
 def _check_posted_orgs(request: HttpRequest) -> None:
@@ -155,7 +145,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.activity_values()
         org, audience_org = _orgs_of(request, values)
-        try:
+        with refusal_on(form):
             # A refused photo leaves no half-made activity behind.
             with transaction.atomic():
                 activity = actions.create_activity(
@@ -165,10 +155,6 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 _add_photos(
                     staff_user(request), activity, form.cleaned_data["photos"], use="description"
                 )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": activity.title})
             return redirect("events:staff_detail", activity_id=activity.pk)
     return render(request, "events/staff_form.html", {"form": form, "creating": True})
@@ -206,7 +192,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         values = form.activity_values()
         version = values.pop("version")
         org, audience_org = _orgs_of(request, values)
-        try:
+        with refusal_on(form):
             with transaction.atomic():
                 activity = actions.update_activity(
                     actor=staff_user(request), activity=activity, expected_version=version, org=org,
@@ -215,10 +201,6 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
                 _add_photos(
                     staff_user(request), activity, form.cleaned_data["photos"], use="description"
                 )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("events:staff_detail", activity_id=activity.pk)
     return render(
@@ -230,12 +212,8 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
 @require_POST
 def activity_publish(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
-    try:
+    with refusal_on(request):
         actions.publish_activity(actor=staff_user(request), activity=activity)
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(request, _("Published: members can see it and register."))
     return redirect("events:staff_detail", activity_id=activity.pk)
 
@@ -246,14 +224,10 @@ def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
     form = CancelForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             actions.cancel_activity(
                 actor=staff_user(request), activity=activity, reason=form.cleaned_data["reason"]
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("The activity is cancelled; those registered are told."))
             return redirect("events:staff_detail", activity_id=activity.pk)
     context = _detail_context(request, activity, cancel_form=form)
@@ -394,14 +368,10 @@ def registration_decide(
     if decision not in {"approve", "reject"}:
         messages.error(request, _("Choose to approve or to reject."))
         return _back_to_registrations(request, activity)
-    try:
+    with refusal_on(request):
         decided = checkins.decide_registration(
             actor=staff_user(request), registration=registration, approve=decision == "approve"
         )
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("%(number)s: %(status)s")
@@ -417,12 +387,8 @@ def registration_cancel(
 ) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
     registration = queries.get_registration_of(activity, registration_id)
-    try:
+    with refusal_on(request):
         checkins.cancel_registration(actor=staff_user(request), registration=registration)
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("The registration of %(number)s is cancelled.")
@@ -441,7 +407,7 @@ def report(request: HttpRequest, activity_id: int) -> HttpResponse:
         request.POST or None, request.FILES or None, initial={"text": activity.report}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             with transaction.atomic():
                 actions.publish_report(
                     actor=staff_user(request), activity=activity, text=form.cleaned_data["text"]
@@ -450,10 +416,6 @@ def report(request: HttpRequest, activity_id: int) -> HttpResponse:
                     staff_user(request), activity, form.cleaned_data["photos"], use="report",
                     caption=form.cleaned_data["caption"],
                 )  # fmt: skip
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("The report is published."))
             return redirect("events:staff_detail", activity_id=activity.pk)
     context = {
@@ -589,14 +551,11 @@ def batch_upload(request: HttpRequest, activity_id: int) -> JsonResponse:
         uploaded = BATCH_FORMAT.parse(request.body)
     except ValidationError as error:
         return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
-    try:
-        answers = actions.upload_scans(
-            actor=staff_user(request),
-            activity=activity,
-            device=uploaded.device,
-            items=uploaded.items,
-        )
-    except DomainError as error:
-        _refused(error)
-        return JsonResponse({"code": error.code, "message": str(error.message)}, status=400)
+    # A refused upload (too many items, a bad device name) answers as JSON (web/errors.py).
+    answers = actions.upload_scans(
+        actor=staff_user(request),
+        activity=activity,
+        device=uploaded.device,
+        items=uploaded.items,
+    )
     return JsonResponse({"results": answers})

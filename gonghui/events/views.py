@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import Checkpoint, Registration
-from gonghui.checkins.scan_answers import ScanAnswer, scan_answer
-from gonghui.core.errors import DomainError
-from gonghui.core.pages import paginate
+from gonghui.checkins.scan_answers import ScanAnswer, answered, scan_answer
+from gonghui.checkins.verdict import ScanResult
+from gonghui.core.pages import paginate, refusal_on
 from gonghui.events import actions, queries
 from gonghui.events.models import Activity, Category
 from gonghui.members.models import Member
@@ -135,12 +135,6 @@ def _join_first(request: HttpRequest, activity: Activity) -> HttpResponse:
     return _detail(activity)
 
 
-def _refused(request: HttpRequest, error: DomainError) -> None:
-    if error.status == 404:
-        raise Http404
-    messages.error(request, str(error.message))
-
-
 @require_POST
 def member_register(request: HttpRequest, activity_id: int) -> HttpResponse:
     found = _participant(request, activity_id)
@@ -153,13 +147,10 @@ def member_register(request: HttpRequest, activity_id: int) -> HttpResponse:
         places = int(request.POST.get("places", "1"))
     except ValueError:
         places = 0  # refused by the action with its own message
-    try:
+    with refusal_on(request):
         registration = actions.register_for_activity(
             member=member, activity=activity, places=places
         )
-    except DomainError as error:
-        _refused(request, error)
-    else:
         if registration.status == Registration.Status.CONFIRMED:
             messages.success(request, _("You are registered."))
         elif registration.status == Registration.Status.WAITLISTED:
@@ -186,11 +177,8 @@ def member_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
         messages.error(request, _("You are not registered for this activity."))
         return _detail(activity)
     assert isinstance(request.user, User)  # the member found is the signed-in account's
-    try:
+    with refusal_on(request):
         checkins.cancel_registration(actor=request.user, registration=registration)
-    except DomainError as error:
-        _refused(request, error)
-    else:
         messages.success(request, _("Your registration is cancelled."))
     return _detail(activity)
 
@@ -205,11 +193,8 @@ def member_confirm_offer(request: HttpRequest, activity_id: int) -> HttpResponse
     if member is None or registration is None:
         messages.error(request, _("There is no place waiting for you."))
         return _detail(activity)
-    try:
+    with refusal_on(request):
         checkins.confirm_offer(member=member, registration=registration)
-    except DomainError as error:
-        _refused(request, error)
-    else:
         messages.success(request, _("The place is yours: you are registered."))
     return _detail(activity)
 
@@ -267,11 +252,11 @@ def _checkin_page(
 def member_checkin(request: HttpRequest, code: str) -> HttpResponse:
     """GET shows the activity and a button; only the POST checks in, so a link preview or a
     browser's prefetch of the scanned address checks nobody in."""
-    try:
-        checkpoint_id, _window, _signature = checkins.parse_screen_code(code)
-    except DomainError as error:
-        invalid = _answer(error.code, str(error.message))
+    parsed = answered(lambda: checkins.parse_screen_code(code))
+    if isinstance(parsed, ScanResult):
+        invalid = _answer(parsed.code, parsed.message)
         return _checkin_page(request, code=code, activity=None, answer=invalid, status=400)
+    checkpoint_id, _window, _signature = parsed
     member = get_own_member(request.user)
     if member is None or not member.is_active:
         outsider = _answer(
@@ -280,10 +265,9 @@ def member_checkin(request: HttpRequest, code: str) -> HttpResponse:
         return _checkin_page(request, code=code, activity=None, answer=outsider, status=403)
     activity = queries.get_open_activity_by_checkpoint(member, checkpoint_id)
     if request.method == "POST":
-        try:
-            result = actions.check_in_at_activity(member=member, activity=activity, code=code)
-        except DomainError as error:
-            result = checkins.ScanResult(ok=False, code=error.code, message=str(error.message))
+        result = answered(
+            lambda: actions.check_in_at_activity(member=member, activity=activity, code=code)
+        )
         request.session[CHECKIN_RESULT_KEY] = {
             "checkpoint": activity.checkpoint_id,
             "code": result.code,
