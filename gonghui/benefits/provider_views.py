@@ -24,7 +24,7 @@ from gonghui.accounts.actions import sign_in_with_password
 from gonghui.benefits import queries, redeeming
 from gonghui.benefits.forms import BATCH_FORMAT, ProviderLoginForm, RedeemForm, ScanForm
 from gonghui.benefits.models import ProviderAccount
-from gonghui.core.errors import DomainError
+from gonghui.core.pages import refusal_on
 
 ProviderView = Callable[..., HttpResponseBase]
 
@@ -52,15 +52,11 @@ def provider_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
+            with refusal_on(form) as refusal:
                 checked = sign_in_with_password(
                     identifier=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
                 )
-            except DomainError as error:
-                form.add_error(None, str(error.message))
-                status = error.status
-            else:
                 if queries.get_provider_account(checked.user) is not None:
                     desk = reverse("benefits:provider_desk")
                     return sessions.continue_after_password(request, checked, desk)
@@ -68,6 +64,8 @@ def provider_login(request: HttpRequest) -> HttpResponse:
                     None,
                     _("This is not a provider's account. Union staff sign in at the back office."),
                 )
+            if refusal.error is not None:
+                status = refusal.status
     return render(request, "benefits/provider_login.html", {"form": form}, status=status)
 
 
@@ -138,12 +136,10 @@ def provider_batch_upload(request: HttpRequest, account: ProviderAccount) -> Jso
         uploaded = BATCH_FORMAT.parse(request.body)
     except ValidationError as error:
         return JsonResponse({"code": error.code, "message": error.messages[0]}, status=400)
-    try:
-        answers = redeeming.upload_redemptions(
-            account=account, device=uploaded.device, items=uploaded.items
-        )
-    except DomainError as error:
-        return JsonResponse({"code": error.code, "message": str(error.message)}, status=400)
+    # A refused upload (too many items, a bad device name) answers as JSON (web/errors.py).
+    answers = redeeming.upload_redemptions(
+        account=account, device=uploaded.device, items=uploaded.items
+    )
     for answer in answers:
         answer["tone"] = _tone(answer["code"], answer["ok"])
     return JsonResponse({"results": answers, "at": timezone.now().isoformat()})

@@ -35,21 +35,14 @@ from gonghui.benefits.forms import (
 )
 from gonghui.benefits.models import Claim, Offer, Provider, Service
 from gonghui.core.capabilities import Capability
-from gonghui.core.errors import DomainError, NotFoundError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.text import spreadsheet_text
+from gonghui.core.uploads import naming_the_file
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
-from gonghui.web.form_errors import add_domain_error
 
 CAP: Capability = "benefits.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _refused(error: DomainError) -> None:
-    # An action that finds something outside the actor's scope says so like a missing one.
-    if isinstance(error, NotFoundError):
-        raise Http404
 
 
 def _list_org(request: HttpRequest) -> Org:
@@ -125,11 +118,8 @@ def _service_parts(request: HttpRequest, values: dict[str, Any]) -> dict[str, An
 
 def _add_photos(actor: User, service: Service, uploads: list[Any]) -> None:
     for upload in uploads:
-        try:
+        with naming_the_file(upload, field="photos"):
             actions.add_service_photo(actor=actor, service=service, upload=upload)
-        except DomainError as error:
-            message = _("%(file)s: %(error)s") % {"file": upload.name, "error": error.message}
-            raise DomainError(error.code, message, fields={"photos": [message]}) from error
 
 
 @staff_required
@@ -149,17 +139,13 @@ def service_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
         parts = _service_parts(request, values)
-        try:
+        with refusal_on(form):
             # A refused photo leaves no half-made service behind.
             with transaction.atomic():
                 service = actions.create_service(
                     actor=staff_user(request), publish="publish" in request.POST, **parts, **values
                 )
                 _add_photos(staff_user(request), service, form.cleaned_data["photos"])
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": service.title})
             return redirect("benefits:staff_service", service_id=service.pk)
     return render(request, "benefits/staff_service_form.html", {"form": form, "creating": True})
@@ -189,17 +175,13 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         values = form.service_values()
         version = form.cleaned_data["version"]
         parts = _service_parts(request, values)
-        try:
+        with refusal_on(form):
             with transaction.atomic():
                 service = actions.update_service(
                     actor=staff_user(request), service=service, expected_version=version,
                     **parts, **values,
                 )  # fmt: skip
                 _add_photos(staff_user(request), service, form.cleaned_data["photos"])
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("benefits:staff_service", service_id=service.pk)
     context = {"form": form, "service": service, "creating": False}
@@ -225,12 +207,8 @@ def _set_status(request: HttpRequest, set_status: Callable[[str], object]) -> No
     if not form.is_valid():
         messages.error(request, _("Choose one of the options."))
         return
-    try:
+    with refusal_on(request):
         set_status(form.cleaned_data["status"])
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(request, _("Saved."))
 
 
@@ -260,16 +238,12 @@ def offer_create(request: HttpRequest, service_id: int) -> HttpResponse:
     initial = {"per_member_limit": 1, "claims_open_at": now, "kind": Offer.Kind.COUPON}
     form = OfferForm(request.POST or None, initial=initial, share_orgs=_share_orgs(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             offer = actions.create_offer(
                 actor=staff_user(request), service=service,
                 shares=_shares(request, form.cleaned_data["shares"]),
                 publish="publish" in request.POST, **form.offer_values(),
             )  # fmt: skip
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": offer.title})
             return redirect("benefits:staff_offer", offer_id=offer.pk)
     context = {"form": form, "service": service, "creating": True}
@@ -307,16 +281,12 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
     initial["shares"] = "\n".join(f"{s.org.name} {s.quota}" for s in queries.list_shares(offer))
     form = OfferEditForm(request.POST or None, initial=initial, share_orgs=_share_orgs(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             offer = actions.update_offer(
                 actor=staff_user(request), offer=offer,
                 expected_version=form.cleaned_data["version"],
                 shares=_shares(request, form.cleaned_data["shares"]), **form.offer_values(),
             )  # fmt: skip
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("benefits:staff_offer", offer_id=offer.pk)
     context = {"form": form, "service": offer.service, "offer": offer, "creating": False}
@@ -362,14 +332,10 @@ def provider_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         org = get_org_for(request.user, form.cleaned_data["org"], CAP)
-        try:
+        with refusal_on(form):
             provider = actions.create_provider(
                 actor=staff_user(request), org=org, **_provider_values(form)
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("“%(name)s” is registered.") % {"name": provider.name})
             return redirect("benefits:staff_provider", provider_id=provider.pk)
     return render(request, "benefits/staff_provider_form.html", {"form": form, "creating": True})
@@ -413,16 +379,12 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         org = get_org_for(request.user, form.cleaned_data["org"], CAP)
-        try:
+        with refusal_on(form):
             actions.update_provider(
                 actor=staff_user(request), provider=provider,
                 expected_version=form.cleaned_data["version"], org=org,
                 is_active=form.cleaned_data["is_active"], **_provider_values(form),
             )  # fmt: skip
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("benefits:staff_provider", provider_id=provider.pk)
     context = {"form": form, "provider": provider, "creating": False}
@@ -435,14 +397,10 @@ def account_create(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = queries.get_provider_for(request.user, provider_id, CAP)
     form = ProviderAccountForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             account = actions.create_provider_account(
                 actor=staff_user(request), provider=provider, **form.cleaned_data
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request,
                 _("The account %(username)s can now sign in at the provider's desk.")
@@ -457,14 +415,10 @@ def account_create(request: HttpRequest, provider_id: int) -> HttpResponse:
 def account_active(request: HttpRequest, account_id: int) -> HttpResponse:
     account = queries.get_account_for(request.user, account_id, CAP)
     active = request.POST.get("active") == "1"
-    try:
+    with refusal_on(request):
         actions.set_provider_account_active(
             actor=staff_user(request), account=account, active=active
         )
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(request, _("Saved."))
     return redirect("benefits:staff_provider", provider_id=account.provider_id)
 
@@ -479,14 +433,10 @@ def categories(request: HttpRequest) -> HttpResponse:
     form = CategoryForm(request.POST or None, initial={"org": choices[0][0]}, org_choices=choices)
     if request.method == "POST" and form.is_valid():
         org = get_org_for(request.user, form.cleaned_data["org"], CAP)
-        try:
+        with refusal_on(form):
             category = actions.create_category(
                 actor=staff_user(request), org=org, name=form.cleaned_data["name"]
             )
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("“%(name)s” is added.") % {"name": category.name})
             return redirect("benefits:staff_categories")
     context = {

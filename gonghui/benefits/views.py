@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gonghui.benefits import actions, claiming, queries, redeeming
 from gonghui.benefits.forms import ServiceFilterForm
 from gonghui.benefits.models import Claim, Offer
-from gonghui.core.errors import DomainError
-from gonghui.core.pages import paginate
+from gonghui.core.pages import paginate, refusal_on
 from gonghui.members.queries import get_own_member
 
 PAGE_SIZE = 20
@@ -129,15 +128,11 @@ def member_claim(request: HttpRequest, offer_id: int) -> HttpResponse:
         return redirect_to_login(reverse("benefits:member_list"))
     member = get_own_member(request.user)
     offer = queries.get_open_offer(member, offer_id)
-    try:
+    with refusal_on(request):
         claim = claiming.claim_offer(member=member, offer=offer)
-    except DomainError as error:
-        if error.status == 404:
-            raise Http404 from None
-        messages.error(request, str(error.message))
-        return redirect("benefits:member_detail", service_id=offer.service_id)
-    messages.success(request, _("Claimed: show this code at the provider to use it."))
-    return redirect("benefits:wallet_claim", claim_id=claim.pk)
+        messages.success(request, _("Claimed: show this code at the provider to use it."))
+        return redirect("benefits:wallet_claim", claim_id=claim.pk)
+    return redirect("benefits:member_detail", service_id=offer.service_id)
 
 
 @login_required
