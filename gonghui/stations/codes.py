@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.errors import DomainError
 from gonghui.stations.models import Station
@@ -28,17 +28,32 @@ def poster_code(station: Station) -> str:
     return f"{PREFIX}.{station.pk}.{_signature(station.checkpoint.code_secret, station.pk)}"
 
 
+MALFORMED = _("This is not a station code.")
+
+
+def _parts(code: str) -> tuple[int, str] | None:
+    parts = code.strip().split(".")
+    if len(parts) != 3:
+        return None
+    prefix, station_id, signature = parts
+    if prefix != PREFIX or not (station_id.isascii() and station_id.isdigit()):
+        return None
+    if not (signature.isascii() and signature.isalnum()):
+        return None
+    return int(station_id), signature
+
+
+def is_poster_code(code: str) -> bool:
+    """Whether `code` has the shape of a station's poster code (signed or not)."""
+    return _parts(code) is not None
+
+
 def read_poster_code(code: str) -> tuple[int, str]:
     """(station id, signature) of a well-formed code; DomainError `code_malformed` otherwise."""
-    try:
-        prefix, station_id, signature = code.strip().split(".")
-        if prefix != PREFIX or not (station_id.isascii() and station_id.isdigit()):
-            raise ValueError
-        if not (signature.isascii() and signature.isalnum()):
-            raise ValueError
-        return int(station_id), signature
-    except ValueError:
-        raise DomainError("code_malformed", _("This is not a station code.")) from None
+    parts = _parts(code)
+    if parts is None:
+        raise DomainError("code_malformed", MALFORMED)
+    return parts
 
 
 def signature_matches(station: Station, signature: str) -> bool:

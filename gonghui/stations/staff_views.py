@@ -15,8 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
-from gonghui.core.errors import DomainError, NotFoundError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 from gonghui.stations import actions, codes, hours, queries
@@ -24,16 +23,9 @@ from gonghui.stations.exports import visits_workbook
 from gonghui.stations.forms import PeriodForm, StationEditForm, StationFilterForm, StationForm
 from gonghui.stations.models import Station
 from gonghui.stations.poster import render_station_poster
-from gonghui.web.form_errors import add_domain_error
 
 CAPABILITY: Capability = "stations.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _refused(error: DomainError) -> None:
-    # An action that finds something outside the actor's scope says so like a missing one.
-    if isinstance(error, NotFoundError):
-        raise Http404
 
 
 def _list_org(request: HttpRequest) -> Org:
@@ -125,7 +117,7 @@ def station_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, initial=initial, org_choices=choices
     )
     if request.method == "POST" and form.is_valid() and org is not None:
-        try:
+        with refusal_on(form):
             # A refused photo leaves no half-made station behind.
             with transaction.atomic():
                 station = actions.create_station(
@@ -136,10 +128,6 @@ def station_create(request: HttpRequest) -> HttpResponse:
                         actor=staff_user(request), station=station,
                         upload=form.cleaned_data["photo"],
                     )  # fmt: skip
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(
                 request, _("“%(name)s” is saved. Print its poster.") % {"name": station.name}
             )
@@ -172,7 +160,7 @@ def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
         request.POST or None, request.FILES or None, initial=initial, org_choices=choices
     )
     if request.method == "POST" and form.is_valid() and org is not None:
-        try:
+        with refusal_on(form):
             with transaction.atomic():
                 station = actions.update_station(
                     actor=staff_user(request), station=station,
@@ -183,10 +171,6 @@ def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
                         actor=staff_user(request), station=station,
                         upload=form.cleaned_data["photo"],
                     )  # fmt: skip
-        except DomainError as error:
-            _refused(error)
-            add_domain_error(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("stations:staff_detail", station_id=station.pk)
     context = _form_context(request, form, creating=False, station=station)
@@ -216,12 +200,8 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
 
 def _set_active(request: HttpRequest, station_id: int, *, active: bool) -> HttpResponse:
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
-    try:
+    with refusal_on(request):
         actions.set_station_active(actor=staff_user(request), station=station, active=active)
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("The station is active again: members see it and its poster records visits.")
@@ -279,12 +259,8 @@ def poster(request: HttpRequest, station_id: int) -> HttpResponse:
 @require_POST
 def poster_replace(request: HttpRequest, station_id: int) -> HttpResponse:
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
-    try:
+    with refusal_on(request):
         actions.replace_poster_code(actor=staff_user(request), station=station)
-    except DomainError as error:
-        _refused(error)
-        messages.error(request, str(error.message))
-    else:
         messages.success(
             request,
             _("The code is replaced: posters printed before no longer record visits. Print the "

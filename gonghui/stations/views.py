@@ -17,7 +17,6 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gonghui.checkins.scan_answers import ScanAnswer, scan_answer
-from gonghui.core.errors import DomainError
 from gonghui.core.pages import HtmxRequest, paginate
 from gonghui.members.queries import get_own_member
 from gonghui.stations import actions, codes, hours, queries
@@ -177,10 +176,8 @@ def _visit_page(
 
 
 def _unknown_code(code: str) -> ScanAnswer:
-    try:
-        codes.read_poster_code(code)
-    except DomainError as error:
-        return _answer(error.code, str(error.message))
+    if not codes.is_poster_code(code):
+        return _answer("code_malformed", str(codes.MALFORMED))
     return _answer(
         "code_invalid",
         _("This code is not valid: the poster may have been replaced. Scan the poster at the "
