@@ -3,7 +3,6 @@ activities behind its figure, the big screen, the Excel summary and the backgrou
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
-from gonghui.core.errors import DomainError, NotFoundError
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.periods import PRESETS, Period, parse_period
 from gonghui.dashboards import actions, charts, exports, figures, queries
 from gonghui.dashboards.models import ExportJob
@@ -110,10 +108,11 @@ def _picker_context(request: HttpRequest, org: Org) -> dict[str, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = queries.get_dashboard_org(request.user, request.GET.get("org"))
     context = _picker_context(request, org)
-    try:
+    # A period that does not parse is shown beside the picker, not as a flash message.
+    with refusal_on(None) as refusal:
         period = _period_of(request)
-    except DomainError as error:
-        context["period_error"] = str(error.message)
+    if refusal.error is not None:
+        context["period_error"] = refusal.message
         return render(request, "dashboards/dashboard.html", context, status=400)
     coverage = figures.coverage(org, period)
     recruitment = figures.recruitment(org, period)
@@ -144,26 +143,24 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     """The activities behind the dashboard's figure: published, held in the period, with their
     registrations and check-ins (figures only, so dashboards.view suffices)."""
     org = queries.get_dashboard_org(request.user, request.GET.get("org"))
-    try:
+    with refusal_on(request):
         period = _period_of(request)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
-    page = paginate(request, figures.held_activities(org, period, largest_first=False))
-    capabilities = staff_user(request).capabilities_at(org.path)
-    return render(
-        request,
-        "dashboards/activities.html",
-        {
-            "org": org,
-            "period": period,
-            "page": page,
-            "rows": [figures.activity_row(values) for values in page],
-            "categories": dict(Category.choices),
-            "may_open": "events.manage" in capabilities,
-            "back": f"{reverse('dashboards:home')}?{_query(org, period)}",
-        },
-    )
+        page = paginate(request, figures.held_activities(org, period, largest_first=False))
+        capabilities = staff_user(request).capabilities_at(org.path)
+        return render(
+            request,
+            "dashboards/activities.html",
+            {
+                "org": org,
+                "period": period,
+                "page": page,
+                "rows": [figures.activity_row(values) for values in page],
+                "categories": dict(Category.choices),
+                "may_open": "events.manage" in capabilities,
+                "back": f"{reverse('dashboards:home')}?{_query(org, period)}",
+            },
+        )
+    return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
 
 
 @staff_required
@@ -191,31 +188,26 @@ def _xlsx(content: bytes, name: str) -> HttpResponse:
 def summary_xlsx(request: HttpRequest) -> HttpResponse:
     """The one-sheet summary of the period, at once (it is a few dozen rows)."""
     org = queries.get_dashboard_org(request.user, request.GET.get("org"))
-    try:
+    with refusal_on(request):
         period = _period_of(request)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
-    return _xlsx(exports.summary_workbook(org, period), exports.file_name("summary", org, period))
+        workbook = exports.summary_workbook(org, period)
+        return _xlsx(workbook, exports.file_name("summary", org, period))
+    return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
 
 
 @staff_required
 @require_POST
 def export_start(request: HttpRequest) -> HttpResponse:
     org = queries.get_dashboard_org(request.user, request.POST.get("org"))
-    try:
+    with refusal_on(request):
         period = parse_period(
             request.POST.get("period"), request.POST.get("start"), request.POST.get("end")
         )
         job = actions.start_export(
             actor=staff_user(request), org=org, kind=request.POST.get("kind", ""), period=period
         )
-    except NotFoundError as error:
-        raise Http404 from error
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
-    return redirect("dashboards:export_job", job_id=job.pk)
+        return redirect("dashboards:export_job", job_id=job.pk)
+    return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
 
 
 @staff_required
