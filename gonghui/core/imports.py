@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.capabilities import Capability
-from gonghui.core.errors import DomainError
+from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.models import ImportJob
 from gonghui.core.sandbox import (
     ChildFailedError,
@@ -588,6 +588,9 @@ def get_job_for(user: Viewer, job_id: int | str) -> ImportJob:
 
 
 def template_for(kind: str) -> bytes:
-    """An empty spreadsheet with the columns an importer reads, to fill in and upload."""
+    """An empty spreadsheet with the columns an importer reads, to fill in and upload;
+    NotFoundError for a kind nobody imports (the template's address names it)."""
+    if kind not in settings.IMPORTERS:
+        raise NotFoundError("unknown_import", _("Unknown kind of import."))
     importer = importer_for(kind)
     return template_workbook([c.label for c in importer.columns], sheet_name=kind)

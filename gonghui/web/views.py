@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,9 +12,8 @@ from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_of
 from gonghui.core import imports
 from gonghui.core.audit import list_audit_entries
-from gonghui.core.errors import DomainError
 from gonghui.core.health import database_answers
-from gonghui.core.pages import HtmxRequest, paginate
+from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs.queries import list_top_orgs
 
 
@@ -67,10 +66,8 @@ def import_job(request: HtmxRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = imports.get_job_for(request.user, job_id)
-    try:
+    with refusal_on(request):
         imports.confirm_import(actor=staff_user(request), job=job)
-    except DomainError as error:
-        messages.error(request, str(error.message))
     return redirect("web:import_job", job_id=job.pk)
 
 
@@ -85,10 +82,7 @@ def import_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @staff_required
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    try:
-        content = imports.template_for(kind)
-    except DomainError:
-        raise Http404 from None
+    content = imports.template_for(kind)
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
