@@ -18,8 +18,8 @@ from gonghui.accounts.models import User
 from gonghui.benefits import claiming
 from gonghui.benefits.models import Claim
 from gonghui.benefits.tests.factories import make_member, make_offer, make_service
+from gonghui.core.tests.browser import PHONE, PageFactory
 from gonghui.members.models import Member
-from gonghui.web.tests.browser import PHONE, PageFactory
 
 pytestmark = pytest.mark.browser
 

@@ -17,12 +17,12 @@ from playwright.sync_api import Page, expect
 from gonghui.accounts.models import User
 from gonghui.checkins.actions import screen_code
 from gonghui.checkins.models import CheckIn
+from gonghui.core.tests.browser import PHONE, PageFactory
 from gonghui.events import actions
 from gonghui.events.models import Activity
 from gonghui.members import actions as member_actions
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
-from gonghui.web.tests.browser import PHONE, PageFactory
 
 pytestmark = pytest.mark.browser
 

@@ -16,12 +16,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from gonghui.checkins.models import CheckIn
+from gonghui.core.tests.browser import sign_in_staff
 from gonghui.events import actions
 from gonghui.members import actions as member_actions
 from gonghui.members import cards
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
-from gonghui.web.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
 

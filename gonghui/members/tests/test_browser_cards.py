@@ -17,10 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from gonghui.core.tests.browser import DESKTOP, PHONE, TIMEOUT_MS, sign_in_staff
 from gonghui.members import actions, cards
 from gonghui.members.models import Application, Member
 from gonghui.members.tests.factories import person
-from gonghui.web.tests.browser import DESKTOP, PHONE, TIMEOUT_MS, sign_in_staff
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.checkins.models import CheckIn
+from gonghui.core.tests.browser import PHONE, PageFactory
 from gonghui.stations import codes
-from gonghui.web.tests.browser import PHONE, PageFactory
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 in Chinese with real CJK glyphs, the worker's SMS sign-in and the language switch.
 
 Run on their own with `pytest -m browser`. They drive Debian's Chromium through Playwright
-against pytest-django's live server (see gonghui/web/tests/browser.py).
+against pytest-django's live server (see gonghui/core/tests/browser.py).
 """
 
 import re
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from gonghui.core.tests.browser import sign_in_staff
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import OrgKind
-from gonghui.web.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
 

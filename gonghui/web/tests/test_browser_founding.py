@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import FilePayload, Page, expect
 
 from gonghui.accounts.roles import Role
-from gonghui.web.tests.browser import sign_in_staff
+from gonghui.core.tests.browser import sign_in_staff
 
 pytestmark = pytest.mark.browser
 

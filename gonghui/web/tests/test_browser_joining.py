@@ -3,7 +3,7 @@ then the status link from the text message; with a typo corrected after the mess
 submission that survives losing the network.
 
 Run on their own with `pytest -m browser`. They live beside the other browser tests because
-the Chromium fixtures (one Playwright per session) are in gonghui/web/tests/browser.py.
+the Chromium fixtures (one Playwright per session) are in gonghui/core/tests/browser.py.
 """
 
 import re
@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from gonghui.core.tests.browser import PHONE
 from gonghui.members import actions
 from gonghui.members.models import Application
 from gonghui.members.tests.factories import id_number
-from gonghui.web.tests.browser import PHONE
 
 pytestmark = pytest.mark.browser
 

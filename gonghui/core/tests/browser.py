@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Repository root: gonghui/web/tests/browser.py -> /work/main
+# Repository root: gonghui/core/tests/browser.py -> /work/main
 ARTIFACTS_DIR = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
