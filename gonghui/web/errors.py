@@ -116,8 +116,8 @@ class PageErrorMiddleware:
         return answer(request, exception)
 
 
-# Django's handlers for what happens outside a view (no URL matched, a refused CSRF-free 403
-# from elsewhere), so those pages sit in the right shell too.
+# Django's handler404/handler403 (gonghui/urls.py), for what no view raised: an address no URL
+# matches, a PermissionDenied from a middleware. Those pages sit in the right shell too.
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(OUTSIDE):
         return defaults.page_not_found(request, exception)
