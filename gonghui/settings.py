@@ -265,6 +265,13 @@ IMPORTERS = {
 }
 # The privacy notice a joining worker consents to; bump the version when its text changes.
 CONSENT_VERSION = "2026-11"
+# How long personal data outlives its purpose before `gonghui anonymise_personal_data` clears
+# it, in days (docs/decisions/0016-personal-data-retention.md): applications rejected or
+# withdrawn (from the decision), applications never reviewed (from submission), former members
+# (from the day they left).
+RETAIN_REJECTED_APPLICATIONS_DAYS = env_int("RETAIN_REJECTED_APPLICATIONS_DAYS", 180)
+RETAIN_UNREVIEWED_APPLICATIONS_DAYS = env_int("RETAIN_UNREVIEWED_APPLICATIONS_DAYS", 365)
+RETAIN_FORMER_MEMBERS_DAYS = env_int("RETAIN_FORMER_MEMBERS_DAYS", 3 * 365)
 # Reviewers see applications older than this many days flagged in their queue.
 REVIEW_WAITING_DAYS = int(env("REVIEW_WAITING_DAYS", "3"))
 
@@ -370,6 +377,8 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "join.global": (18_000, 60),
     # Texts that anonymous requests make us send to one number (codes and receipts), per day.
     "sms.mobile": (10, 24 * 3600),
+    # A worker's full copy of their own data (page download and API), per account.
+    "personal_data.download": (10, 3600),
 }
 for _override in filter(None, (item.strip() for item in env("RATE_LIMITS").split(","))):
     _name, _sep, _value = _override.partition("=")

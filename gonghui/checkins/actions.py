@@ -205,6 +205,27 @@ def cancel_registration(*, actor: User, registration: Registration) -> Registrat
     return current
 
 
+LIVE = ("pending", "confirmed", "waitlisted", "offered")
+
+
+@transaction.atomic
+def cancel_future_registrations(*, actor: User, member: Member) -> int:
+    """Cancel the member's live registrations at checkpoints that have not closed yet (the
+    member themselves, on withdrawing consent; see members.signals). Freed places go to the
+    waiting lists as with any cancellation. Returns how many were cancelled."""
+    if member.user_id != actor.pk:
+        raise NotFoundError("not_found", _("Not found."))
+    now = timezone.now()
+    live = Registration.objects.filter(member=member, status__in=LIVE).exclude(
+        checkpoint__closes_at__lte=now
+    )
+    cancelled = 0
+    for registration in live.order_by("pk"):
+        cancel_registration(actor=actor, registration=registration)
+        cancelled += 1
+    return cancelled
+
+
 @transaction.atomic
 def confirm_offer(*, member: Member, registration: Registration) -> Registration:
     """The member takes the place they were offered from the waiting list."""

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.actions import sign_out_everywhere
 from gonghui.accounts.models import User
 from gonghui.core import audit, ratelimits
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
@@ -33,6 +34,7 @@ from gonghui.members import metrics
 from gonghui.members.choices import ETHNICITY_NAMES, Education, Gender, JobType, PoliticalStatus
 from gonghui.members.models import (
     Application,
+    ConsentWithdrawal,
     Episode,
     Member,
     MemberSequence,
@@ -40,6 +42,7 @@ from gonghui.members.models import (
     Transfer,
 )
 from gonghui.members.queries import find_own_member
+from gonghui.members.signals import consent_withdrawn
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org, OrgKind
 
@@ -402,6 +405,11 @@ def _approve(actor: User, application: Application) -> Member:
             _("%(name)s's application was already reviewed (%(status)s).")
             % {"name": current.name, "status": current.get_status_display()},
         )
+    if current.anonymised_at is not None:
+        raise ConflictError(
+            "anonymised",
+            _("This application was anonymised after its retention period; it cannot be approved."),
+        )
     former = (
         Member.objects.select_for_update().filter(id_number_hash=current.id_number_hash).first()
     )
@@ -603,6 +611,74 @@ def record_leaving(
         changes={"status": status, "reason": reason.strip()[:200]},
     )
     return current
+
+
+# --- consent (PIPL art. 15) -------------------------------------------------------------------
+
+
+def consent_withdrawn_reason() -> str:
+    return _("Consent to the processing of personal data withdrawn")
+
+
+@transaction.atomic
+def withdraw_consent(*, actor: User, member: Member | None) -> ConsentWithdrawal:
+    """The worker withdraws their consent (only they may): their active membership ends as a
+    withdrawal, their pending applications are withdrawn, the apps above cancel what is still
+    to come (`signals.consent_withdrawn`), and every session of the account ends. A repeat
+    with nothing left to end returns the earlier withdrawal."""
+    if member is not None and member.user_id != actor.pk:
+        raise DomainError("not_yours", _("This membership belongs to another account."))
+    # One worker at a time: two presses of the button make one withdrawal.
+    User.objects.select_for_update().filter(pk=actor.pk).get()
+    pending = Application.objects.select_for_update().filter(status=Application.Status.PENDING)
+    mine = Application.objects.none()
+    if actor.mobile_hash:
+        mine = pending.filter(mobile_hash=actor.mobile_hash)
+    if member is not None and member.id_number_hash:
+        mine = mine | pending.filter(id_number_hash=member.id_number_hash)
+    pending_ids = sorted(set(mine.values_list("pk", flat=True)))
+    active = member is not None and (
+        Member.objects.filter(pk=member.pk, status=Member.Status.ACTIVE).exists()
+    )
+    earlier = ConsentWithdrawal.objects.filter(user=actor).order_by("-withdrawn_at").first()
+    if earlier is not None and not active and not pending_ids:
+        return earlier
+    now = timezone.now()
+    if active and member is not None:
+        record_leaving(
+            actor=actor,
+            member=member,
+            status=Member.Status.WITHDRAWN,
+            reason=consent_withdrawn_reason(),
+        )
+    # Decided at the moment of withdrawal: the retention period of withdrawn applications
+    # runs from here, as a rejected one's runs from its review.
+    Application.objects.filter(pk__in=pending_ids).update(
+        status=Application.Status.WITHDRAWN, reviewed_at=now
+    )
+    withdrawal = ConsentWithdrawal.objects.create(
+        user=actor, member=member, withdrawn_at=now, applications_withdrawn=len(pending_ids)
+    )
+    cancelled = 0
+    if member is not None:
+        answers = consent_withdrawn.send(sender=Member, actor=actor, member=member)
+        for _receiver, answer in answers:
+            counted: object = answer  # each receiver returns how many rows it ended
+            if isinstance(counted, int):
+                cancelled += counted
+    audit.record(
+        actor=actor,
+        action="members.consent.withdrawn",
+        org=member.org if member is not None else None,
+        target=actor,
+        changes={
+            "membership_ended": active,
+            "applications_withdrawn": len(pending_ids),
+            "registrations_cancelled": cancelled,
+        },
+    )
+    sign_out_everywhere(actor=actor)
+    return withdrawal
 
 
 # --- transfers (会员关系接转) ------------------------------------------------------------------

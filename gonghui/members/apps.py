@@ -22,3 +22,8 @@ class MembersConfig(AppConfig):
         from gonghui.accounts.signals import worker_signed_in
 
         worker_signed_in.connect(_link_membership, dispatch_uid="members.link_membership")
+        # Every app that keeps rows about a worker declares them in its personal_data.py
+        # (members/own_data.py); importing them here spares members importing the apps above.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("personal_data")

@@ -423,6 +423,8 @@ class MemberImporter:
                 id_number_hash__in=among(hashes[start : start + LOOKUP_BATCH])
             ).values_list("id_number_hash", "number", "org__path")
             for id_hash, member_number, path in members:
+                if id_hash is None:  # filtered by hash, so never; the column is nullable
+                    continue
                 if job.created_by is not None and permits(job.created_by, "members.view", path):
                     found[id_hash] = _("Already a member, number %(number)s.") % {
                         "number": member_number

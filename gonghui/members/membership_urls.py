@@ -1,5 +1,5 @@
-"""Membership: the review queue, members, transfers (staff); card, transfer, withdrawal (the
-worker); the card verifier (anyone)."""
+"""Membership: the review queue, members, transfers (staff); card, transfer, withdrawal, own
+data and consent (the worker); the card verifier (anyone)."""
 
 from django.urls import URLPattern, path
 
@@ -68,6 +68,9 @@ urlpatterns: list[URLPattern] = [
     path("me/transfer/", views.my_transfer, name="my_transfer"),
     path("me/transfer/unions/", views.union_search, name="union_search"),
     path("me/withdraw/", views.withdraw, name="withdraw"),
+    path("me/data/", views.my_data, name="my_data"),
+    path("me/data.xlsx", views.my_data_xlsx, name="my_data_xlsx"),
+    path("me/data/withdraw-consent/", views.withdraw_consent, name="withdraw_consent"),
     # anyone
     path("verify/", views.verify, name="verify"),
     path("card-check/", views.card_check, name="card_check"),

@@ -86,9 +86,10 @@ class PersonFields(models.Model):
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES)
     id_number = EncryptedTextField(_("ID number"), kind="id_number")
     # Indexed in each model's Meta: db_index would add a useless LIKE index on PostgreSQL.
-    id_number_hash = LookupHashField(source="id_number", kind="id_number")
+    # Nullable: anonymisation (members.retention) clears the numbers and their hashes.
+    id_number_hash = LookupHashField(source="id_number", kind="id_number", null=True)
     mobile = EncryptedTextField(_("mobile number"), kind="mobile")
-    mobile_hash = LookupHashField(source="mobile", kind="mobile")
+    mobile_hash = LookupHashField(source="mobile", kind="mobile", null=True)
     employer_name = models.CharField(_("employer or platform"), max_length=120, blank=True)
     has_employer_union = models.BooleanField(_("the employer has a union"), default=False)
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
@@ -96,6 +97,8 @@ class PersonFields(models.Model):
     political_status = models.CharField(
         _("political status"), max_length=20, choices=PoliticalStatus.choices
     )
+    # Set once the retention period passed and the person's data was cleared (retention.py).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -112,6 +115,7 @@ class Application(PersonFields):
         PENDING = "pending", _("Waiting for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
 
     org = models.ForeignKey(
         "orgs.Org",
@@ -329,3 +333,23 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.from_org_id} → {self.to_org_id}"
+
+
+class ConsentWithdrawal(models.Model):
+    """A worker withdrew their consent to the processing of their personal data (PIPL art.
+    15): their membership ended and their pending applications were withdrawn."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField()
+    applications_withdrawn = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["withdrawn_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.withdrawn_at:%Y-%m-%d}"

@@ -140,3 +140,13 @@ class WithdrawForm(forms.Form):
         label=_("I understand that my membership and my e-member card end today."),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+class WithdrawConsentForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that my membership ends today, my pending applications and my places "
+            "at coming activities are cancelled, and I am signed out everywhere."
+        ),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -2,6 +2,7 @@
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,10 +14,10 @@ from django.views.decorators.http import require_GET
 
 from gonghui.accounts.models import User
 from gonghui.core.pages import refusal_on
-from gonghui.members import actions, cards, queries
+from gonghui.members import actions, cards, own_data, queries
 from gonghui.members.card_pdf import render_card_pdf
 from gonghui.members.models import Member, Transfer
-from gonghui.members.review_forms import TransferForm, WithdrawForm
+from gonghui.members.review_forms import TransferForm, WithdrawConsentForm, WithdrawForm
 from gonghui.orgs.models import Org
 
 UNION_SEARCH_MIN = 1
@@ -178,6 +179,63 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         request,
         "members/member_withdraw.html",
         {"member": member, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- the worker's own data (PIPL) ---------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Everything held about the signed-in worker; numbers masked until they ask to see them
+    (their own right: not audited, and the numbers never reach a log)."""
+    person = own_data.person_of(_account(request))
+    show = request.GET.get("show") == "1"
+    return render(
+        request,
+        "members/my_data.html",
+        {
+            "groups": own_data.for_screen(own_data.collect(person), show=show),
+            "show": show,
+            "member": person.member,
+        },
+    )
+
+
+@login_required
+@never_cache
+def my_data_xlsx(request: HttpRequest) -> HttpResponse:
+    """The worker's own copy of their data as .xlsx (audited, rate-limited)."""
+    user = _account(request)
+    person = own_data.person_of(user)
+    # Over the limit: back to the page, which shows when to try again.
+    with refusal_on(request):
+        own_data.record_download(actor=user, person=person, file_format="xlsx")
+        with own_data.write_xlsx(own_data.collect_in_chinese(person)) as handle:
+            response = HttpResponse(handle.read(), content_type=own_data.XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="my-personal-data.xlsx"'
+        return response
+    return redirect("members:my_data")
+
+
+@login_required
+def withdraw_consent(request: HttpRequest) -> HttpResponse:
+    """Withdraw consent and leave: explained, confirmed with a tick, then signed out."""
+    user = _account(request)
+    member = _own_member(request)
+    # Bound on every POST: an empty one (the box unticked) must show why it was refused.
+    form = WithdrawConsentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            actions.withdraw_consent(actor=user, member=member)
+            logout(request)
+            return render(request, "members/consent_withdrawn.html")
+    return render(
+        request,
+        "members/withdraw_consent.html",
+        {"member": member if member is not None and member.is_active else None, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
