@@ -34,9 +34,9 @@ register(
         columns=(
             gettext_lazy("Offer"),
             gettext_lazy("Service"),
-            gettext_lazy("Claimed"),
+            gettext_lazy("Claimed at"),
             gettext_lazy("Status"),
-            gettext_lazy("Used"),
+            gettext_lazy("Used at"),
         ),
         rows=_claims,
         covers=("benefits.Claim.member",),

@@ -50,7 +50,7 @@ register(
             gettext_lazy("Kind"),
             gettext_lazy("Places"),
             gettext_lazy("Status"),
-            gettext_lazy("Registered"),
+            gettext_lazy("Registered at"),
         ),
         rows=_registrations,
         covers=("checkins.Registration.member",),
@@ -60,8 +60,8 @@ register(
 register(
     Section(
         key="check_ins",
-        title=gettext_lazy("Check-ins"),
-        columns=(gettext_lazy("Activity"), gettext_lazy("Time"), gettext_lazy("How")),
+        title=gettext_lazy("Check-ins at activities"),
+        columns=(gettext_lazy("Activity"), gettext_lazy("Time"), gettext_lazy("Way of check-in")),
         rows=lambda person: _check_ins(person, stations=False),
         covers=("checkins.CheckIn.member",),
         order=55,
@@ -70,8 +70,8 @@ register(
 register(
     Section(
         key="station_visits",
-        title=gettext_lazy("Station visits"),
-        columns=(gettext_lazy("Station"), gettext_lazy("Time"), gettext_lazy("How")),
+        title=gettext_lazy("Visits to stations"),
+        columns=(gettext_lazy("Station"), gettext_lazy("Time"), gettext_lazy("Way of check-in")),
         rows=lambda person: _check_ins(person, stations=True),
         covers=("checkins.CheckIn.member",),
         order=70,
