@@ -172,9 +172,9 @@ def test_an_applicant_sees_their_application_and_no_membership(tree, operator, e
     assert groups["consents"].rows == [("Given", "2026-11", moment(application.consented_at))]
 
 
-def test_the_page_masks_the_numbers_until_the_worker_asks(world, client_for, english):
+def test_the_page_masks_the_numbers_until_the_worker_asks(world, client_for, settings):
     client = client_for(world.worker.user)
-    client.cookies["django_language"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     entries = AuditEntry.objects.count()
     page = client.get("/me/data/").content.decode()
     assert "139****1234" in page
@@ -251,7 +251,7 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text():
     ]
 
 
-def test_downloads_are_rate_limited_per_account(world, client_for, settings, english):
+def test_downloads_are_rate_limited_per_account(world, client_for, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "personal_data.download": (2, 3600)}
     client = client_for(world.worker.user)
     assert [client.get("/me/data.xlsx").status_code for _ in range(2)] == [200, 200]
