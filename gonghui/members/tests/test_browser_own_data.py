@@ -15,21 +15,18 @@ from playwright.sync_api import expect
 
 from gonghui.members.models import Member
 from gonghui.members.tests.own_data_world import make_world
-from gonghui.members.tests.test_browser_cards import (  # noqa: F401 — open_page: a fixture
-    open_page,
-    sign_in_worker,
-)
+from gonghui.members.tests.test_browser_cards import ENGLISH, sign_in_worker
 from gonghui.web.tests.browser import PHONE
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_worker_sees_downloads_and_withdraws(
-    transactional_db, open_page, tree, operator, sms_outbox, tmp_path: Path
+    transactional_db, new_page, tree, operator, sms_outbox, tmp_path: Path
 ):
     world = make_world(operator, tree)
     member = world.worker.member
-    phone = open_page(**PHONE)
+    phone = new_page(**PHONE, **ENGLISH)
     sign_in_worker(phone, sms_outbox)
 
     phone.get_by_role("link", name="My personal data").click()
