@@ -180,10 +180,11 @@ class NewPeople(People):
 
 
 def _new_people() -> NewPeople:
-    taken_ids = set(Member.objects.values_list("id_number_hash", flat=True))
-    taken_ids |= set(Application.objects.values_list("id_number_hash", flat=True))
-    taken_mobiles = set(Member.objects.values_list("mobile_hash", flat=True))
-    taken_mobiles |= set(Application.objects.values_list("mobile_hash", flat=True))
+    # Anonymised people have no hashes (members.retention): the `if h` leaves them out.
+    taken_ids = {h for h in Member.objects.values_list("id_number_hash", flat=True) if h}
+    taken_ids |= {h for h in Application.objects.values_list("id_number_hash", flat=True) if h}
+    taken_mobiles = {h for h in Member.objects.values_list("mobile_hash", flat=True) if h}
+    taken_mobiles |= {h for h in Application.objects.values_list("mobile_hash", flat=True) if h}
     taken_mobiles |= {h for h in User.objects.values_list("mobile_hash", flat=True) if h}
     return NewPeople(SEED, taken_ids=taken_ids, taken_mobiles=taken_mobiles)
 
