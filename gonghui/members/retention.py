@@ -127,7 +127,7 @@ def anonymise_member(member_id: int, *, now: datetime) -> bool:
     """Clear one former member's personal data and that of their applications; False when
     someone else got there first (or they rejoined meanwhile)."""
     member = (
-        Member.objects.select_for_update()
+        Member.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(pk=member_id, anonymised_at=None)
         .first()
