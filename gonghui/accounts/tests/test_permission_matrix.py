@@ -1050,6 +1050,11 @@ API_CASES: dict[str, Case] = {
     **STATION_API_CASES,
     **BENEFITS_API_CASES,
     "get_me": Case("GET", lambda c: ("/api/v1/me", {}), kind="unscoped", api=True),
+    # The caller's own data: every account gets its own copy, never anyone else's.
+    "get_my_data": Case("GET", lambda c: ("/api/v1/me/data", {}), kind="unscoped", api=True),
+    "download_my_data": Case(
+        "GET", lambda c: ("/api/v1/me/data.xlsx", {}), kind="unscoped", api=True
+    ),
     "list_orgs": Case("GET", lambda c: ("/api/v1/orgs?q=中关村", {}), kind="list", api=True),
     "get_org": Case("GET", lambda c: (f"/api/v1/orgs/{c.target.pk}", {}), api=True),
     "create_org": Case(
