@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from gonghui.core.tests.browser import PHONE
 from gonghui.members.models import Member
 from gonghui.members.tests.own_data_world import make_world
 from gonghui.members.tests.test_browser_cards import ENGLISH, sign_in_worker
-from gonghui.web.tests.browser import PHONE
 
 pytestmark = pytest.mark.browser
 
