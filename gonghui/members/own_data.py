@@ -15,20 +15,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from gonghui.accounts.models import User
 from gonghui.core import audit, ratelimits
 from gonghui.core.personal import mask
 from gonghui.core.text import spreadsheet_text
+from gonghui.members.exports import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE  # views read it here
 from gonghui.members.models import Application, Member
 from gonghui.members.queries import find_own_member
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOAD_LIMIT = "personal_data.download"
 
 
@@ -60,7 +60,7 @@ class Person:
     application_ids: tuple[int, ...]
 
     @property
-    def applications(self) -> "Any":
+    def applications(self) -> "QuerySet[Application]":
         return (
             Application.objects.filter(pk__in=self.application_ids)
             .select_related("org", "event", "enterprise")

@@ -45,7 +45,7 @@ class Cutoffs:
 
     rejected_before: datetime
     unreviewed_before: datetime
-    left_before: "datetime"
+    left_before: datetime
 
     @classmethod
     def at(cls, now: datetime) -> "Cutoffs":
