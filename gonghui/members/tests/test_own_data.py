@@ -2,13 +2,18 @@
 .xlsx, the audit of downloads and their rate limit."""
 
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from gonghui.accounts.models import User
+from gonghui.checkins import actions as checkins
+from gonghui.checkins.models import Checkpoint
 from gonghui.core.models import AuditEntry
 from gonghui.members import own_data
 from gonghui.members.models import Application, Member
@@ -298,3 +303,37 @@ def test_nothing_about_a_member_model_is_left_out_of_the_membership_group(world)
     fields = {f.name for f in Member._meta.concrete_fields}
     assert fields == shown | bookkeeping
     assert {f.name for f in Application._meta.concrete_fields} >= {"consent_version"}
+
+
+def test_the_page_reads_the_same_number_of_queries_for_one_row_or_three(
+    world, client_for, tree, operator
+):
+    client = client_for(world.worker.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/me/data/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    member = world.worker.member
+    for title in ("骑手夜校", "骑手运动会"):
+        checkpoint = Checkpoint.objects.create(
+            org=tree.zgc,
+            kind="activity",
+            title=title,
+            requires_registration=False,
+            allows_walk_ins=True,
+            closes_at=timezone.now() + timedelta(hours=1),
+        )
+        checkins.register(member=member, checkpoint=checkpoint)
+        assert checkins.check_in_by_poster(member=member, checkpoint=checkpoint).ok
+    later = timezone.now() + timedelta(days=1)
+    assert checkins.check_in_by_poster(member=member, checkpoint=world.station, at=later).ok
+    assert queries() == one
+    groups = {g.key: g for g in own_data.collect(own_data.person_of(world.worker.user))}
+    assert [len(groups[key].rows) for key in ("registrations", "check_ins", "station_visits")] == [
+        3,
+        3,
+        2,
+    ]
