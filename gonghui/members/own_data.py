@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone, translation
 
 from gonghui.accounts.models import User
@@ -53,11 +53,17 @@ Cell = str | Personal
 @dataclass(frozen=True)
 class Person:
     """Whose data: the signed-in account, its membership (current or former) and every
-    application recorded with the account's mobile number or the membership's ID number."""
+    application recorded with the account's mobile number or the membership's ID number.
+
+    `proven_application_ids` are the applications that are provably this worker's (linked to
+    their membership or carrying its ID number). One matched by the mobile number alone may
+    have been typed by a stranger who used this worker's phone number, so its name and ID
+    number stay masked, on the page and in the download."""
 
     user: User
     member: Member | None
     application_ids: tuple[int, ...]
+    proven_application_ids: frozenset[int] = frozenset()
 
     @property
     def applications(self) -> "QuerySet[Application]":
@@ -140,15 +146,25 @@ def person_of(user: User) -> Person:
     member = find_own_member(user)
     if member is not None and member.user_id not in (None, user.pk):
         member = None
-    matches = Q(pk__in=[])
-    if user.mobile_hash:
-        matches |= Q(mobile_hash=user.mobile_hash)
+    proven = Q(pk__in=[])
     if member is not None:
-        matches |= Q(member=member)
+        proven |= Q(member=member)
         if member.id_number_hash:
-            matches |= Q(id_number_hash=member.id_number_hash)
-    ids = tuple(Application.objects.filter(matches).order_by("pk").values_list("pk", flat=True))
-    return Person(user=user, member=member, application_ids=ids)
+            proven |= Q(id_number_hash=member.id_number_hash)
+    matches = proven | Q(mobile_hash=user.mobile_hash) if user.mobile_hash else proven
+    found = list(
+        Application.objects.filter(matches)
+        .annotate(proven=ExpressionWrapper(proven, output_field=BooleanField()))
+        .order_by("pk")
+        .values_list("pk", "proven")
+    )
+    ids = tuple(pk for pk, _proven in found)
+    return Person(
+        user=user,
+        member=member,
+        application_ids=ids,
+        proven_application_ids=frozenset(pk for pk, is_proven in found if is_proven),
+    )
 
 
 def collect(person: Person) -> list[Group]:

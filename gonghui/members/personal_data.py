@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from gonghui.accounts.models import ApiToken
 from gonghui.core.models import AuditEntry
+from gonghui.core.personal import mask
 from gonghui.members.choices import ETHNICITY_NAMES
 from gonghui.members.models import ConsentWithdrawal, Episode, Transfer
 from gonghui.members.own_data import (
@@ -87,8 +88,17 @@ def _applications(person: Person) -> list[Row]:
     return [
         (
             moment(application.submitted_at),
-            application.name,
-            Personal("id_number", str(application.id_number)) if application.id_number else "",
+            application.name
+            if application.pk in person.proven_application_ids
+            # Matched by the mobile number alone: whoever typed it may not be this worker.
+            else mask("name", application.name),
+            (
+                Personal("id_number", str(application.id_number))
+                if application.pk in person.proven_application_ids
+                else mask("id_number", str(application.id_number))
+            )
+            if application.id_number
+            else "",
             Personal("mobile", str(application.mobile)) if application.mobile else "",
             application.employer_name,
             application.get_job_type_display(),

@@ -177,6 +177,41 @@ def test_an_applicant_sees_their_application_and_no_membership(tree, operator, e
     assert groups["consents"].rows == [("Given", "2026-11", moment(application.consented_at))]
 
 
+def test_an_application_matched_by_mobile_alone_keeps_the_typed_name_and_id_masked(
+    world, tree, operator, client_for
+):
+    """A stranger who typed this worker's mobile number must not show them a stranger's ID."""
+    from gonghui.core.personal import mask_id_number
+    from gonghui.members.tests.factories import id_number
+    from gonghui.members.tests.own_data_world import apply, make_event
+
+    typed = id_number(serial=9_001)
+    masked = mask_id_number(typed)
+    stranger = apply(
+        make_event(operator, tree.zgc),
+        "stranger",
+        name="郑陌生",
+        id_number=typed,
+        mobile="13900001234",
+    )
+    groups = {g.key: g for g in own_data.collect(own_data.person_of(world.worker.user))}
+    [row] = [r for r in groups["applications"].rows if r[1] == "郑*生"]
+    assert row[0] == moment(stranger.submitted_at)
+    assert row[2] == masked
+    shown = client_for(world.worker.user).get("/me/data/?show=1").content.decode()
+    assert typed not in shown
+    assert "郑陌生" not in shown
+    assert masked in shown
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client_for(world.worker.user).get("/me/data.xlsx").getvalue())
+    )
+    texts = {str(c.value) for ws in sheet.worksheets for r in ws.iter_rows() for c in r}
+    assert typed not in texts
+    assert masked in texts
+    # Their own membership's ID number still shows in full when asked.
+    assert str(world.worker.member.id_number) in shown
+
+
 def test_the_page_masks_the_numbers_until_the_worker_asks(world, client_for, settings):
     client = client_for(world.worker.user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
