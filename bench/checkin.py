@@ -203,7 +203,7 @@ def load_data(args: argparse.Namespace) -> Data:
         operator = User.objects.create_superuser("operator", secrets.token_urlsafe(16))
         root = create_org(actor=operator, parent=None, name="北京市总工会", kind=OrgKind.FEDERATION)
     else:
-        from gonghui.web.demo import load_demo
+        from gonghui.demo.load import load_demo
 
         load_demo()
         harness.log(f"demo data loaded in {time.monotonic() - started:.1f} s")

@@ -79,7 +79,7 @@ def load_data(*, demo: bool) -> tuple[Any, Any]:
 
     started = time.monotonic()
     if demo:
-        from gonghui.web.demo import load_demo
+        from gonghui.demo.load import load_demo
 
         load_demo()
         operator = User.objects.get(username="operator")

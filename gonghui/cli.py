@@ -28,7 +28,7 @@ def demo(argv: list[str]) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from gonghui.web.demo import demo_is_loaded, load_demo, print_demo_logins
+    from gonghui.demo.load import demo_is_loaded, load_demo, print_demo_logins
 
     call_command("migrate", verbosity=0)
     if not demo_is_loaded():

@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "gonghui.dashboards",
     "gonghui.web",
     "gonghui.api",
+    "gonghui.housekeeping",
+    "gonghui.demo",
 ]
 
 MIDDLEWARE = [

@@ -14,10 +14,11 @@ from playwright.sync_api import Page, expect
 from gonghui.core.periods import preset_period
 from gonghui.core.tests.browser import sign_in_staff
 from gonghui.dashboards.tallies import rebuild
+from gonghui.demo.load import load_demo
+from gonghui.demo.logins import DEMO_PASSWORD
 from gonghui.enterprises.models import Enterprise
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
-from gonghui.web.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -11,16 +11,16 @@ from django.utils import timezone
 from gonghui.accounts.models import User
 from gonghui.dashboards.tallies import rebuild
 from gonghui.dashboards.tests.pages import approved_in, event_row, figure, peak_in
+from gonghui.demo.load import load_demo
 from gonghui.enterprises.actions import advance_founding_case
 from gonghui.enterprises.models import FoundingCase, Stage
 from gonghui.members.actions import approve_application
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.models import Org
-from gonghui.web.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 
-# The demo's recruitment story is set in 2026 (gonghui.web.demo_members.YEAR).
+# The demo's recruitment story is set in 2026 (gonghui.demo.members.YEAR).
 YEAR_2026 = {"period": "custom", "start": "2026-01-01", "end": "2026-12-31"}
 
 

@@ -389,8 +389,8 @@ def test_the_demo_data_comes_with_exact_tallies():
     """The demo loaders write in bulk, past the actions; load_demo counts them at the end."""
     from django.db.models import Sum
 
+    from gonghui.demo.load import load_demo
     from gonghui.members.models import Application
-    from gonghui.web.demo import load_demo
 
     load_demo()
     assert tallies.verify() == []

@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from gonghui.accounts.models import User
 from gonghui.benefits.models import BUILT_IN_CATEGORIES, Claim, Offer, OfferQuota, Service
+from gonghui.demo.benefits import PROVIDER_DEMO, load_benefits
+from gonghui.demo.logins import DEMO_PASSWORD
 from gonghui.members import actions as member_actions
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Tally
-from gonghui.web.demo import DEMO_PASSWORD
-from gonghui.web.demo_benefits import PROVIDER_DEMO, load_benefits
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The demo's activities (demo_activities): the seed's events with their figures, the 10,000-
+"""The demo's activities (demo.activities): the seed's events with their figures, the 10,000-
 person benefit activity, reports with photos, and what 李师傅 sees on his phone."""
 
 import io
@@ -14,12 +14,13 @@ from PIL import Image
 from gonghui.accounts.models import User
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.core.models import AuditEntry
+from gonghui.demo import activities as demo
+from gonghui.demo.load import load_demo
+from gonghui.demo.logins import DEMO_WORKER_MOBILE
 from gonghui.events.models import Activity, ActivityPhoto
 from gonghui.events.queries import attendance_of, figures_by_category
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org, Tally
-from gonghui.web import demo_activities as demo
-from gonghui.web.demo import DEMO_WORKER_MOBILE, load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -42,6 +42,18 @@ from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.core import audit
+from gonghui.demo.enterprises import (
+    HLG,
+    HLG_CASE,
+    MOBILE_PREFIXES,
+    SOHU,
+    SOHU_CONGRESS,
+    SURNAMES,
+    ZGC,
+    Company,
+    DemoEnterprises,
+    build_dataset,
+)
 from gonghui.enterprises.models import Enterprise
 from gonghui.members.actions import create_recruitment_event
 from gonghui.members.choices import Education, Gender, JobType, PoliticalStatus
@@ -54,18 +66,6 @@ from gonghui.members.models import (
     Transfer,
 )
 from gonghui.orgs.models import Org
-from gonghui.web.demo_enterprises import (
-    HLG,
-    HLG_CASE,
-    MOBILE_PREFIXES,
-    SOHU,
-    SOHU_CONGRESS,
-    SURNAMES,
-    ZGC,
-    Company,
-    DemoEnterprises,
-    build_dataset,
-)
 
 SEED = 20260716  # the day of the 搜狐 event
 YEAR = 2026

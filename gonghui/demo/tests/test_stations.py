@@ -1,4 +1,4 @@
-"""The demo's stations (demo_stations): 回龙观's 27 depots and stations run by their station
+"""The demo's stations (demo.stations): 回龙观's 27 depots and stations run by their station
 unions, a few in 中关村 and 德胜, two months of visits with exact counters and tallies, and
 李师傅's visits to his own depot."""
 
@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gonghui.checkins.models import CheckIn
+from gonghui.demo.load import HUILONGGUAN_STATIONS, load_demo
+from gonghui.demo.logins import DEMO_WORKER_MOBILE
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org, Tally
 from gonghui.stations import codes
 from gonghui.stations.models import Station
-from gonghui.web.demo import DEMO_WORKER_MOBILE, HUILONGGUAN_STATIONS, load_demo
 
 pytestmark = pytest.mark.django_db
 

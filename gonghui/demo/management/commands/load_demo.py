@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gonghui.web.demo import demo_is_loaded, load_demo, print_demo_logins
+from gonghui.demo.load import demo_is_loaded, load_demo, print_demo_logins
 
 
 class Command(BaseCommand):

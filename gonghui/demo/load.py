@@ -1,6 +1,6 @@
 """Demo data that tells the seed page's story: the Beijing union tree around Zhongguancun
 Science City and Huilongguan, with staff at each level and a worker, and the enterprises and
-union foundings of demo_enterprises (搜狐集团（北京）工会 is founded there, through a case)."""
+union foundings of demo.enterprises (搜狐集团（北京）工会 is founded there, through a case)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,19 +9,15 @@ from gonghui.accounts.actions import create_staff_user
 from gonghui.accounts.models import TotpDevice, User
 from gonghui.accounts.roles import Role
 from gonghui.dashboards.tallies import rebuild as rebuild_tallies
+from gonghui.demo.activities import load_activities
+from gonghui.demo.benefits import PROVIDER_DEMO, load_benefits
+from gonghui.demo.enterprises import load_enterprises
+from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
+from gonghui.demo.members import DEMO_WORKER_NAME, load_members
+from gonghui.demo.stations import load_stations
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.web.demo_activities import load_activities
-from gonghui.web.demo_benefits import PROVIDER_DEMO, load_benefits
-from gonghui.web.demo_enterprises import load_enterprises
-from gonghui.web.demo_members import DEMO_WORKER_NAME, load_members
-from gonghui.web.demo_stations import load_stations
 
-DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 — printed on screen for the demo on purpose
-# Every demo staff account and the operator have two-factor sign-in on with this authenticator
-# key (printed on start and in the README), so one entry in an authenticator app serves all.
-DEMO_TOTP_SECRET = "GONGHUIDEMOGONGHUIDEMOGONGHUIDEM"  # noqa: S105 — printed on purpose
-DEMO_WORKER_MOBILE = "13800138000"
 ROOT_NAME = "北京市总工会"
 
 # The 27 courier depots and rest stations the Huilongguan street union visits
@@ -72,7 +68,7 @@ def demo_is_loaded() -> bool:
 
 def _tree() -> list[tuple[str, str, str, str]]:
     """(name, kind, parent name, district) in creation order. 搜狐集团（北京）工会 is not here:
-    its founding case creates it (demo_enterprises)."""
+    its founding case creates it (demo.enterprises)."""
     rows: list[tuple[str, str, str, str]] = [
         ("海淀区总工会", OrgKind.FEDERATION, ROOT_NAME, "海淀区"),
         ("中关村科学城总工会", OrgKind.FEDERATION, "海淀区总工会", "海淀区"),

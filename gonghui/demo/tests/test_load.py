@@ -12,6 +12,10 @@ from gonghui.accounts import totp
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEntry
 from gonghui.core.personal import birth_date_of, normalize_id_number, normalize_mobile
+from gonghui.demo.enterprises import HAIDIAN_STREETS, build_dataset
+from gonghui.demo.load import DEMO_STAFF, load_demo
+from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
+from gonghui.demo.members import build_members_dataset
 from gonghui.enterprises.credit_code import normalize_credit_code
 from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingStep, Stage
 from gonghui.enterprises.queries import coverage_of
@@ -32,15 +36,6 @@ from gonghui.members.queries import (
     list_applications,
 )
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.web.demo import (
-    DEMO_PASSWORD,
-    DEMO_STAFF,
-    DEMO_TOTP_SECRET,
-    DEMO_WORKER_MOBILE,
-    load_demo,
-)
-from gonghui.web.demo_enterprises import HAIDIAN_STREETS, build_dataset
-from gonghui.web.demo_members import build_members_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -266,7 +261,7 @@ def test_the_generated_data_is_the_same_every_time():
     assert sum(c.headcount for c, _on in first.historical) == 199_128 - 6800 - 3600 - 650 - 2460
 
 
-# --- the recruitment story (demo_members) ----------------------------------------------------
+# --- the recruitment story (demo.members) ----------------------------------------------------
 
 ZGC = "中关村科学城总工会"
 HLG = "回龙观街道总工会"

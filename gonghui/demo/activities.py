@@ -1,6 +1,6 @@
 """The demo's activities (活动), as the seed page tells them.
 
-- 双沟通: after the 23 recruitment events (demo_members) the unions meet the members they
+- 双沟通: after the 23 recruitment events (demo.members) the unions meet the members they
   gained — 座谈会 and 恳谈会 at 掌趣科技 (June), 小米 (September) and 贝壳找房 (October), and the
   new 搜狐集团（北京）工会's first meeting with the people who joined in July (November).
 - 工匠精神: 中关村科学城总工会's 2026 seminar of the series it began in 2016 (研讨、论文征集、
@@ -19,7 +19,7 @@
 The people are the unions' existing members, imported from their rosters (会员花名册) through
 the roster upload's own action: 9,400 at 中关村's forty largest enterprise unions, and the staff
 of the bus plant, the fire-drill company and 门头沟's hotel, landscaping company, kindergarten
-and property company. They are invented like demo_members' people, from a fixed seed, and share
+and property company. They are invented like demo.members' people, from a fixed seed, and share
 no ID or mobile number with anyone already in the demo.
 
 Activities are created, published and reported through the events actions (report photos go
@@ -54,6 +54,8 @@ from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.core import audit
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import birth_date_of
+from gonghui.demo.enterprises import HLG, MENTOUGOU, SOHU_UNION, ZGC, Company
+from gonghui.demo.members import People, Person
 from gonghui.enterprises.models import Enterprise
 from gonghui.events.actions import (
     add_photo,
@@ -70,8 +72,6 @@ from gonghui.members.choices import Gender, JobType
 from gonghui.members.models import Application, Member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
-from gonghui.web.demo_enterprises import HLG, MENTOUGOU, SOHU_UNION, ZGC, Company
-from gonghui.web.demo_members import People, Person
 
 SEED = 20261024  # the day of the walk
 YEAR = 2026
@@ -100,7 +100,7 @@ class Roster:
     org: str  # the union the members belong to
     employer: str
     size: int
-    kinds: tuple[tuple[str, int], ...]  # kinds of work (see demo_members.People) and weights
+    kinds: tuple[tuple[str, int], ...]  # kinds of work (see demo.members.People) and weights
     male_share: float
     since: date  # the earliest joining day (the union's founding)
     own_union: bool = True  # False: workers of a small unit who joined the district union
@@ -149,7 +149,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 class NewPeople(People):
-    """demo_members' people, none of whom shares an ID number or a mobile with anyone the
+    """demo.members' people, none of whom shares an ID number or a mobile with anyone the
     database holds already (compared by lookup hash: nothing is decrypted)."""
 
     def __init__(self, seed: int, *, taken_ids: set[str], taken_mobiles: set[str]) -> None:

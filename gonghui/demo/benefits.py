@@ -27,6 +27,7 @@ from gonghui.benefits import actions, claiming, redeeming
 from gonghui.benefits import metrics as benefits_metrics
 from gonghui.benefits.models import Offer, Provider, ProviderAccount, Service, ServiceDay
 from gonghui.core.errors import DomainError
+from gonghui.demo.logins import DEMO_PASSWORD
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
@@ -444,8 +445,6 @@ def _moments(rng: random.Random, count: int, start: datetime, end: datetime) -> 
 def load_benefits(*, staff: dict[str, User], worker: User, now: datetime | None = None) -> None:
     """Write the providers, services and offers, the redemption accounts, and four weeks of
     views, claims and redemptions (the union tree, staff, members and the worker exist)."""
-    from gonghui.web.demo import DEMO_PASSWORD  # demo imports this module
-
     now = now or timezone.now()
     rng = random.Random(SEED)
     operator = User.objects.filter(is_superuser=True).earliest("pk")

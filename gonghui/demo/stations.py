@@ -5,7 +5,7 @@ own depot, 龙泽园中通快递网点, most days since he joined.
 
 Stations are created through the actions (audited, each with its checkpoint); the visits are
 written in bulk, and the checkpoints' counters set to exactly the rows written. The daily
-tallies are rebuilt from the rows once every loader has run (web.demo).
+tallies are rebuilt from the rows once every loader has run (demo.load).
 """
 
 import random
@@ -54,7 +54,7 @@ def _t(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-# The 27 sites of web.demo.HUILONGGUAN_STATIONS (same names; each one is also a station-level
+# The 27 sites of demo.load.HUILONGGUAN_STATIONS (same names; each one is also a station-level
 # union there, which runs it).
 HUILONGGUAN: list[StationRow] = [
     StationRow("龙泽园中通快递网点", "龙泽园小区西门南侧底商", _t("07:30"), _t("20:30"), _DEPOT,
