@@ -28,12 +28,11 @@ def demo(argv: list[str]) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from gonghui.demo.load import demo_is_loaded, load_demo, print_demo_logins
+    from gonghui.demo.load import load_or_find_demo, print_demo_logins
 
+    print("Preparing the database …", flush=True)
     call_command("migrate", verbosity=0)
-    if not demo_is_loaded():
-        print("Loading demo data …", flush=True)
-        load_demo()
+    load_or_find_demo(report=lambda line: print(line, flush=True))
     bind = argv[0] if argv else DEMO_HOST
     print_demo_logins(f"http://{bind}")
     env = dict(os.environ)

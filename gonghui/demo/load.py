@@ -2,12 +2,21 @@
 Science City and Huilongguan, with staff at each level and a worker, and the enterprises and
 union foundings of demo.enterprises (搜狐集团（北京）工会 is founded there, through a case)."""
 
-from django.db import transaction
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from gonghui.accounts.actions import create_staff_user
 from gonghui.accounts.models import TotpDevice, User
 from gonghui.accounts.roles import Role
+from gonghui.benefits.models import Claim, Offer, Service
+from gonghui.checkins.models import CheckIn, Registration
 from gonghui.dashboards.tallies import rebuild as rebuild_tallies
 from gonghui.demo.activities import load_activities
 from gonghui.demo.benefits import PROVIDER_DEMO, load_benefits
@@ -15,8 +24,12 @@ from gonghui.demo.enterprises import load_enterprises
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
 from gonghui.demo.members import DEMO_WORKER_NAME, load_members
 from gonghui.demo.stations import load_stations
+from gonghui.enterprises.models import Enterprise, FoundingCase
+from gonghui.events.models import Activity
+from gonghui.members.models import Application, Member, RecruitmentEvent
 from gonghui.orgs.actions import create_org
-from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.models import Org, OrgKind, Tally
+from gonghui.stations.models import Station
 
 ROOT_NAME = "北京市总工会"
 
@@ -52,6 +65,9 @@ HUILONGGUAN_STATIONS = [
     "农学院社区快递驿站",
 ]
 
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+FAST_HASH_PREFIX = "md5$"  # how that hasher's hashes begin
+
 StaffRow = tuple[str, str, str, str, str]  # username, name, mobile, org name, role
 DEMO_STAFF: list[StaffRow] = [
     # username, name, mobile, org name, role
@@ -62,8 +78,21 @@ DEMO_STAFF: list[StaffRow] = [
 ]
 
 
-def demo_is_loaded() -> bool:
-    return Org.objects.filter(name=ROOT_NAME, parent=None).exists()
+@dataclass(frozen=True)
+class Found:
+    unions: int
+    members: int
+
+
+def find_existing_data() -> Found | None:
+    """What the database already holds, or None when it is empty. The demo loads only into an
+    empty database: load_demo writes everything in one transaction, so a union exists only after
+    a complete load (whatever its staff renamed since) or when the data is someone else's; either
+    way there is nothing to load over."""
+    unions = Org.objects.count()
+    if not unions:
+        return None
+    return Found(unions=unions, members=Member.objects.filter(status=Member.Status.ACTIVE).count())
 
 
 def _tree() -> list[tuple[str, str, str, str]]:
@@ -102,8 +131,31 @@ def _create_staff(operator: User, row: StaffRow, org: Org) -> User:
     )
 
 
+def _silent(line: str) -> None:
+    pass
+
+
 @transaction.atomic
-def load_demo() -> None:
+def load_demo(report: Callable[[str], None] = _silent) -> None:
+    """Write the whole demo in one transaction, reporting one line per stage with its counts
+    and the time since the start (the first load takes a while; a silent terminal looks hung)."""
+    started = time.monotonic()
+
+    def done(stage: str, counts: str) -> None:
+        report(f"  {stage}: {counts} ({time.monotonic() - started:.1f} s)")
+
+    # The demo password is public (printed on screen), so a slow hash per account protects
+    # nothing and cost 0.4 s each (16 accounts, a third of the load): the accounts are made
+    # through the actions, which check the password, under a fast hasher, and then all share one
+    # hash by the configured hasher, before the transaction commits.
+    with override_settings(PASSWORD_HASHERS=[FAST_HASHER, *settings.PASSWORD_HASHERS]):
+        _load(done)
+    User.objects.filter(password__startswith=FAST_HASH_PREFIX).update(
+        password=make_password(DEMO_PASSWORD)
+    )
+
+
+def _load(done: Callable[[str, str], None]) -> None:
     operator = User.objects.create_superuser("operator", DEMO_PASSWORD, name="平台运维")
     orgs = {
         ROOT_NAME: create_org(
@@ -123,9 +175,14 @@ def load_demo() -> None:
             staff[row[0]] = _create_staff(operator, row, orgs[row[3]])
         else:
             later.append(row)
+    done("union tree", f"{len(orgs)} unions, {len(staff)} staff accounts")
     load_enterprises(operator=operator, zgc_admin=staff["zgc_admin"], hlg_staff=staff["hlg_staff"])
     for row in later:
         staff[row[0]] = _create_staff(operator, row, Org.objects.get(name=row[3]))
+    done(
+        "enterprises",
+        f"{Enterprise.objects.count()} enterprises, {FoundingCase.objects.count()} founding cases",
+    )
     worker = User.objects.create_user(None, None, name="李师傅", mobile=DEMO_WORKER_MOBILE)
     worker.set_unusable_password()
     worker.save(update_fields=["password"])
@@ -138,9 +195,28 @@ def load_demo() -> None:
         worker=worker,
         reserved_mobiles=[mobile for _u, _n, mobile, _o, _r in DEMO_STAFF],
     )
+    done(
+        "recruitment",
+        f"{RecruitmentEvent.objects.count()} events, {Application.objects.count()} applications,"
+        f" {Member.objects.count()} members",
+    )
     load_activities(staff=staff, worker=worker)
+    done(
+        "activities",
+        f"{Activity.objects.count()} activities, {Registration.objects.count()} registrations,"
+        f" {CheckIn.objects.count()} check-ins, {Member.objects.count()} members",
+    )
     load_stations(staff=staff, worker=worker)
+    done(
+        "stations",
+        f"{Station.objects.count()} stations, {CheckIn.objects.count()} check-ins with visits",
+    )
     load_benefits(staff=staff, worker=worker)
+    done(
+        "services",
+        f"{Service.objects.count()} services, {Offer.objects.count()} offers,"
+        f" {Claim.objects.count()} claims",
+    )
     # The loaders write in bulk, past the actions that keep the daily tallies: count them once.
     rebuild_tallies()
     now = timezone.now()
@@ -148,6 +224,22 @@ def load_demo() -> None:
         TotpDevice(user=user, secret=DEMO_TOTP_SECRET, confirmed_at=now)
         for user in [operator, *staff.values()]
     )
+    done("daily tallies", f"{Tally.objects.count()} rows")
+
+
+def load_or_find_demo(report: Callable[[str], None]) -> None:
+    """What `gonghui demo` does before it serves: load the demo into an empty database, or say
+    what the database holds and serve that (never load over existing data)."""
+    where = connection.settings_dict["NAME"]
+    found = find_existing_data()
+    if found is not None:
+        report(
+            f"Using the existing demo data in {where}: "
+            f"{found.unions} unions, {found.members} members"
+        )
+        return
+    report(f"Loading the demo data into {where} …")
+    load_demo(report)
 
 
 def print_demo_logins(base_url: str = "http://127.0.0.1:8000") -> None:

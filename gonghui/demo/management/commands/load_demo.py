@@ -2,14 +2,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gonghui.demo.load import demo_is_loaded, load_demo, print_demo_logins
+from gonghui.demo.load import find_existing_data, load_demo, print_demo_logins
 
 
 class Command(BaseCommand):
     help = "Load the demo organisations and accounts into an empty database."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if demo_is_loaded():
-            raise CommandError("The demo data is already loaded.")
-        load_demo()
+        found = find_existing_data()
+        if found is not None:
+            raise CommandError(
+                f"The database already holds {found.unions} unions and {found.members} members;"
+                " the demo loads only into an empty one."
+            )
+        load_demo(report=lambda line: self.stdout.write(line))
         print_demo_logins()
