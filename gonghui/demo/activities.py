@@ -56,6 +56,7 @@ from gonghui.core.fields import lookup_value
 from gonghui.core.personal import birth_date_of
 from gonghui.demo.enterprises import HLG, MENTOUGOU, SOHU_UNION, ZGC, Company
 from gonghui.demo.members import People, Person
+from gonghui.demo.rows import insert_rows
 from gonghui.enterprises.models import Enterprise
 from gonghui.events.actions import (
     add_photo,
@@ -308,31 +309,6 @@ def _set_times(
         cursor.executemany(sql, params)
 
 
-def _insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
-    """New rows of `model`, each {attname: value} (a field left out gets its default), in
-    multi-row INSERTs. bulk_create would stamp auto_now(_add) columns with the current time and
-    need a second pass to date them; this writes when things happened in one."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    defaults = {field.attname: field.get_default() for field in fields}
-    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # As many rows a statement as the database takes parameters (SQLite's limit is low).
-    batch = min(1000, connection.ops.bulk_batch_size(fields, rows) or 1000)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            params = [
-                field.get_db_prep_save(row.get(field.attname, defaults[field.attname]), connection)
-                for row in chunk
-                for field in fields
-            ]
-            values = ", ".join([row_marks] * len(chunk))
-            table = quote(model._meta.db_table)
-            sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608 — our names
-            cursor.execute(sql, params)
-
-
 def _tally(activity: Activity, metric: str, moments: Iterable[datetime]) -> None:
     for day, n in sorted(Counter(timezone.localdate(m) for m in moments).items()):
         tallies.count(activity.org_id, metric, n, on=day)
@@ -348,7 +324,7 @@ def _write_registrations(actor: User, activity: Activity, regs: Sequence[Reg]) -
         if (opens and reg.at < opens) or (closes and reg.at > closes):
             raise ValueError(f"a registration for {activity} outside its window")
     cancelled, confirmed = Registration.Status.CANCELLED, Registration.Status.CONFIRMED
-    _insert(
+    insert_rows(
         Registration,
         [
             {
@@ -394,7 +370,7 @@ def _write_visits(actor: User, activity: Activity, visits: Sequence[Visit]) -> N
     if len({visit.member.pk for visit in visits}) != len(visits):
         raise ValueError(f"someone checks in twice at {activity}")
     visits = sorted(visits, key=lambda v: (v.at, v.member.pk))
-    _insert(
+    insert_rows(
         CheckIn,
         [
             {

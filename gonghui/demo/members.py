@@ -54,6 +54,7 @@ from gonghui.demo.enterprises import (
     DemoEnterprises,
     build_dataset,
 )
+from gonghui.demo.rows import insert_rows
 from gonghui.enterprises.models import Enterprise
 from gonghui.members.actions import create_recruitment_event
 from gonghui.members.choices import Education, Gender, JobType, PoliticalStatus
@@ -701,7 +702,7 @@ def _backdate(
         )
 
 
-def _write(rows: Sequence[_Row], *, actor: User, org: Org, source: str) -> list[Member]:
+def _write(rows: Sequence[_Row], *, actor: User, org: Org, source: str) -> None:
     """Applications, and members with their first episode for the approved ones, in bulk."""
     approved = sorted(
         (i for i, row in enumerate(rows) if row.applicant.status == Application.Status.APPROVED),
@@ -710,63 +711,59 @@ def _write(rows: Sequence[_Row], *, actor: User, org: Org, source: str) -> list[
     unions = {rows[i].org.pk: rows[i].org for i in approved}
     counts = Counter(rows[i].org.pk for i in approved)
     numbers = {pk: iter(_allocate_numbers(unions[pk], n)) for pk, n in sorted(counts.items())}
-    members: list[Member] = []
+    members: list[dict[str, Any]] = []
     for i in approved:
         row = rows[i]
         assert row.applicant.reviewed_at is not None
         members.append(
-            Member(
-                number=next(numbers[row.org.pk]),
-                org=row.org,
-                enterprise=row.enterprise,
-                joined_on=timezone.localdate(row.applicant.reviewed_at),
-                user=row.user,
-                recruitment_event=row.event,
+            {
+                "number": next(numbers[row.org.pk]),
+                "org_id": row.org.pk,
+                "enterprise_id": row.enterprise.pk if row.enterprise else None,
+                "joined_on": timezone.localdate(row.applicant.reviewed_at),
+                "user_id": row.user.pk if row.user else None,
+                "recruitment_event_id": row.event.pk if row.event else None,
                 **row.applicant.person.fields(),
-            )
+            }
         )
-    Member.objects.bulk_create(members, batch_size=500)
-    Episode.objects.bulk_create(
+    keys = insert_rows(Member, members)
+    insert_rows(
+        Episode,
         [
-            Episode(
-                member=member,
-                org=member.org,
-                employer_name=member.employer_name,
-                started_on=member.joined_on,
-            )
-            for member in members
+            {
+                "member_id": key,
+                "org_id": member["org_id"],
+                "employer_name": member["employer_name"],
+                "started_on": member["joined_on"],
+            }
+            for key, member in zip(keys, members, strict=True)
         ],
-        batch_size=1000,
     )
-    member_of = dict(zip(approved, members, strict=True))
-    applications: list[Application] = []
+    member_of = dict(zip(approved, keys, strict=True))
+    applications: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
         applicant = row.applicant
         reviewed = applicant.status != Application.Status.PENDING
         applications.append(
-            Application(
-                org=row.org,
-                event=row.event,
-                enterprise=row.enterprise,
-                status=applicant.status,
-                reject_reason=applicant.reject_reason,
-                consent_version=settings.CONSENT_VERSION,
-                consented_at=applicant.submitted_at,
-                submission_key=secrets.token_urlsafe(24),
-                receipt=secrets.token_urlsafe(18),
-                gift_given_at=applicant.gift_at,
-                reviewed_by=row.reviewer if reviewed else None,
-                reviewed_at=applicant.reviewed_at,
-                member=member_of.get(i),
+            {
+                "org_id": row.org.pk,
+                "event_id": row.event.pk if row.event else None,
+                "enterprise_id": row.enterprise.pk if row.enterprise else None,
+                "status": applicant.status,
+                "reject_reason": applicant.reject_reason,
+                "consent_version": settings.CONSENT_VERSION,
+                "consented_at": applicant.submitted_at,
+                "submitted_at": applicant.submitted_at,
+                "submission_key": secrets.token_urlsafe(24),
+                "receipt": secrets.token_urlsafe(18),
+                "gift_given_at": applicant.gift_at,
+                "reviewed_by_id": row.reviewer.pk if reviewed else None,
+                "reviewed_at": applicant.reviewed_at,
+                "member_id": member_of.get(i),
                 **applicant.person.fields(),
-            )
+            }
         )
-    Application.objects.bulk_create(applications, batch_size=500)
-    _backdate(
-        Application,
-        "submitted_at",
-        [(a.pk, row.applicant.submitted_at) for a, row in zip(applications, rows, strict=True)],
-    )
+    insert_rows(Application, applications)
     statuses = Counter(row.applicant.status for row in rows)
     audit.record(
         actor=actor,
@@ -791,12 +788,11 @@ def _write(rows: Sequence[_Row], *, actor: User, org: Org, source: str) -> list[
             "unions": len(unions),
             "numbers": [[unions[pk].name, n] for pk, n in sorted(counts.items())],
             "joined": [
-                min(m.joined_on for m in members).isoformat(),
-                max(m.joined_on for m in members).isoformat(),
+                min(m["joined_on"] for m in members).isoformat(),
+                max(m["joined_on"] for m in members).isoformat(),
             ],
         },
     )
-    return members
 
 
 def _move_to_sohu_union(

@@ -12,11 +12,13 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.checkins.models import CheckIn, Checkpoint
+from gonghui.demo.rows import insert_rows
 from gonghui.members.choices import GIG_JOB_TYPES
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
@@ -168,7 +170,7 @@ def _visit_time(rng: random.Random, station: Station, day: date) -> datetime | N
 
 @dataclass
 class _Visits:
-    rows: list[CheckIn]
+    rows: list[dict[str, Any]]  # CheckIn columns
     seen: set[tuple[int, int, date]]  # (member, checkpoint, day): one visit a day
 
     def add(self, member_id: int, station: Station, at: datetime) -> None:
@@ -177,10 +179,10 @@ class _Visits:
             return
         self.seen.add(key)
         self.rows.append(
-            CheckIn(
-                checkpoint_id=station.checkpoint_id, member_id=member_id, checked_in_at=at,
-                day=key[2], method=CheckIn.Method.POSTER,
-            )
+            {
+                "checkpoint_id": station.checkpoint_id, "member_id": member_id,
+                "checked_in_at": at, "day": key[2], "method": CheckIn.Method.POSTER,
+            }
         )  # fmt: skip
 
 
@@ -294,8 +296,8 @@ def load_stations(*, staff: dict[str, User], worker: User) -> None:
     crossing = rng.sample(gig, min(len(gig), 60))
     _regulars(rng, visits, crossing, desheng_stations, pulls, now=now, rate=(0.03, 0.15))
 
-    CheckIn.objects.bulk_create(visits.rows, batch_size=2000)
+    insert_rows(CheckIn, visits.rows)
     # Counters exactly the rows written (never from an instance: see Checkpoint).
-    per_checkpoint = Counter(row.checkpoint_id for row in visits.rows)
+    per_checkpoint = Counter(row["checkpoint_id"] for row in visits.rows)
     for checkpoint_id, n in per_checkpoint.items():
         Checkpoint.objects.filter(pk=checkpoint_id).update(checked_in=n)

@@ -1,8 +1,11 @@
+import io
 import time
 from collections import Counter
 from datetime import date, datetime
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client, override_settings
@@ -13,7 +16,7 @@ from gonghui.accounts.models import User
 from gonghui.core.models import AuditEntry
 from gonghui.core.personal import birth_date_of, normalize_id_number, normalize_mobile
 from gonghui.demo.enterprises import HAIDIAN_STREETS, build_dataset
-from gonghui.demo.load import DEMO_STAFF, load_demo
+from gonghui.demo.load import DEMO_STAFF, load_or_find_demo
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
 from gonghui.demo.members import build_members_dataset
 from gonghui.enterprises.credit_code import normalize_credit_code
@@ -35,6 +38,7 @@ from gonghui.members.queries import (
     get_own_member,
     list_applications,
 )
+from gonghui.orgs.actions import update_org
 from gonghui.orgs.models import Org, OrgKind
 
 pytestmark = pytest.mark.django_db
@@ -53,9 +57,68 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
         SMS_SENDER="gonghui.core.sms.MemorySmsSender",
     )
     with django_db_blocker.unblock(), quick, transaction.atomic():
-        load_demo()
-        yield
+        lines: list[str] = []
+        load_or_find_demo(report=lines.append)
+        yield lines
         transaction.set_rollback(True)
+
+
+def _found_line() -> str:
+    return (
+        f"Using the existing demo data in {connection.settings_dict['NAME']}: "
+        "625 unions, 15713 members"
+    )
+
+
+def _sizes() -> tuple[int, int, int, int]:
+    return (
+        Org.objects.count(),
+        Member.objects.count(),
+        Application.objects.count(),
+        User.objects.count(),
+    )
+
+
+def test_the_first_start_loads_and_says_each_stage_with_its_counts(loaded):
+    assert loaded[0] == f"Loading the demo data into {connection.settings_dict['NAME']} …"
+    stages = [line.split(":")[0].strip() for line in loaded[1:]]
+    assert stages == [
+        "union tree", "enterprises", "recruitment", "activities", "stations", "services",
+        "daily tallies",
+    ]  # fmt: skip
+    assert loaded[3].startswith("  recruitment: 23 events, 5229 applications, 5176 members (")
+    assert loaded[-1].endswith(" s)")
+
+
+def test_a_second_start_does_not_reload_and_says_what_it_found(loaded):
+    before = _sizes()
+    assert before[:2] == (625, 15713)
+    lines: list[str] = []
+    load_or_find_demo(report=lines.append)
+    assert lines == [_found_line()]
+    assert _sizes() == before
+
+
+def test_a_renamed_root_does_not_trigger_a_reload(loaded):
+    root = Org.objects.get(parent=None)
+    fed_admin = User.objects.get(username="fed_admin")
+    renamed = "北京市总工会（本部）"
+    update_org(actor=fed_admin, org=root, expected_version=root.version, name=renamed)
+    before = _sizes()
+    lines: list[str] = []
+    load_or_find_demo(report=lines.append)
+    assert lines == [_found_line()]
+    assert _sizes() == before
+    assert list(Org.objects.filter(parent=None).values_list("name", flat=True)) == [renamed]
+
+
+def test_load_demo_refuses_a_database_that_holds_data(loaded):
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo", stdout=io.StringIO())
+    assert str(refused.value) == (
+        "The database already holds 625 unions and 15713 members;"
+        " the demo loads only into an empty one."
+    )
 
 
 FAMOUS_UNIONS = {
