@@ -86,7 +86,9 @@ def serve(argv: list[str]) -> int:
 def worker(argv: list[str]) -> int:
     """Run background tasks from the database queue, after failing the imports that a worker
     which died before this one left running."""
-    _django(["fail_stalled_imports"])
+    # db_worker runs Django's system checks as it starts, right after: once is enough (they
+    # cost a second of CPU, which a small machine spends while the web server boots beside).
+    _django(["fail_stalled_imports", "--skip-checks"])
     _django(["db_worker", *argv])
     return 0
 
