@@ -92,7 +92,7 @@ def demo_start(timeout: float) -> tuple[float, float]:
                 if _answers(url):
                     answered = time.monotonic() - started
                     break
-                time.sleep(0.1)
+                time.sleep(0.25)
         finally:
             demo.send_signal(signal.SIGTERM)  # the demo stops its server and worker
             demo.wait(timeout=30)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 DEMO_HOST = "127.0.0.1:8000"
+DEMO_APP = "gonghui.demo.wsgi:application"
 
 
 def _django(argv: list[str]) -> None:
@@ -32,27 +33,34 @@ def demo(argv: list[str]) -> int:
 
     print("Preparing the database …", flush=True)
     call_command("migrate", verbosity=0)
-    load_or_find_demo(report=lambda line: print(line, flush=True))
     bind = argv[0] if argv else DEMO_HOST
-    print_demo_logins(f"http://{bind}")
     env = dict(os.environ)
-    worker = _spawn(["worker"], env)
-    server = _spawn(["serve", "--bind", bind, "--workers", "2", "--no-collect"], env)
-    print(f"\nGonghui demo: http://{bind}/   (Ctrl+C stops it)\n", flush=True)
+    # The web server boots while the data loads, on a small machine's other core; until the
+    # load commits, every page answers "loading" (gonghui.demo.wsgi).
+    server = _spawn(
+        ["serve", "--bind", bind, "--workers", "2", "--no-collect", "--app", DEMO_APP], env
+    )
+    worker: subprocess.Popen[bytes] | None = None
 
-    def stop(*_args: object) -> None:
-        for process in (server, worker):
-            if process.poll() is None:
-                process.terminate()
+    def on_term(*_args: object) -> None:
+        raise SystemExit(0)  # a load in progress rolls back; the children stop below
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, on_term)
     try:
+        load_or_find_demo(report=lambda line: print(line, flush=True))
+        print_demo_logins(f"http://{bind}")
+        worker = _spawn(["worker"], env)
+        print(f"\nGonghui demo: http://{bind}/   (Ctrl+C stops it)\n", flush=True)
         return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        stop()
-        worker.wait(timeout=10)
+        for process in (server, worker):
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in (server, worker):
+            if process is not None:
+                process.wait(timeout=30)
 
 
 def serve(argv: list[str]) -> int:
@@ -62,6 +70,10 @@ def serve(argv: list[str]) -> int:
     """
     collect = "--no-collect" not in argv
     argv = [a for a in argv if a != "--no-collect"]
+    app = "gonghui.wsgi:application"
+    if "--app" in argv:  # another WSGI application, as `gonghui demo` serves its own
+        at = argv.index("--app")
+        app, argv = argv[at + 1], argv[:at] + argv[at + 2 :]
     if collect and os.environ.get("GONGHUI_MODE") == "production":
         _django(["collectstatic", "--noinput", "--verbosity", "0"])
     defaults = {
@@ -72,7 +84,7 @@ def serve(argv: list[str]) -> int:
         # Status pages' addresses are their secret: the access log writes them blanked.
         "--logger-class": "gonghui.core.log_hygiene.RedactingGunicornLogger",
     }
-    args = ["gunicorn", "gonghui.wsgi:application"]
+    args = ["gunicorn", app]
     for flag, value in defaults.items():
         if flag not in argv:
             args += [flag, value]
