@@ -21,7 +21,7 @@ handler404 = "gonghui.web.errors.not_found"
 urlpatterns = [
     path("", include("gonghui.web.urls")),
     path("", include("gonghui.accounts.urls")),
-    path("", include("gonghui.orgs.urls")),
+    path("", include("gonghui.accounts.org_urls")),
     path("", include("gonghui.enterprises.urls")),
     path("", include("gonghui.members.urls")),
     path("", include("gonghui.events.urls")),

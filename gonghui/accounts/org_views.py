@@ -1,3 +1,6 @@
+"""The back-office pages of the union tree. They live in accounts, not orgs: they need staff
+sign-in and list the role grants held at each union, both of which accounts owns above orgs."""
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
