@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from gonghui.accounts.views import admin_login
 from gonghui.api.api import api
+from gonghui.api.errors import unknown_path
 
 
 def operators_only(request: HttpRequest) -> bool:
@@ -29,6 +30,8 @@ urlpatterns = [
     path("", include("gonghui.stations.urls")),
     path("", include("gonghui.dashboards.urls")),
     path("api/v1/", api.urls),
+    # After the API's own operations: every other /api/ path answers in the API's error shape.
+    re_path(r"^api/", unknown_path),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own URLs: its password form would be a way around the lockout and the
     # second factor.

@@ -11,11 +11,13 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.api.members import own_member
+from gonghui.api.pagination import MAX_PAGE, Pages
+from gonghui.api.types import MAX_INT, Day, Id, Moment, Version
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import CheckIn, Registration
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
@@ -178,14 +180,14 @@ class ActivityDetailOut(ActivityOut):
 class ActivityFilters(Schema):
     category: Category | None = None
     status: Literal["draft", "published", "cancelled"] | None = None
-    date_from: date | None = Field(None, description="Only activities ending on or after.")
-    date_to: date | None = Field(None, description="Only activities starting on or before.")
+    date_from: Day | None = Field(None, description="Only activities ending on or after.")
+    date_to: Day | None = Field(None, description="Only activities starting on or before.")
     q: str = Field("", max_length=100, description="Part of the title.")
-    within: int | None = Field(None, description="Only activities organised in this subtree.")
+    within: Id | None = Field(None, description="Only activities organised in this subtree.")
 
 
 class ActivityCreateIn(Schema):
-    org_id: int = Field(description="The organiser; the caller needs events.manage there.")
+    org_id: Id = Field(description="The organiser; the caller needs events.manage there.")
     title: str = Field(min_length=1, max_length=120)
     category: Category
     description: str = Field("", max_length=20_000)
@@ -194,15 +196,15 @@ class ActivityCreateIn(Schema):
         "units below it; `members`: every active member; `public`: anyone may see it "
         "(registering still needs an active membership)."
     )
-    audience_org_id: int | None = None
+    audience_org_id: Id | None = None
     place: str = Field(min_length=1, max_length=200)
-    starts_at: datetime = Field(description="ISO 8601; without an offset, China time.")
-    ends_at: datetime
-    registration_opens_at: datetime | None = Field(
+    starts_at: Moment = Field(description="ISO 8601; without an offset, China time.")
+    ends_at: Moment
+    registration_opens_at: Moment | None = Field(
         None, description="Null: as soon as it is published."
     )
-    registration_closes_at: datetime | None = Field(None, description="Null: at the end.")
-    capacity: int | None = Field(None, ge=1, description="Null: unlimited.")
+    registration_closes_at: Moment | None = Field(None, description="Null: at the end.")
+    capacity: int | None = Field(None, ge=1, le=MAX_INT, description="Null: unlimited.")
     per_person_limit: int = Field(1, ge=1, le=MAX_PLACES_PER_PERSON)
     approval_required: bool = False
     allows_walk_ins: bool = Field(False, description="Members who did not register may check in.")
@@ -210,19 +212,19 @@ class ActivityCreateIn(Schema):
 
 
 class ActivityUpdateIn(Schema):
-    version: int = Field(description="The version read; a stale one gets 409 stale.")
-    org_id: int | None = None
+    version: Version = Field(description="The version read; a stale one gets 409 stale.")
+    org_id: Id | None = None
     title: str | None = Field(None, min_length=1, max_length=120)
     category: Category | None = None
     description: str | None = Field(None, max_length=20_000)
     audience: Audience | None = None
-    audience_org_id: int | None = None
+    audience_org_id: Id | None = None
     place: str | None = Field(None, min_length=1, max_length=200)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
-    capacity: int | None = Field(None, ge=1, description="Send null for unlimited.")
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    registration_opens_at: Moment | None = None
+    registration_closes_at: Moment | None = None
+    capacity: int | None = Field(None, ge=1, le=MAX_INT, description="Send null for unlimited.")
     per_person_limit: int | None = Field(None, ge=1, le=MAX_PLACES_PER_PERSON)
     approval_required: bool | None = None
     allows_walk_ins: bool | None = None
@@ -249,11 +251,11 @@ class FiguresOut(Schema):
 
 
 class FiguresQuery(Schema):
-    within: int | None = Field(
+    within: Id | None = Field(
         None, description="The subtree; default the highest org where the caller manages events."
     )
-    date_from: date | None = Field(None, description="Activities starting on or after.")
-    date_to: date | None = Field(None, description="Activities starting on or before.")
+    date_from: Day | None = Field(None, description="Activities starting on or after.")
+    date_to: Day | None = Field(None, description="Activities starting on or before.")
 
 
 # --- schemas: registrations and attendance ---------------------------------------------------
@@ -324,7 +326,7 @@ class AttendanceOut(Schema):
 
 
 class AttendanceQuery(Schema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(ATTENDANCE_PAGE_SIZE, ge=1, le=MAX_ATTENDANCE_PAGE_SIZE)
 
 
@@ -363,7 +365,7 @@ class CardScanIn(Schema):
 class BatchItemIn(Schema):
     nonce: str = Field(description="Unique per scan on the device, 1–64 characters.")
     card: str = Field(description="The member card's code.")
-    scanned_at: datetime = Field(description="ISO 8601 with a time zone.")
+    scanned_at: Moment = Field(description="ISO 8601 with a time zone.")
 
 
 class BatchIn(Schema):
@@ -381,7 +383,7 @@ class BatchOut(Schema):
 
 class ScreenCheckinIn(Schema):
     code: str = Field(max_length=200, description="The big screen's code (GC1.…).")
-    activity_id: int | None = Field(
+    activity_id: Id | None = Field(
         None,
         description="The activity the member means to check in at; a code from another "
         "activity's screen then answers code_other_checkpoint.",
@@ -420,10 +422,8 @@ class OpenActivityOut(_ActivityResolvers):
 
 class OpenActivityFilters(Schema):
     category: Category | None = None
-    date_from: date | None = Field(
-        None, description="Activities ending on or after; default today."
-    )
-    date_to: date | None = Field(None, description="Activities starting on or before.")
+    date_from: Day | None = Field(None, description="Activities ending on or after; default today.")
+    date_to: Day | None = Field(None, description="Activities starting on or before.")
 
 
 class MyRegistrationOut(Schema):
@@ -502,7 +502,7 @@ def _day_start(day: date | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min)) if day is not None else None
 
 
-def _organiser(request: HttpRequest, org_id: int, field: str) -> Org:
+def _organiser(request: HttpRequest, org_id: Id, field: str) -> Org:
     """An org the caller manages events at (404 outside the scope, as the staff form); a
     deactivated one cannot organise, as it is not among the form's choices."""
     org = get_org_for(request.user, org_id, "events.manage")
@@ -512,7 +512,7 @@ def _organiser(request: HttpRequest, org_id: int, field: str) -> Org:
     return org
 
 
-def _staff_activity(request: HttpRequest, activity_id: int) -> Activity:
+def _staff_activity(request: HttpRequest, activity_id: Id) -> Activity:
     """An activity the caller manages events for (404 otherwise). The writes call it again
     for their answer: actions change the checkpoint with update(), and an edit may move the
     activity out of the caller's scope (then 404, as for any read)."""
@@ -561,11 +561,11 @@ def _registration_out(registration: Registration, activity: Activity) -> dict[st
 
 
 @router.post(
-    "/activities/{int:activity_id}/checkins",
+    "/activities/{id:activity_id}/checkins",
     response={200: ScanOut, **ERROR_RESPONSES},
     operation_id="check_in_card",
 )
-def check_in_card(request: HttpRequest, activity_id: int, payload: CardScanIn) -> dict[str, Any]:
+def check_in_card(request: HttpRequest, activity_id: Id, payload: CardScanIn) -> dict[str, Any]:
     """Check a member in by their scanned e-member card, as the staff desk does
     (checkins.scan over the organiser). Every scan's result is a 200 answer with its `code`:
     `checked_in` (ok), `already_checked_in` with the first time, `not_registered`,
@@ -584,11 +584,11 @@ def check_in_card(request: HttpRequest, activity_id: int, payload: CardScanIn) -
 
 
 @router.post(
-    "/activities/{int:activity_id}/checkins/batch",
+    "/activities/{id:activity_id}/checkins/batch",
     response={200: BatchOut, **ERROR_RESPONSES},
     operation_id="upload_checkins",
 )
-def upload_checkins(request: HttpRequest, activity_id: int, payload: BatchIn) -> dict[str, Any]:
+def upload_checkins(request: HttpRequest, activity_id: Id, payload: BatchIn) -> dict[str, Any]:
     """Upload the scans a device kept while offline (checkins.scan), at most 500 at once.
     Each item is judged at its scan time (capped at now) and answers on its own, in the
     items' order. The answers are kept by `(device, nonce)`: the same batch sent again gets
@@ -624,7 +624,7 @@ def upload_checkins(request: HttpRequest, activity_id: int, payload: BatchIn) ->
     response={200: list[ActivityOut], **ERROR_RESPONSES},
     operation_id="list_activities",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> Any:
     """Activities organised in the caller's subtree (events.manage), latest start first.
     `date_from`/`date_to` keep those overlapping the period; `within` narrows to a subtree."""
@@ -685,11 +685,11 @@ def create_activity(request: HttpRequest, payload: ActivityCreateIn) -> tuple[in
 
 
 @router.get(
-    "/activities/{int:activity_id}",
+    "/activities/{id:activity_id}",
     response={200: ActivityDetailOut, **ERROR_RESPONSES},
     operation_id="get_activity",
 )
-def get_activity(request: HttpRequest, activity_id: int) -> Activity:
+def get_activity(request: HttpRequest, activity_id: Id) -> Activity:
     """One activity with its live counts: registered places, waiting list, pending approvals,
     check-ins, walk-ins and no-shows."""
     return _staff_activity(request, activity_id)
@@ -708,11 +708,11 @@ NULLABLE_FIELDS = {"audience_org_id", "registration_opens_at", "registration_clo
 
 
 @router.patch(
-    "/activities/{int:activity_id}",
+    "/activities/{id:activity_id}",
     response={200: ActivityDetailOut, **ERROR_RESPONSES},
     operation_id="update_activity",
 )
-def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpdateIn) -> Activity:
+def update_activity(request: HttpRequest, activity_id: Id, payload: ActivityUpdateIn) -> Activity:
     """Edit an activity; only the fields sent change (null clears `capacity`,
     `audience_org_id` and the registration times). `version` must be the one read (409
     `stale` otherwise). The capacity cannot drop below the places taken
@@ -757,11 +757,11 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
 
 
 @router.post(
-    "/activities/{int:activity_id}/publish",
+    "/activities/{id:activity_id}/publish",
     response={200: ActivityDetailOut, **ERROR_RESPONSES},
     operation_id="publish_activity",
 )
-def publish_activity(request: HttpRequest, activity_id: int) -> Activity:
+def publish_activity(request: HttpRequest, activity_id: Id) -> Activity:
     """Publish a draft: members it is open to see it and may register. Anything but a draft
     gets 409 `not_draft`."""
     activity = _staff_activity(request, activity_id)
@@ -770,11 +770,11 @@ def publish_activity(request: HttpRequest, activity_id: int) -> Activity:
 
 
 @router.post(
-    "/activities/{int:activity_id}/cancel",
+    "/activities/{id:activity_id}/cancel",
     response={200: ActivityDetailOut, **ERROR_RESPONSES},
     operation_id="cancel_activity",
 )
-def cancel_activity(request: HttpRequest, activity_id: int, payload: CancelIn) -> Activity:
+def cancel_activity(request: HttpRequest, activity_id: Id, payload: CancelIn) -> Activity:
     """Cancel with a reason (400 `reason_required` when blank): every live registration is
     cancelled and told by SMS, and check-in closes every way. Twice gets 409
     `already_cancelled`."""
@@ -823,13 +823,13 @@ def get_activity_figures(request: HttpRequest, query: Query[FiguresQuery]) -> di
 
 
 @router.get(
-    "/activities/{int:activity_id}/registrations",
+    "/activities/{id:activity_id}/registrations",
     response={200: list[RegistrationOut], **ERROR_RESPONSES},
     operation_id="list_registrations",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_registrations(
-    request: HttpRequest, activity_id: int, filters: Query[RegistrationFilters]
+    request: HttpRequest, activity_id: Id, filters: Query[RegistrationFilters]
 ) -> Any:
     """The activity's registrations, oldest first: with `status=waitlisted` that is the
     waiting list in its order, with `pending` the approvals to decide. Names are masked."""
@@ -837,18 +837,18 @@ def list_registrations(
     return queries.list_registration_rows(activity, status=filters.status or "")
 
 
-def _staff_registration(request: HttpRequest, activity_id: int, registration_id: int) -> Any:
+def _staff_registration(request: HttpRequest, activity_id: Id, registration_id: Id) -> Any:
     activity = _staff_activity(request, activity_id)
     return activity, queries.get_registration_of(activity, registration_id)
 
 
 @router.post(
-    "/activities/{int:activity_id}/registrations/{int:registration_id}/decide",
+    "/activities/{id:activity_id}/registrations/{id:registration_id}/decide",
     response={200: RegistrationOut, **ERROR_RESPONSES},
     operation_id="decide_registration",
 )
 def decide_registration(
-    request: HttpRequest, activity_id: int, registration_id: int, payload: DecideIn
+    request: HttpRequest, activity_id: Id, registration_id: Id, payload: DecideIn
 ) -> Registration:
     """Approve a pending registration into a place (onto the waiting list when full) or turn
     it down. A registration already decided gets 409 `already_decided`."""
@@ -860,13 +860,11 @@ def decide_registration(
 
 
 @router.post(
-    "/activities/{int:activity_id}/registrations/{int:registration_id}/cancel",
+    "/activities/{id:activity_id}/registrations/{id:registration_id}/cancel",
     response={200: RegistrationOut, **ERROR_RESPONSES},
     operation_id="cancel_registration",
 )
-def cancel_registration(
-    request: HttpRequest, activity_id: int, registration_id: int
-) -> Registration:
+def cancel_registration(request: HttpRequest, activity_id: Id, registration_id: Id) -> Registration:
     """Cancel a member's registration; a freed place is offered to the next on the waiting
     list, who is told by SMS. One no longer live gets 409 `not_live`."""
     activity, registration = _staff_registration(request, activity_id, registration_id)
@@ -875,12 +873,12 @@ def cancel_registration(
 
 
 @router.get(
-    "/activities/{int:activity_id}/attendance",
+    "/activities/{id:activity_id}/attendance",
     response={200: AttendanceOut, **ERROR_RESPONSES},
     operation_id="get_attendance",
 )
 def get_attendance(
-    request: HttpRequest, activity_id: int, query: Query[AttendanceQuery]
+    request: HttpRequest, activity_id: Id, query: Query[AttendanceQuery]
 ) -> dict[str, Any]:
     """Live counts (registered, checked in, walk-ins, no-shows, waiting list, pending) and the
     attendance list in check-in order, a page at a time. Names are masked."""
@@ -902,7 +900,7 @@ def get_attendance(
     response={200: list[OpenActivityOut], **ERROR_RESPONSES},
     operation_id="list_my_activities",
 )
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def list_my_activities(request: HttpRequest, filters: Query[OpenActivityFilters]) -> Any:
     """Published activities open to the signed-in worker, soonest first: those for every
     member and for their union's subtree when they are an active member, public ones for
@@ -917,17 +915,17 @@ def list_my_activities(request: HttpRequest, filters: Query[OpenActivityFilters]
     )
 
 
-def _open_activity(request: HttpRequest, activity_id: int) -> tuple[Member | None, Activity]:
+def _open_activity(request: HttpRequest, activity_id: Id) -> tuple[Member | None, Activity]:
     member = _member(request)
     return member, queries.get_open_activity(member, activity_id)
 
 
 @router.get(
-    "/me/activities/{int:activity_id}",
+    "/me/activities/{id:activity_id}",
     response={200: MyActivityOut, **ERROR_RESPONSES},
     operation_id="get_my_activity",
 )
-def get_my_activity(request: HttpRequest, activity_id: int) -> Activity:
+def get_my_activity(request: HttpRequest, activity_id: Id) -> Activity:
     """One activity open to the caller (404 otherwise), with their registration and
     check-in. A cancelled one still shows, to say so."""
     member, activity = _open_activity(request, activity_id)
@@ -948,7 +946,7 @@ def get_my_activity(request: HttpRequest, activity_id: int) -> Activity:
     response={200: list[MyRegistrationOut], **ERROR_RESPONSES},
     operation_id="list_my_registrations",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_my_registrations(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's live registrations for activities, the latest first, each saying whether
     they checked in. 404 `no_membership` without a membership."""
@@ -959,7 +957,7 @@ def list_my_registrations(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-def _participant(request: HttpRequest, activity_id: int) -> tuple[Member, Activity]:
+def _participant(request: HttpRequest, activity_id: Id) -> tuple[Member, Activity]:
     """The caller's active membership and an activity open to them, for the member writes."""
     member, activity = _open_activity(request, activity_id)
     if member is None:
@@ -970,7 +968,7 @@ def _participant(request: HttpRequest, activity_id: int) -> tuple[Member, Activi
 
 
 def _own_registration(
-    request: HttpRequest, activity_id: int, *, missing: DomainError
+    request: HttpRequest, activity_id: Id, *, missing: DomainError
 ) -> tuple[Member, Activity, Registration]:
     """The caller's live registration for an activity open to them; `missing` is the refusal
     when there is none, which differs by operation."""
@@ -982,12 +980,12 @@ def _own_registration(
 
 
 @router.post(
-    "/activities/{int:activity_id}/register",
+    "/activities/{id:activity_id}/register",
     response={201: MyRegistrationOut, **ERROR_RESPONSES},
     operation_id="register_for_activity",
 )
 def register_for_activity(
-    request: HttpRequest, activity_id: int, payload: RegisterIn
+    request: HttpRequest, activity_id: Id, payload: RegisterIn
 ) -> tuple[int, dict[str, Any]]:
     """Register the signed-in member: `confirmed` while places last, then `waitlisted`
     (offered a freed place by SMS later); `pending` when the organiser approves
@@ -1003,11 +1001,11 @@ def register_for_activity(
 
 
 @router.post(
-    "/activities/{int:activity_id}/registration/cancel",
+    "/activities/{id:activity_id}/registration/cancel",
     response={200: MyRegistrationOut, **ERROR_RESPONSES},
     operation_id="cancel_my_registration",
 )
-def cancel_my_registration(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def cancel_my_registration(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """Cancel the caller's own registration; a freed place goes to the next on the waiting
     list. 404 `not_registered` when there is none."""
     _caller, activity, registration = _own_registration(
@@ -1020,11 +1018,11 @@ def cancel_my_registration(request: HttpRequest, activity_id: int) -> dict[str, 
 
 
 @router.post(
-    "/activities/{int:activity_id}/registration/confirm",
+    "/activities/{id:activity_id}/registration/confirm",
     response={200: MyRegistrationOut, **ERROR_RESPONSES},
     operation_id="confirm_my_place",
 )
-def confirm_my_place(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+def confirm_my_place(request: HttpRequest, activity_id: Id) -> dict[str, Any]:
     """Take the place offered from the waiting list before the offer expires. 409 `no_offer`
     without an offer, 409 `offer_expired` too late."""
     member, activity, registration = _own_registration(

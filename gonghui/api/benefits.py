@@ -9,10 +9,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.pagination import Pages
+from gonghui.api.types import MAX_INT, Day, Id, Moment
 from gonghui.benefits import actions, claiming, queries, redeeming
 from gonghui.benefits.models import Audience, Claim, Offer, Provider, Service
 from gonghui.core.errors import NotFoundError
@@ -164,7 +166,7 @@ class CodeIn(Schema):
 
 
 class RedeemIn(CodeIn):
-    claim_id: int | None = Field(
+    claim_id: Id | None = Field(
         None, description="With a member card: which of the member's claims to redeem."
     )
 
@@ -207,7 +209,7 @@ class InspectionOut(Schema):
 class BatchItemIn(Schema):
     nonce: str = Field(max_length=200, description="Made by the device, unique per scan.")
     code: str = Field(max_length=2000)
-    scanned_at: datetime = Field(description="When it was scanned, with a time zone.")
+    scanned_at: Moment = Field(description="When it was scanned, with a time zone.")
 
 
 class BatchIn(Schema):
@@ -228,7 +230,7 @@ class BatchOut(Schema):
 
 
 class ProviderIn(Schema):
-    org_id: int = Field(description="The managing organisation.")
+    org_id: Id = Field(description="The managing organisation.")
     name: str = Field(max_length=120)
     kind: Provider.Kind
     description: str = ""
@@ -252,8 +254,8 @@ class ProviderOut(ProviderBriefOut):
 
 
 class ServiceIn(Schema):
-    provider_id: int
-    org_id: int | None = Field(None, description="Managing org; the provider's when null.")
+    provider_id: Id
+    org_id: Id | None = Field(None, description="Managing org; the provider's when null.")
     category: str = Field(max_length=40, description="A code from /service-categories.")
     title: str = Field(max_length=120)
     summary: str = Field("", max_length=200)
@@ -266,9 +268,9 @@ class ServiceIn(Schema):
     phone: str = Field("", max_length=40)
     on_site: str = ""
     audience: Audience
-    audience_org_id: int | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    audience_org_id: Id | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     publish: bool = False
 
 
@@ -299,20 +301,20 @@ class StaffServiceOut(Schema):
 
 
 class ShareIn(Schema):
-    org_id: int
-    quota: int = Field(ge=1)
+    org_id: Id
+    quota: int = Field(ge=1, le=MAX_INT)
 
 
 class OfferIn(Schema):
-    service_id: int
+    service_id: Id
     title: str = Field(max_length=120)
     kind: Offer.Kind
     terms: str = ""
-    quota: int | None = Field(None, ge=1, description="Null: unlimited.")
+    quota: int | None = Field(None, ge=1, le=MAX_INT, description="Null: unlimited.")
     per_member_limit: int = Field(1, ge=1, le=100)
-    claims_open_at: datetime
-    claims_close_at: datetime
-    redeem_until: datetime | None = None
+    claims_open_at: Moment
+    claims_close_at: Moment
+    redeem_until: Moment | None = None
     shares: list[ShareIn] = Field(
         default_factory=list,
         description="Split the quota: each member claims from the share of their union's "
@@ -335,9 +337,9 @@ class StaffOfferOut(OfferOut):
 
 
 class UsageQuery(Schema):
-    org_id: int
-    start: date | None = Field(None, description="First day (inclusive).")
-    end: date | None = Field(None, description="Last day (inclusive).")
+    org_id: Id
+    start: Day | None = Field(None, description="First day (inclusive).")
+    end: Day | None = Field(None, description="Last day (inclusive).")
 
 
 class ServiceUsageOut(Schema):
@@ -450,7 +452,7 @@ def list_service_categories(request: HttpRequest) -> list[dict[str, str]]:
     response={200: list[ServiceListOut], **ERROR_RESPONSES},
     operation_id="list_directory_services",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_directory_services(request: HttpRequest, filters: Query[ServiceFilters]) -> Any:
     """The member service directory: published, valid services open to the caller (public
     ones for anyone; members' ones for the caller's membership), by title."""
@@ -464,11 +466,11 @@ def list_directory_services(request: HttpRequest, filters: Query[ServiceFilters]
 
 
 @router.get(
-    "/services/{int:service_id}",
+    "/services/{id:service_id}",
     response={200: ServiceOut, **ERROR_RESPONSES},
     operation_id="get_directory_service",
 )
-def get_directory_service(request: HttpRequest, service_id: int) -> dict[str, Any]:
+def get_directory_service(request: HttpRequest, service_id: Id) -> dict[str, Any]:
     """One service of the directory with its offers still to be claimed (and how often the
     caller claimed each). Counts as a view. 404 outside the caller's audience."""
     member = _member(request)
@@ -478,11 +480,11 @@ def get_directory_service(request: HttpRequest, service_id: int) -> dict[str, An
 
 
 @router.post(
-    "/offers/{int:offer_id}/claim",
+    "/offers/{id:offer_id}/claim",
     response={201: ClaimOut, **ERROR_RESPONSES},
     operation_id="claim_offer",
 )
-def claim_offer(request: HttpRequest, offer_id: int) -> tuple[int, Claim]:
+def claim_offer(request: HttpRequest, offer_id: Id) -> tuple[int, Claim]:
     """Claim an offer for the signed-in member: 201 with the claim and its code, or a refusal
     with its code — 403 not_a_member / outside_share, 409 sold_out / share_sold_out /
     limit_reached, 400 not_open / closed / offer_withdrawn / service_expired. Safe to retry
@@ -499,7 +501,7 @@ def claim_offer(request: HttpRequest, offer_id: int) -> tuple[int, Claim]:
     response={200: list[ClaimOut], **ERROR_RESPONSES},
     operation_id="list_my_claims",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_my_claims(request: HttpRequest) -> Any:
     """The signed-in member's wallet, newest first: each claim with its code. 404
     no_membership without a membership."""
@@ -510,11 +512,11 @@ def list_my_claims(request: HttpRequest) -> Any:
 
 
 @router.get(
-    "/me/claims/{int:claim_id}",
+    "/me/claims/{id:claim_id}",
     response={200: ClaimOut, **ERROR_RESPONSES},
     operation_id="get_my_claim",
 )
-def get_my_claim(request: HttpRequest, claim_id: int) -> Claim:
+def get_my_claim(request: HttpRequest, claim_id: Id) -> Claim:
     """One claim of the signed-in member's wallet."""
     member = _member(request)
     if member is None:
@@ -579,7 +581,7 @@ def upload_redemptions(request: HttpRequest, payload: BatchIn) -> dict[str, Any]
     response={200: list[ProviderOut], **ERROR_RESPONSES},
     operation_id="list_benefit_providers",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_benefit_providers(request: HttpRequest, q: str = "") -> Any:
     """Providers managed in the caller's subtree (benefits.manage), by name."""
     return queries.list_providers(request.user, "benefits.manage", search=q.strip()[:100])
@@ -604,7 +606,7 @@ def create_benefit_provider(request: HttpRequest, payload: ProviderIn) -> tuple[
     response={200: list[StaffServiceOut], **ERROR_RESPONSES},
     operation_id="list_managed_services",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_managed_services(
     request: HttpRequest,
     filters: Query[ServiceFilters],
@@ -686,11 +688,11 @@ def create_benefit_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, d
 
 
 @router.get(
-    "/benefits/offers/{int:offer_id}",
+    "/benefits/offers/{id:offer_id}",
     response={200: StaffOfferOut, **ERROR_RESPONSES},
     operation_id="get_benefit_offer",
 )
-def get_benefit_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
+def get_benefit_offer(request: HttpRequest, offer_id: Id) -> dict[str, Any]:
     """One offer with its exact counters (claimed, redeemed) and its shares."""
     return _staff_offer(queries.get_offer_for(request.user, offer_id, "benefits.manage"))
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.types import Day, Id
 from gonghui.core.periods import Period, parse_period
 from gonghui.dashboards import figures, queries
 from gonghui.orgs.models import Org
@@ -20,7 +21,7 @@ router = Router(tags=["dashboards"])
 
 
 class DashboardQuery(Schema):
-    org: int | None = Field(
+    org: Id | None = Field(
         None, description="The organisation; its whole subtree is counted. Default: your own."
     )
     period: str | None = Field(
@@ -28,8 +29,8 @@ class DashboardQuery(Schema):
         description="this_month, last_month, this_year or custom (the default is this_year, "
         "or custom when start or end is given).",
     )
-    start: date | None = Field(None, description="First day of a custom period.")
-    end: date | None = Field(
+    start: Day | None = Field(None, description="First day of a custom period.")
+    end: Day | None = Field(
         None, description="Last day of a custom period (inclusive; at most five years long)."
     )
 
@@ -102,7 +103,7 @@ class StageOut(Schema):
     count: int
 
 
-class CoverageOut(TileOut):
+class CoverageTileOut(TileOut):
     enterprises: int = Field(description="Enterprises registered in the subtree.")
     with_union: ComparedOut = Field(
         description="Enterprises whose union was established by the end of the period."
@@ -118,7 +119,7 @@ class CoverageOut(TileOut):
 
 @router.get(
     "/dashboard/coverage",
-    response={200: CoverageOut, **ERROR_RESPONSES},
+    response={200: CoverageTileOut, **ERROR_RESPONSES},
     operation_id="get_dashboard_coverage",
 )
 def get_dashboard_coverage(request: HttpRequest, params: Query[DashboardQuery]) -> dict[str, Any]:
@@ -228,7 +229,7 @@ def get_dashboard_membership(request: HttpRequest, params: Query[DashboardQuery]
 # --- activities and benefits -----------------------------------------------------------------
 
 
-class ActivityOut(Schema):
+class ActivityFiguresOut(Schema):
     id: int
     title: str
     org: str
@@ -242,7 +243,7 @@ class ActivitiesOut(TileOut):
     activities: ComparedOut = Field(description="Published activities held in the period.")
     registrations: ComparedOut
     checkins: ComparedOut = Field(description="Check-ins at activities.")
-    largest: list[ActivityOut] = Field(description="The largest activities, by check-ins.")
+    largest: list[ActivityFiguresOut] = Field(description="The largest activities, by check-ins.")
 
 
 @router.get(
@@ -292,7 +293,7 @@ class LiveOut(Schema):
     response={200: LiveOut, **ERROR_RESPONSES},
     operation_id="get_dashboard_live",
 )
-def get_dashboard_live(request: HttpRequest, org: int | None = None) -> dict[str, Any]:
+def get_dashboard_live(request: HttpRequest, org: Id | None = None) -> dict[str, Any]:
     """Today's figures, as the big screen shows them (no period: always today)."""
     found = queries.get_dashboard_org(request.user, org)
     return {"org": {"id": found.pk, "name": found.name}, **_plain(figures.live(found))}

@@ -7,11 +7,13 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.accounts.queries import get_staff_for
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.pagination import Pages
+from gonghui.api.types import MAX_INT, Day, Id, Version
 from gonghui.core.errors import DomainError
 from gonghui.core.personal import mask_mobile
 from gonghui.enterprises import actions, queries
@@ -90,33 +92,33 @@ class EnterpriseFilters(Schema):
     street: str = ""
     has_union: bool | None = None
     stage: int | None = Field(None, ge=0, le=4, description="0: no founding case and no union")
-    within: int | None = None
+    within: Id | None = None
 
 
 class EnterpriseCreateIn(Schema):
-    org_id: int
+    org_id: Id
     name: str = Field(min_length=2, max_length=120)
     credit_code: str = Field(max_length=40)
     industry: Industry
     district: str = Field("", max_length=40)
     street: str = Field("", max_length=40)
     address: str = Field("", max_length=200)
-    headcount: int = Field(ge=0)
-    gig_headcount: int = Field(0, ge=0)
+    headcount: int = Field(ge=0, le=MAX_INT)
+    gig_headcount: int = Field(0, ge=0, le=MAX_INT)
     contact_name: str = Field("", max_length=40)
     contact_mobile: str = Field("", max_length=40)
 
 
 class EnterpriseUpdateIn(Schema):
-    version: int
+    version: Version
     name: str | None = Field(None, min_length=2, max_length=120)
     credit_code: str | None = Field(None, max_length=40)
     industry: Industry | None = None
     district: str | None = Field(None, max_length=40)
     street: str | None = Field(None, max_length=40)
     address: str | None = Field(None, max_length=200)
-    headcount: int | None = Field(None, ge=0)
-    gig_headcount: int | None = Field(None, ge=0)
+    headcount: int | None = Field(None, ge=0, le=MAX_INT)
+    gig_headcount: int | None = Field(None, ge=0, le=MAX_INT)
     contact_name: str | None = Field(None, max_length=40)
     contact_mobile: str | None = Field(None, max_length=40)
 
@@ -198,21 +200,21 @@ class FoundingCaseDetailOut(FoundingCaseOut):
 
 
 class FoundingCaseFilters(Schema):
-    within: int | None = None
+    within: Id | None = None
     stage: int | None = Field(None, ge=1, le=4)
 
 
 class FoundingOpenIn(Schema):
-    happened_on: date
+    happened_on: Day
     notes: str = Field("", max_length=2000)
-    responsible_id: int | None = Field(None, description="Defaults to the caller.")
+    responsible_id: Id | None = Field(None, description="Defaults to the caller.")
 
 
 class FoundingAdvanceIn(Schema):
     to_stage: int = Field(ge=1, le=4, description="The stage after the current one.")
-    happened_on: date
+    happened_on: Day
     notes: str = Field("", max_length=2000)
-    responsible_id: int | None = Field(None, description="Defaults to the caller.")
+    responsible_id: Id | None = Field(None, description="Defaults to the caller.")
     union_name: str = Field(
         "",
         max_length=120,
@@ -224,12 +226,12 @@ class FoundingAdvanceIn(Schema):
 class FoundingStepBackIn(Schema):
     from_stage: int = Field(ge=1, le=4, description="The stage the case is in now.")
     reason: str = Field("", max_length=2000)
-    happened_on: date
+    happened_on: Day
 
 
 class CoveragePeriod(Schema):
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
 
 
 class StageCountOut(Schema):
@@ -262,7 +264,7 @@ class CoverageOut(Schema):
     response={200: list[EnterpriseOut], **ERROR_RESPONSES},
     operation_id="list_enterprises",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilters]) -> Any:
     """Enterprises the caller may see, by name. `stage` 0 means no founding case and no union;
     `q` matches the name or the exact credit code."""
@@ -284,11 +286,11 @@ def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilters]) ->
 
 
 @router.get(
-    "/enterprises/{enterprise_id}",
+    "/enterprises/{id:enterprise_id}",
     response={200: EnterpriseOut, **ERROR_RESPONSES},
     operation_id="get_enterprise",
 )
-def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def get_enterprise(request: HttpRequest, enterprise_id: Id) -> Enterprise:
     """One enterprise. The contact mobile number is shown masked only."""
     return queries.get_enterprise_for(request.user, enterprise_id, "enterprises.view")
 
@@ -307,12 +309,12 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseCreateIn) -> tupl
 
 
 @router.patch(
-    "/enterprises/{enterprise_id}",
+    "/enterprises/{id:enterprise_id}",
     response={200: EnterpriseOut, **ERROR_RESPONSES},
     operation_id="update_enterprise",
 )
 def update_enterprise(
-    request: HttpRequest, enterprise_id: int, payload: EnterpriseUpdateIn
+    request: HttpRequest, enterprise_id: Id, payload: EnterpriseUpdateIn
 ) -> Enterprise:
     """Edit details; only the fields sent change. `version` must be the one read; a stale
     version gets 409."""
@@ -340,7 +342,7 @@ def _responsible(request: HttpRequest, responsible_id: int | None) -> Any:
     return staff
 
 
-def _case_detail(request: HttpRequest, case_id: int) -> FoundingCase:
+def _case_detail(request: HttpRequest, case_id: Id) -> FoundingCase:
     return queries.get_case_for(request.user, case_id, "enterprises.view")
 
 
@@ -349,7 +351,7 @@ def _case_detail(request: HttpRequest, case_id: int) -> FoundingCase:
     response={200: list[FoundingCaseOut], **ERROR_RESPONSES},
     operation_id="list_founding_cases",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_founding_cases(request: HttpRequest, filters: Query[FoundingCaseFilters]) -> Any:
     """Founding cases the caller may see, established ones included: by stage, then longest
     in their stage first."""
@@ -362,22 +364,22 @@ def list_founding_cases(request: HttpRequest, filters: Query[FoundingCaseFilters
 
 
 @router.get(
-    "/founding-cases/{case_id}",
+    "/founding-cases/{id:case_id}",
     response={200: FoundingCaseDetailOut, **ERROR_RESPONSES},
     operation_id="get_founding_case",
 )
-def get_founding_case(request: HttpRequest, case_id: int) -> FoundingCase:
+def get_founding_case(request: HttpRequest, case_id: Id) -> FoundingCase:
     """One founding case with its steps (forward and back) and each step's documents."""
     return _case_detail(request, case_id)
 
 
 @router.post(
-    "/enterprises/{enterprise_id}/founding-case",
+    "/enterprises/{id:enterprise_id}/founding-case",
     response={201: FoundingCaseDetailOut, **ERROR_RESPONSES},
     operation_id="open_founding_case",
 )
 def open_founding_case(
-    request: HttpRequest, enterprise_id: int, payload: FoundingOpenIn
+    request: HttpRequest, enterprise_id: Id, payload: FoundingOpenIn
 ) -> tuple[int, FoundingCase]:
     """Record that the enterprise's preparatory group (筹备组) was set up: the case starts at
     stage 1. `responsible_id` is a staff member the caller may see (default: the caller)."""
@@ -394,12 +396,12 @@ def open_founding_case(
 
 
 @router.post(
-    "/founding-cases/{case_id}/advance",
+    "/founding-cases/{id:case_id}/advance",
     response={200: FoundingCaseDetailOut, **ERROR_RESPONSES},
     operation_id="advance_founding_case",
 )
 def advance_founding_case(
-    request: HttpRequest, case_id: int, payload: FoundingAdvanceIn
+    request: HttpRequest, case_id: Id, payload: FoundingAdvanceIn
 ) -> FoundingCase:
     """Move the case to the next stage (`to_stage` = current + 1; anything else, or a case that
     moved meanwhile, gets 409 stale_stage). Stage 4 approves the union: it creates the
@@ -419,12 +421,12 @@ def advance_founding_case(
 
 
 @router.post(
-    "/founding-cases/{case_id}/step-back",
+    "/founding-cases/{id:case_id}/step-back",
     response={200: FoundingCaseDetailOut, **ERROR_RESPONSES},
     operation_id="step_back_founding_case",
 )
 def step_back_founding_case(
-    request: HttpRequest, case_id: int, payload: FoundingStepBackIn
+    request: HttpRequest, case_id: Id, payload: FoundingStepBackIn
 ) -> FoundingCase:
     """Move the case one stage back, saying why. `from_stage` is the stage read (a case that
     moved meanwhile gets 409 stale_stage); an established union cannot go back."""
@@ -440,12 +442,12 @@ def step_back_founding_case(
 
 
 @router.post(
-    "/founding-cases/{case_id}/documents",
+    "/founding-cases/{id:case_id}/documents",
     response={201: FoundingDocumentOut, **ERROR_RESPONSES},
     operation_id="attach_founding_document",
 )
 def attach_founding_document(
-    request: HttpRequest, case_id: int, file: File[UploadedFile]
+    request: HttpRequest, case_id: Id, file: File[UploadedFile]
 ) -> tuple[int, FoundingDocument]:
     """Attach a PDF, PNG or JPEG (at most 10 MB, checked by content) to the case's current
     stage, as a multipart upload in the field `file`."""
@@ -455,7 +457,7 @@ def attach_founding_document(
 
 
 @router.get(
-    "/founding-documents/{document_id}",
+    "/founding-documents/{id:document_id}",
     response={200: None, **ERROR_RESPONSES},
     operation_id="download_founding_document",
     openapi_extra={
@@ -470,7 +472,7 @@ def attach_founding_document(
         }
     },
 )
-def download_founding_document(request: HttpRequest, document_id: int) -> FileResponse:
+def download_founding_document(request: HttpRequest, document_id: Id) -> FileResponse:
     """Download a founding document."""
     document = queries.get_document_for(request.user, document_id, "enterprises.view")
     try:
@@ -489,13 +491,11 @@ def download_founding_document(request: HttpRequest, document_id: int) -> FileRe
 
 
 @router.get(
-    "/orgs/{org_id}/coverage",
+    "/orgs/{id:org_id}/coverage",
     response={200: CoverageOut, **ERROR_RESPONSES},
     operation_id="get_coverage",
 )
-def get_coverage(
-    request: HttpRequest, org_id: int, period: Query[CoveragePeriod]
-) -> dict[str, Any]:
+def get_coverage(request: HttpRequest, org_id: Id, period: Query[CoveragePeriod]) -> dict[str, Any]:
     """Union coverage of the organisation and everything below it: enterprises and workers
     (all, and new-employment-form) with and without a union, open founding cases per stage,
     and unions founded in the period (both ends optional and inclusive)."""

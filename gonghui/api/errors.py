@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -49,6 +49,21 @@ def _field_message(error: dict[str, Any]) -> str:
         return _("Enter true or false.")
     if kind in {"string_type"}:
         return _("Enter text.")
+    if kind in {"day_format", "date_parsing", "date_from_datetime_parsing", "date_type"} or (
+        kind.startswith("date_from_datetime")
+    ):
+        return _("Enter a date as YYYY-MM-DD.")
+    if kind in {"moment_format", "datetime_parsing", "datetime_type"} or kind.startswith(
+        "datetime_from_date"
+    ):
+        return _("Enter a date and time in ISO 8601, e.g. 2026-05-01T09:30:00+08:00.")
+    if kind in {"time_parsing", "time_type"}:
+        return _("Enter a time as HH:MM.")
+    if kind == "year_range":
+        return _("Enter a year from %(first)s to %(last)s.") % {
+            "first": context.get("first", "?"),
+            "last": context.get("last", "?"),
+        }
     if kind in {"json_invalid", "model_attributes_type", "dict_type"}:
         return _("The request body is not valid JSON of the expected shape.")
     return _("This value is not valid.")
@@ -106,3 +121,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request, error_body("error", str(exc.message)), status=exc.status_code
         )
+
+
+def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any path under /api/ that no operation serves: the JSON 404, never the HTML page."""
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)

@@ -10,6 +10,7 @@ from ninja.params import FormEx
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.types import Id
 from gonghui.core import imports
 from gonghui.core.models import ImportJob
 from gonghui.orgs.queries import get_org_for
@@ -78,21 +79,21 @@ def start_import(
 
 
 @router.get(
-    "/imports/{int:job_id}",
+    "/imports/{id:job_id}",
     response={200: ImportJobOut, **ERROR_RESPONSES},
     operation_id="get_import",
 )
-def get_import(request: HttpRequest, job_id: int) -> ImportJob:
+def get_import(request: HttpRequest, job_id: Id) -> ImportJob:
     """An import job: its status, progress, row counts and errors by row and column."""
     return imports.get_job_for(request.user, job_id)
 
 
 @router.post(
-    "/imports/{int:job_id}/confirm",
+    "/imports/{id:job_id}/confirm",
     response={200: ImportJobOut, **ERROR_RESPONSES},
     operation_id="confirm_import",
 )
-def confirm_import(request: HttpRequest, job_id: int) -> ImportJob:
+def confirm_import(request: HttpRequest, job_id: Id) -> ImportJob:
     """Import the valid rows of a checked file, in the background and all at once; the file
     is checked again first. A job that is not waiting for confirmation gets 400
     not_checked."""

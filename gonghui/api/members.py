@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, P, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.params import HeaderEx
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES, ErrorOut
+from gonghui.api.pagination import Pages
+from gonghui.api.types import Day, Id
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import mask_id_number, mask_mobile, mask_name, normalize_id_number
@@ -183,10 +185,10 @@ class ApplicationOut(_PersonResolvers):
 
 class ApplicationFilters(Schema):
     status: Literal["pending", "approved", "rejected", "all"] = "pending"
-    event: int | None = Field(None, description="Only applications from this event.")
+    event: Id | None = Field(None, description="Only applications from this event.")
     waiting: bool = Field(False, description="Only those waiting longer than the deadline.")
     q: str = Field("", max_length=40, description="Part of the name or the employer.")
-    within: int | None = Field(None, description="Only this organisation's subtree.")
+    within: Id | None = Field(None, description="Only this organisation's subtree.")
 
 
 class RejectIn(Schema):
@@ -194,7 +196,7 @@ class RejectIn(Schema):
 
 
 class BulkApproveIn(Schema):
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 class ApprovedOut(Schema):
@@ -298,7 +300,7 @@ class EventDetailOut(EventOut):
 
 
 class EventFilters(Schema):
-    within: int | None = Field(None, description="Only this organisation's subtree.")
+    within: Id | None = Field(None, description="Only this organisation's subtree.")
 
 
 # --- schemas: members and transfers ------------------------------------------------------------
@@ -404,13 +406,13 @@ class MemberFilters(Schema):
         "active"
     )
     job_type: JobType | None = None
-    joined_from: date | None = None
-    joined_to: date | None = None
-    within: int | None = Field(None, description="Only this organisation's subtree.")
+    joined_from: Day | None = None
+    joined_to: Day | None = None
+    within: Id | None = Field(None, description="Only this organisation's subtree.")
 
 
 class TransferStartIn(Schema):
-    to_org_id: int = Field(description="The union asked to take the membership over.")
+    to_org_id: Id = Field(description="The union asked to take the membership over.")
     new_employer_name: str = Field(max_length=120)
 
 
@@ -425,7 +427,7 @@ class TransferFilters(Schema):
 class LeaveIn(Schema):
     status: Literal["withdrawn", "lapsed", "deceased", "transferred_out"]
     reason: str = Field(max_length=200)
-    left_on: date | None = Field(None, description="Defaults to today.")
+    left_on: Day | None = Field(None, description="Defaults to today.")
 
 
 class RevokeIn(Schema):
@@ -583,7 +585,7 @@ def get_application_status(request: HttpRequest, receipt: str) -> dict[str, Any]
     response={200: list[ApplicationOut], **ERROR_RESPONSES},
     operation_id="list_applications",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) -> Any:
     """The review queue of the caller's subtree, oldest first. `status` defaults to pending
     (`all` for every status); `waiting` keeps those past the review deadline. ID and mobile
@@ -603,21 +605,21 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) 
 
 
 @router.get(
-    "/applications/{int:application_id}",
+    "/applications/{id:application_id}",
     response={200: ApplicationOut, **ERROR_RESPONSES},
     operation_id="get_application",
 )
-def get_application(request: HttpRequest, application_id: int) -> Application:
+def get_application(request: HttpRequest, application_id: Id) -> Application:
     """One application, flagged when its ID number already belongs to a member."""
     return queries.get_application_for(request.user, application_id, "members.view")
 
 
 @router.post(
-    "/applications/{int:application_id}/approve",
+    "/applications/{id:application_id}/approve",
     response={200: ApplicationOut, **ERROR_RESPONSES},
     operation_id="approve_application",
 )
-def approve_application(request: HttpRequest, application_id: int) -> Application:
+def approve_application(request: HttpRequest, application_id: Id) -> Application:
     """Approve: the applicant becomes a member with a member number (`member_id` in the
     answer). An application already reviewed gets 409; a person who is already a member
     gets 400 duplicate_member."""
@@ -627,11 +629,11 @@ def approve_application(request: HttpRequest, application_id: int) -> Applicatio
 
 
 @router.post(
-    "/applications/{int:application_id}/reject",
+    "/applications/{id:application_id}/reject",
     response={200: ApplicationOut, **ERROR_RESPONSES},
     operation_id="reject_application",
 )
-def reject_application(request: HttpRequest, application_id: int, payload: RejectIn) -> Application:
+def reject_application(request: HttpRequest, application_id: Id, payload: RejectIn) -> Application:
     """Reject with a reason, which the applicant is told by SMS and on their status page."""
     application = queries.get_application_for(request.user, application_id, "members.review")
     actions.reject_application(
@@ -683,7 +685,7 @@ def approve_applications(request: HttpRequest, payload: BulkApproveIn) -> dict[s
     response={200: list[EventListOut], **ERROR_RESPONSES},
     operation_id="list_recruitment_events",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_recruitment_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
     """Recruitment events (双沟通) of the caller's subtree, latest first, with their counts of
     applications and approvals."""
@@ -692,11 +694,11 @@ def list_recruitment_events(request: HttpRequest, filters: Query[EventFilters]) 
 
 
 @router.get(
-    "/recruitment-events/{int:event_id}",
+    "/recruitment-events/{id:event_id}",
     response={200: EventDetailOut, **ERROR_RESPONSES},
     operation_id="get_recruitment_event",
 )
-def get_recruitment_event(request: HttpRequest, event_id: int) -> RecruitmentEvent:
+def get_recruitment_event(request: HttpRequest, event_id: Id) -> RecruitmentEvent:
     """One event with its funnel: scans → applications → approved → still members, the
     last ten minutes' rate, the busiest minute, gifts, and figures by employer."""
     return queries.get_event_for(request.user, event_id, "members.view")
@@ -717,7 +719,7 @@ def own_member(request: HttpRequest) -> Member | None:
     return member
 
 
-def _member_to_change(request: HttpRequest, member_id: int) -> Member:
+def _member_to_change(request: HttpRequest, member_id: Id) -> Member:
     """The member's own membership, or one the caller manages (404 alike otherwise)."""
     own = own_member(request)
     if own is not None and own.pk == member_id:
@@ -730,7 +732,7 @@ def _member_to_change(request: HttpRequest, member_id: int) -> Member:
     response={200: list[MemberOut], **ERROR_RESPONSES},
     operation_id="list_members",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     """Members of the caller's subtree by member number; `status` defaults to active (`all`
     for every status). ID and mobile numbers are masked."""
@@ -750,23 +752,23 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
 
 
 @router.get(
-    "/members/{int:member_id}",
+    "/members/{id:member_id}",
     response={200: MemberDetailOut, **ERROR_RESPONSES},
     operation_id="get_member",
 )
-def get_member(request: HttpRequest, member_id: int) -> Member:
+def get_member(request: HttpRequest, member_id: Id) -> Member:
     """One member with the history of their membership (episodes: union, employer, from, to)
     and their transfers. ID and mobile numbers are masked."""
     return queries.get_member_for(request.user, member_id, "members.view")
 
 
 @router.post(
-    "/members/{int:member_id}/transfers",
+    "/members/{id:member_id}/transfers",
     response={201: TransferOut, **ERROR_RESPONSES},
     operation_id="start_transfer",
 )
 def start_transfer(
-    request: HttpRequest, member_id: int, payload: TransferStartIn
+    request: HttpRequest, member_id: Id, payload: TransferStartIn
 ) -> tuple[int, Transfer]:
     """Ask another union to take the membership over (the member changed employer). Staff
     who manage the member, or the member themselves, may ask; one transfer waits at a time
@@ -783,11 +785,11 @@ def start_transfer(
 
 
 @router.post(
-    "/members/{int:member_id}/leave",
+    "/members/{id:member_id}/leave",
     response={200: MemberDetailOut, **ERROR_RESPONSES},
     operation_id="record_leaving",
 )
-def record_leaving(request: HttpRequest, member_id: int, payload: LeaveIn) -> Member:
+def record_leaving(request: HttpRequest, member_id: Id, payload: LeaveIn) -> Member:
     """End a membership (withdrawn, lapsed, deceased, transferred out of the system) with a
     reason. A member may withdraw themselves; anything else needs members.manage. Their
     card stops being valid and a waiting transfer is cancelled."""
@@ -802,11 +804,11 @@ def record_leaving(request: HttpRequest, member_id: int, payload: LeaveIn) -> Me
 
 
 @router.post(
-    "/members/{int:member_id}/revoke-card",
+    "/members/{id:member_id}/revoke-card",
     response={200: MemberOut, **ERROR_RESPONSES},
     operation_id="revoke_card",
 )
-def revoke_card(request: HttpRequest, member_id: int, payload: RevokeIn) -> Member:
+def revoke_card(request: HttpRequest, member_id: Id, payload: RevokeIn) -> Member:
     """Invalidate the member's current card (lost phone, misuse): its `card_version` goes up,
     the online check answers revoked for older codes, and the member's card shows a new code."""
     member = queries.get_member_for(request.user, member_id, "members.manage")
@@ -821,7 +823,7 @@ def revoke_card(request: HttpRequest, member_id: int, payload: RevokeIn) -> Memb
     response={200: list[TransferOut], **ERROR_RESPONSES},
     operation_id="list_transfers",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_transfers(request: HttpRequest, filters: Query[TransferFilters]) -> Any:
     """Transfers into or out of the caller's subtree, newest first; `status` defaults to
     pending (`all` for every status)."""
@@ -831,11 +833,11 @@ def list_transfers(request: HttpRequest, filters: Query[TransferFilters]) -> Any
 
 
 @router.post(
-    "/transfers/{int:transfer_id}/accept",
+    "/transfers/{id:transfer_id}/accept",
     response={200: TransferOut, **ERROR_RESPONSES},
     operation_id="accept_transfer",
 )
-def accept_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
+def accept_transfer(request: HttpRequest, transfer_id: Id) -> Transfer:
     """The receiving union takes the member over: the membership continues without a gap
     under the same member number, and a new episode starts today."""
     transfer = queries.get_transfer_for(request.user, transfer_id, "members.review")
@@ -844,13 +846,11 @@ def accept_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
 
 
 @router.post(
-    "/transfers/{int:transfer_id}/decline",
+    "/transfers/{id:transfer_id}/decline",
     response={200: TransferOut, **ERROR_RESPONSES},
     operation_id="decline_transfer",
 )
-def decline_transfer(
-    request: HttpRequest, transfer_id: int, payload: TransferDeclineIn
-) -> Transfer:
+def decline_transfer(request: HttpRequest, transfer_id: Id, payload: TransferDeclineIn) -> Transfer:
     """The receiving union declines, saying why; the member stays where they are."""
     transfer = queries.get_transfer_for(request.user, transfer_id, "members.review")
     actions.decline_transfer(actor=api_user(request), transfer=transfer, reason=payload.reason)

@@ -2,11 +2,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.pagination import Pages
 from gonghui.api.schemas import OrgCreateIn, OrgMoveIn, OrgOut, OrgUpdateIn
+from gonghui.api.types import Id
 from gonghui.orgs import actions, queries
 from gonghui.orgs.models import Org
 
@@ -16,11 +18,11 @@ router = Router(tags=["orgs"])
 class OrgFilters(Schema):
     q: str = ""
     kind: str = ""
-    within: int | None = None
+    within: Id | None = None
 
 
 @router.get("/orgs", response={200: list[OrgOut], **ERROR_RESPONSES}, operation_id="list_orgs")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> Any:
     """Organisations the caller may see, in tree order."""
     within = (
@@ -31,8 +33,8 @@ def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> Any:
     )
 
 
-@router.get("/orgs/{org_id}", response={200: OrgOut, **ERROR_RESPONSES}, operation_id="get_org")
-def get_org(request: HttpRequest, org_id: int) -> Org:
+@router.get("/orgs/{id:org_id}", response={200: OrgOut, **ERROR_RESPONSES}, operation_id="get_org")
+def get_org(request: HttpRequest, org_id: Id) -> Org:
     return queries.get_org_for(request.user, org_id, "orgs.view")
 
 
@@ -48,9 +50,9 @@ def create_org(request: HttpRequest, payload: OrgCreateIn) -> tuple[int, Org]:
 
 
 @router.patch(
-    "/orgs/{org_id}", response={200: OrgOut, **ERROR_RESPONSES}, operation_id="update_org"
+    "/orgs/{id:org_id}", response={200: OrgOut, **ERROR_RESPONSES}, operation_id="update_org"
 )
-def update_org(request: HttpRequest, org_id: int, payload: OrgUpdateIn) -> Org:
+def update_org(request: HttpRequest, org_id: Id, payload: OrgUpdateIn) -> Org:
     """Edit details. `version` must be the one read; a stale version gets 409."""
     org = queries.get_org_for(request.user, org_id, "orgs.manage")
     changes = payload.dict(exclude={"version"}, exclude_none=True)
@@ -60,11 +62,11 @@ def update_org(request: HttpRequest, org_id: int, payload: OrgUpdateIn) -> Org:
 
 
 @router.post(
-    "/orgs/{org_id}/move",
+    "/orgs/{id:org_id}/move",
     response={200: OrgOut, **ERROR_RESPONSES},
     operation_id="move_org",
 )
-def move_org(request: HttpRequest, org_id: int, payload: OrgMoveIn) -> Org:
+def move_org(request: HttpRequest, org_id: Id, payload: OrgMoveIn) -> Org:
     """Move an organisation and its subtree under a new parent."""
     org = queries.get_org_for(request.user, org_id, "orgs.move")
     new_parent = queries.get_org_for(request.user, payload.new_parent_id, "orgs.move")

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from gonghui.api.types import Id, Version
 from gonghui.orgs.models import Org
 
 
@@ -28,7 +29,7 @@ class OrgOut(Schema):
 
 
 class OrgCreateIn(Schema):
-    parent_id: int
+    parent_id: Id
     name: str = Field(min_length=2, max_length=120)
     kind: str
     short_name: str = Field("", max_length=40)
@@ -39,7 +40,7 @@ class OrgCreateIn(Schema):
 
 
 class OrgUpdateIn(Schema):
-    version: int
+    version: Version
     name: str | None = Field(None, min_length=2, max_length=120)
     short_name: str | None = Field(None, max_length=40)
     district: str | None = Field(None, max_length=40)
@@ -49,7 +50,7 @@ class OrgUpdateIn(Schema):
 
 
 class OrgMoveIn(Schema):
-    new_parent_id: int
+    new_parent_id: Id
 
 
 class GrantOut(Schema):

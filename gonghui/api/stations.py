@@ -13,10 +13,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
+from gonghui.api.pagination import Pages
+from gonghui.api.types import Day, Id, Version
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import ConflictError, DomainError, PermissionDeniedError
 from gonghui.members.queries import get_own_member
@@ -110,7 +112,7 @@ class AreaOut(Schema):
 
 
 class StationIn(Schema):
-    org_id: int = Field(description="The union that runs the station")
+    org_id: Id = Field(description="The union that runs the station")
     name: str = Field(min_length=2, max_length=120)
     district: str = Field(min_length=1, max_length=40)
     street: str = Field(min_length=1, max_length=40)
@@ -126,8 +128,8 @@ class StationIn(Schema):
 
 
 class StationUpdateIn(Schema):
-    version: int
-    org_id: int | None = None
+    version: Version
+    org_id: Id | None = None
     name: str | None = Field(None, min_length=2, max_length=120)
     district: str | None = Field(None, min_length=1, max_length=40)
     street: str | None = Field(None, min_length=1, max_length=40)
@@ -144,9 +146,9 @@ class StationUpdateIn(Schema):
 
 
 class VisitFilters(Schema):
-    org_id: int | None = Field(None, description="Stations run in this subtree (default: all)")
-    date_from: date | None = None
-    date_to: date | None = None
+    org_id: Id | None = Field(None, description="Stations run in this subtree (default: all)")
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class StationVisitsOut(Schema):
@@ -183,7 +185,7 @@ class VisitOut(Schema):
     operation_id="list_stations",
     auth=None,
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_stations(request: HttpRequest, filters: Query[StationFilters]) -> Any:
     """Active stations, by district, street and name; no sign-in needed."""
     return queries.list_public_stations(
@@ -212,7 +214,7 @@ def list_station_areas(request: HttpRequest) -> list[queries.Area]:
     response={200: list[StationVisitsOut], **ERROR_RESPONSES},
     operation_id="list_station_visits",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_station_visits(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
     """Visits and different visitors per station of the caller's subtree in a period of whole
     days (default: the last 30 days, at most 400). Needs stations.manage."""
@@ -247,12 +249,12 @@ def list_station_visits(request: HttpRequest, filters: Query[VisitFilters]) -> A
 
 
 @router.get(
-    "/stations/{station_id}",
+    "/stations/{id:station_id}",
     response={200: StationOut, **ERROR_RESPONSES},
     operation_id="get_station",
     auth=None,
 )
-def get_station(request: HttpRequest, station_id: int) -> Station:
+def get_station(request: HttpRequest, station_id: Id) -> Station:
     """An active station; a deactivated one is 404."""
     return queries.get_public_station(station_id)
 
@@ -279,11 +281,11 @@ def create_station(request: HttpRequest, payload: StationIn) -> tuple[int, Stati
 
 
 @router.patch(
-    "/stations/{station_id}",
+    "/stations/{id:station_id}",
     response={200: StaffStationOut, **ERROR_RESPONSES},
     operation_id="update_station",
 )
-def update_station(request: HttpRequest, station_id: int, payload: StationUpdateIn) -> Station:
+def update_station(request: HttpRequest, station_id: Id, payload: StationUpdateIn) -> Station:
     """Edit a station; `version` must be the one read (a stale one gets 409). Fields left out
     keep their value; `is_active` deactivates or reactivates it."""
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
@@ -318,12 +320,12 @@ def update_station(request: HttpRequest, station_id: int, payload: StationUpdate
 
 
 @router.post(
-    "/stations/{station_id}/visits",
+    "/stations/{id:station_id}/visits",
     response={201: VisitOut, 200: VisitOut, **ERROR_RESPONSES},
     operation_id="record_station_visit",
 )
 def record_station_visit(
-    request: HttpRequest, station_id: int, payload: VisitIn
+    request: HttpRequest, station_id: Id, payload: VisitIn
 ) -> tuple[int, dict[str, Any]]:
     """The signed-in member visits the station whose poster they scanned: 201 when the visit
     is recorded, 200 with `already_checked_in` and the first time when they already visited
