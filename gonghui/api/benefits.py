@@ -16,7 +16,7 @@ from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.api.pagination import Pages
 from gonghui.api.types import MAX_INT, Day, Id, Moment
 from gonghui.benefits import actions, claiming, queries, redeeming
-from gonghui.benefits.models import Audience, Claim, Offer, Provider, Service
+from gonghui.benefits.models import Claim, Offer, Provider, Service
 from gonghui.core.errors import NotFoundError
 from gonghui.members.models import Member
 from gonghui.members.queries import get_own_member
@@ -206,33 +206,41 @@ class InspectionOut(Schema):
     claims: list[ClaimStateOut]
 
 
-class BatchItemIn(Schema):
+class RedemptionBatchItemIn(Schema):
     nonce: str = Field(max_length=200, description="Made by the device, unique per scan.")
     code: str = Field(max_length=2000)
     scanned_at: Moment = Field(description="When it was scanned, with a time zone.")
 
 
-class BatchIn(Schema):
+class RedemptionBatchIn(Schema):
     device: str = Field(max_length=200, description="The device's own id (≤ 64 characters).")
-    items: list[BatchItemIn] = Field(max_length=redeeming.MAX_BATCH)
+    items: list[RedemptionBatchItemIn] = Field(max_length=redeeming.MAX_BATCH)
 
 
-class BatchAnswerOut(RedemptionOut):
+class RedemptionBatchAnswerOut(RedemptionOut):
     nonce: str
     replayed: bool = Field(description="True when this answers an earlier upload.")
 
 
-class BatchOut(Schema):
-    results: list[BatchAnswerOut]
+class RedemptionBatchOut(Schema):
+    results: list[RedemptionBatchAnswerOut]
 
 
 # --- schemas: staff ----------------------------------------------------------------------------
 
 
+# The values of benefits' choices, written out: as enums they would share their OpenAPI names
+# with one another (Provider.Kind, Offer.Kind) or with the activities' Audience, and one
+# description would silently replace the other (test_openapi checks these stay in step).
+ServiceAudience = Literal["public", "members", "subtree"]
+ProviderKind = Literal["enterprise", "government", "union"]
+OfferKind = Literal["discount", "free_item", "ticket", "coupon"]
+
+
 class ProviderIn(Schema):
     org_id: Id = Field(description="The managing organisation.")
     name: str = Field(max_length=120)
-    kind: Provider.Kind
+    kind: ProviderKind
     description: str = ""
     contact_name: str = Field("", max_length=40)
     contact_phone: str = Field("", max_length=40, description="A public phone line.")
@@ -267,7 +275,7 @@ class ServiceIn(Schema):
     link: str = Field("", max_length=200)
     phone: str = Field("", max_length=40)
     on_site: str = ""
-    audience: Audience
+    audience: ServiceAudience
     audience_org_id: Id | None = None
     valid_from: Day | None = None
     valid_until: Day | None = None
@@ -308,7 +316,7 @@ class ShareIn(Schema):
 class OfferIn(Schema):
     service_id: Id
     title: str = Field(max_length=120)
-    kind: Offer.Kind
+    kind: OfferKind
     terms: str = ""
     quota: int | None = Field(None, ge=1, le=MAX_INT, description="Null: unlimited.")
     per_member_limit: int = Field(1, ge=1, le=100)
@@ -556,10 +564,10 @@ def redeem_claim(request: HttpRequest, payload: RedeemIn) -> dict[str, Any]:
 
 @router.post(
     "/provider/redemptions/batch",
-    response={200: BatchOut, **ERROR_RESPONSES},
+    response={200: RedemptionBatchOut, **ERROR_RESPONSES},
     operation_id="upload_redemptions",
 )
-def upload_redemptions(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
+def upload_redemptions(request: HttpRequest, payload: RedemptionBatchIn) -> dict[str, Any]:
     """For a provider account: scans kept on a device while offline (≤ 500), each judged at
     its scan time and answered on its own. The same (device, nonce) sent again replays the
     first answer and redeems nothing."""

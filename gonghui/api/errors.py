@@ -57,7 +57,7 @@ def _field_message(error: dict[str, Any]) -> str:
         "datetime_from_date"
     ):
         return _("Enter a date and time in ISO 8601, e.g. 2026-05-01T09:30:00+08:00.")
-    if kind in {"time_parsing", "time_type"}:
+    if kind in {"clock_format", "time_parsing", "time_type"}:
         return _("Enter a time as HH:MM.")
     if kind == "year_range":
         return _("Enter a year from %(first)s to %(last)s.") % {
@@ -125,4 +125,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any path under /api/ that no operation serves: the JSON 404, never the HTML page."""
-    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return JsonResponse(
+        error_body("not_found", _("Not found.")),
+        status=404,
+        content_type="application/json; charset=utf-8",
+    )

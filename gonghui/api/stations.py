@@ -6,7 +6,7 @@ too. Staff create and edit the stations of their subtree and read visit figures
 (stations.manage). A signed-in member records a visit with the code of the station's poster.
 """
 
-from datetime import date, time
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from gonghui.api.auth import api_user
 from gonghui.api.errors import ERROR_RESPONSES
 from gonghui.api.pagination import Pages
-from gonghui.api.types import Day, Id, Version
+from gonghui.api.types import ClockText, ClockTime, Day, Id, Version, clock_text
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import ConflictError, DomainError, PermissionDeniedError
 from gonghui.members.queries import get_own_member
@@ -40,8 +40,8 @@ class StationOut(Schema):
     address: str
     weekdays: str = Field(description='ISO weekdays it opens on, "1234567" for every day')
     all_day: bool
-    opens: time | None
-    closes: time | None = Field(description="Earlier than `opens`: open past midnight")
+    opens: ClockText | None
+    closes: ClockText | None = Field(description="Earlier than `opens`: open past midnight")
     hours: str = Field(description="The hours in one line, in the request's language")
     hours_note: str
     open_now: bool
@@ -53,6 +53,14 @@ class StationOut(Schema):
     operator_id: int
     operator_name: str
     photo_url: str | None
+
+    @staticmethod
+    def resolve_opens(obj: Station) -> str | None:
+        return clock_text(obj.opens)
+
+    @staticmethod
+    def resolve_closes(obj: Station) -> str | None:
+        return clock_text(obj.closes)
 
     @staticmethod
     def resolve_hours(obj: Station) -> str:
@@ -119,8 +127,8 @@ class StationIn(Schema):
     address: str = Field(min_length=1, max_length=200)
     weekdays: str = Field("1234567", max_length=7)
     all_day: bool = False
-    opens: time | None = None
-    closes: time | None = None
+    opens: ClockTime | None = None
+    closes: ClockTime | None = None
     hours_note: str = Field("", max_length=200)
     amenities: list[str] = []
     phone: str = Field("", max_length=40)
@@ -136,8 +144,8 @@ class StationUpdateIn(Schema):
     address: str | None = Field(None, min_length=1, max_length=200)
     weekdays: str | None = Field(None, max_length=7)
     all_day: bool | None = None
-    opens: time | None = None
-    closes: time | None = None
+    opens: ClockTime | None = None
+    closes: ClockTime | None = None
     hours_note: str | None = Field(None, max_length=200)
     amenities: list[str] | None = None
     phone: str | None = Field(None, max_length=40)

@@ -12,11 +12,11 @@ years are bounded so that a period's arithmetic (the day after, a time zone) can
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from django.urls import register_converter
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # Primary and foreign keys are bigint (DEFAULT_AUTO_FIELD is BigAutoField).
@@ -70,6 +70,27 @@ Moment = Annotated[
     AfterValidator(_in_years),
     Field(description=f"ISO 8601, years {FIRST_YEAR}–{LAST_YEAR}."),
 ]
+
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+
+
+def _written_clock(value: Any) -> Any:
+    if not isinstance(value, time) and not (isinstance(value, str) and re.fullmatch(_CLOCK, value)):
+        raise PydanticCustomError("clock_format", "Enter a time as HH:MM.")
+    return value
+
+
+# A time of day on the local clock (opening hours), written HH:MM both ways. JSON Schema's
+# "time" format would promise RFC 3339 with an offset, which opening hours do not have, and a
+# time with an offset cannot be stored in a time column.
+_CLOCK_SCHEMA = {"type": "string", "pattern": f"^{_CLOCK}$", "description": "HH:MM, local time."}
+ClockTime = Annotated[time, BeforeValidator(_written_clock), WithJsonSchema(_CLOCK_SCHEMA)]
+ClockText = Annotated[str, WithJsonSchema(_CLOCK_SCHEMA)]
+
+
+def clock_text(value: time | None) -> str | None:
+    """How a ClockText answer writes a time of day."""
+    return value.strftime("%H:%M") if value is not None else None
 
 
 class IdConverter:
