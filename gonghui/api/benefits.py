@@ -653,7 +653,7 @@ def create_benefit_service(request: HttpRequest, payload: ServiceIn) -> tuple[in
     fields = payload.model_dump(
         exclude={"provider_id", "org_id", "audience_org_id", "publish"}, mode="python"
     )
-    fields["audience"] = payload.audience.value
+    fields["audience"] = payload.audience
     service = actions.create_service(
         actor=api_user(request), provider=provider, org=org, audience_org=audience_org,
         publish=payload.publish, **fields,
@@ -688,7 +688,7 @@ def create_benefit_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, d
         for share in payload.shares
     ]
     fields = payload.model_dump(exclude={"service_id", "shares", "publish"}, mode="python")
-    fields["kind"] = payload.kind.value
+    fields["kind"] = payload.kind
     offer = actions.create_offer(
         actor=api_user(request), service=service, shares=shares, publish=payload.publish, **fields
     )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -118,12 +119,26 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja raises HttpError itself for one thing only: a signed-in browser session that
+        # writes without its CSRF token.
+        if exc.status_code == 403:
+            return api.create_response(
+                request,
+                error_body(
+                    "csrf_failed",
+                    _("Send the CSRF token with a signed-in session, or use an API token."),
+                ),
+                status=403,
+            )
         return api.create_response(
             request, error_body("error", str(exc.message)), status=exc.status_code
         )
 
 
-def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+# Exempt as every API operation is: the answer is a 404 whatever the method, and CSRF's own
+# refusal would be Django's HTML page.
+@csrf_exempt
+def unknown_path(request: HttpRequest) -> HttpResponse:
     """Any path under /api/ that no operation serves: the JSON 404, never the HTML page."""
     return JsonResponse(
         error_body("not_found", _("Not found.")),

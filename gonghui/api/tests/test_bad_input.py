@@ -95,7 +95,7 @@ def _name(case: tuple[Any, ...]) -> str:
 
 
 @pytest.fixture
-def staff_api(tree, operator, api_client_for) -> Client:
+def staff_api(tree, operator, api_client_for):
     return api_client_for(operator)
 
 
