@@ -63,6 +63,30 @@ def demo(argv: list[str]) -> int:
                 process.wait(timeout=30)
 
 
+def _behind_tls_proxy() -> bool:
+    return os.environ.get("GONGHUI_BEHIND_TLS_PROXY", "").lower() in {"1", "true", "yes", "on"}
+
+
+def gunicorn_args(argv: list[str], *, app: str = "gonghui.wsgi:application") -> list[str]:
+    """gunicorn's command line serving `app`: our defaults from GONGHUI_* variables, then `argv`."""
+    defaults = {
+        "--bind": os.environ.get("GONGHUI_BIND", "127.0.0.1:8000"),
+        "--workers": os.environ.get("GONGHUI_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
+        "--threads": os.environ.get("GONGHUI_WEB_THREADS", "4"),
+        "--access-logfile": "-",
+        # Status pages' addresses are their secret: the access log writes them blanked.
+        "--logger-class": "gonghui.core.log_hygiene.RedactingGunicornLogger",
+        # gunicorn believes X-Forwarded-Proto from 127.0.0.1 by default, so any local process
+        # could claim HTTPS; only a configured TLS proxy may (settings do the same for Django).
+        "--forwarded-allow-ips": "127.0.0.1,::1" if _behind_tls_proxy() else "",
+    }
+    args = ["gunicorn", app]
+    for flag, value in defaults.items():
+        if flag not in argv:
+            args += [flag, value]
+    return [*args, *argv]
+
+
 def serve(argv: list[str]) -> int:
     """The production server: gunicorn, configured from GONGHUI_* variables.
 
@@ -76,21 +100,10 @@ def serve(argv: list[str]) -> int:
         app, argv = argv[at + 1], argv[:at] + argv[at + 2 :]
     if collect and os.environ.get("GONGHUI_MODE") == "production":
         _django(["collectstatic", "--noinput", "--verbosity", "0"])
-    defaults = {
-        "--bind": os.environ.get("GONGHUI_BIND", "127.0.0.1:8000"),
-        "--workers": os.environ.get("GONGHUI_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
-        "--threads": os.environ.get("GONGHUI_WEB_THREADS", "4"),
-        "--access-logfile": "-",
-        # Status pages' addresses are their secret: the access log writes them blanked.
-        "--logger-class": "gonghui.core.log_hygiene.RedactingGunicornLogger",
-    }
-    args = ["gunicorn", app]
-    for flag, value in defaults.items():
-        if flag not in argv:
-            args += [flag, value]
+    args = gunicorn_args(argv, app=app)
     from gunicorn.app.wsgiapp import run
 
-    sys.argv = [*args, *argv]
+    sys.argv = args
     run()
     return 0
 
