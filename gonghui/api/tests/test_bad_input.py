@@ -289,3 +289,21 @@ def test_unknown_api_paths_answer_the_json_404(db, method, path):
 def test_the_404_is_in_chinese_by_default(db):
     response = Client().get("/api/v1/orgs/abc")
     assert response.json() == {"code": "not_found", "message": "未找到。", "fields": {}}
+
+
+def test_a_session_write_without_its_csrf_token_is_refused_in_the_json_shape(
+    tree, make_staff, signed_in
+):
+    client = signed_in(Client(enforce_csrf_checks=True), make_staff(tree.hlg))
+    response = client.post(
+        "/api/v1/orgs",
+        json.dumps({"parent_id": tree.hlg.pk, "name": "新驿站", "kind": "station"}),
+        content_type="application/json",
+        headers=EN,
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "csrf_failed",
+        "message": "Send the CSRF token with a signed-in session, or use an API token.",
+        "fields": {},
+    }
