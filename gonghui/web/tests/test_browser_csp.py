@@ -16,12 +16,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.accounts.models import User
+from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_staff
 from gonghui.events import actions
 from gonghui.events.models import Activity
 from gonghui.members import actions as member_actions
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import person
-from gonghui.web.tests.browser import PHONE, PageFactory, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
