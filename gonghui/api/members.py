@@ -871,13 +871,7 @@ def get_my_card(request: HttpRequest) -> dict[str, Any]:
     member = own_member(request)
     if member is None or not member.is_active:
         raise NotFoundError("no_membership", _("This account has no active union membership."))
-    claims = cards.CardClaims(
-        number=member.number,
-        name=member.name,
-        union=member.org.name,
-        joined_on=member.joined_on,
-        version=member.card_version,
-    )
+    claims = cards.claims_of(member)
     return {
         "code": cards.sign_card(claims),
         "claims": {

@@ -395,24 +395,14 @@ def _write_visits(actor: User, activity: Activity, visits: Sequence[Visit]) -> N
     )  # fmt: skip
 
 
-def _card_code(member: Member) -> str:
-    return cards.sign_card(
-        cards.CardClaims(
-            number=member.number,
-            name=member.name,
-            union=member.org.name,
-            joined_on=member.joined_on,
-            version=member.card_version,
-        )
-    )
-
-
 def _scan_cards(
     actor: User, activity: Activity, scans: Sequence[tuple[Member, datetime]], device: str
 ) -> None:
     """Card scans a staff phone kept while offline, uploaded afterwards as batches."""
     items = [
-        checkins.BatchItem(nonce=f"{index:05d}", card_code=_card_code(member), scanned_at=at)
+        checkins.BatchItem(
+            nonce=f"{index:05d}", card_code=cards.card_code_of(member), scanned_at=at
+        )
         for index, (member, at) in enumerate(sorted(scans, key=lambda s: (s[1], s[0].pk)))
     ]
     for start in range(0, len(items), checkins.MAX_BATCH):

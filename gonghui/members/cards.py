@@ -11,12 +11,16 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from gonghui.members.models import Member
 
 PREFIX = "GH1"
 
@@ -54,6 +58,22 @@ class CardClaims:
     union: str
     joined_on: date
     version: int
+
+
+def claims_of(member: "Member") -> CardClaims:
+    """What a member's card says about them (the member's org must be loaded or loadable)."""
+    return CardClaims(
+        number=member.number,
+        name=member.name,
+        union=member.org.name,
+        joined_on=member.joined_on,
+        version=member.card_version,
+    )
+
+
+def card_code_of(member: "Member") -> str:
+    """The signed code a member's card QR carries."""
+    return sign_card(claims_of(member))
 
 
 def sign_card(claims: CardClaims) -> str:

@@ -48,18 +48,6 @@ def _active_member(request: HttpRequest) -> Member:
     return member
 
 
-def _card_code(member: Member) -> str:
-    return cards.sign_card(
-        cards.CardClaims(
-            number=member.number,
-            name=member.name,
-            union=member.org.name,
-            joined_on=member.joined_on,
-            version=member.card_version,
-        )
-    )
-
-
 def _qr_svg(code: str) -> str:
     qr = segno.make(code, error="m")
     # segno draws the matrix as one <path>; nothing from the code itself is in the markup.
@@ -72,7 +60,7 @@ def card(request: HttpRequest) -> HttpResponse:
     member = _own_member(request)
     context: dict[str, object] = {"member": member}
     if member is not None and member.is_active:
-        code = _card_code(member)
+        code = cards.card_code_of(member)
         context.update(code=code, qr=_qr_svg(code))
     return render(request, "members/card.html", context)
 
@@ -86,7 +74,7 @@ def card_pdf(request: HttpRequest) -> HttpResponse:
         union=member.org.name,
         number=member.number,
         joined_on=member.joined_on,
-        code=_card_code(member),
+        code=cards.card_code_of(member),
         verify_url=request.build_absolute_uri(reverse("members:verify")),
     )
     response = HttpResponse(content, content_type="application/pdf")
