@@ -401,6 +401,9 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "sms.mobile": (10, 24 * 3600),
     # A worker's full copy of their own data (page download and API), per account.
     "personal_data.download": (10, 3600),
+    # Photos decoded at a scanning desk (checkins/decoding.py), per desk user or, on the
+    # public card verifier, per client IP: a busy desk takes one every few seconds.
+    "scan.photo": (60, 60),
 }
 for _override in filter(None, (item.strip() for item in env("RATE_LIMITS").split(","))):
     _name, _sep, _value = _override.partition("=")

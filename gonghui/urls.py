@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("gonghui.accounts.org_urls")),
     path("", include("gonghui.enterprises.urls")),
     path("", include("gonghui.members.urls")),
+    path("", include("gonghui.checkins.urls")),
     path("", include("gonghui.events.urls")),
     path("", include("gonghui.benefits.urls")),
     path("", include("gonghui.stations.urls")),

@@ -1,6 +1,7 @@
 """The provider's redemption desk (核销): its own sign-in, a scan field that a USB scanner types
-into (or the phone camera fills), the claim(s) with their validity and the member's masked
-name, the redeem button, and the offline upload of scans kept on the device."""
+into (or the phone camera fills live; or a photo of the code is read on the server), the
+claim(s) with their validity and the member's masked name, the redeem button, and the
+offline upload of scans kept on the device."""
 
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,8 @@ from gonghui.accounts.actions import sign_in_with_password
 from gonghui.benefits import queries, redeeming
 from gonghui.benefits.forms import BATCH_FORMAT, ProviderLoginForm, RedeemForm, ScanForm
 from gonghui.benefits.models import ProviderAccount
+from gonghui.checkins import decoding
+from gonghui.checkins.scan_answers import ScanAnswer, desk_answer
 from gonghui.core.pages import refusal_on
 
 ProviderView = Callable[..., HttpResponseBase]
@@ -70,9 +74,65 @@ def provider_login(request: HttpRequest) -> HttpResponse:
 
 
 def _tone(code: str, ok: bool) -> str:
+    """The colour of an answer in the offline list: only a choice still to make is amber;
+    every refusal, an already-used offer first, is red."""
     if ok:
         return "ok"
-    return "warn" if code in {"already_redeemed", "choose_claim", "several_claims"} else "bad"
+    return "warn" if code in {"choose_claim", "several_claims"} else "bad"
+
+
+TITLES = {
+    "redeemed": gettext_lazy("Redeemed"),
+    "already_redeemed": gettext_lazy("Already used"),
+    "expired": gettext_lazy("Expired"),
+    "offer_withdrawn": gettext_lazy("Withdrawn"),
+    "service_withdrawn": gettext_lazy("Withdrawn"),
+    "code_invalid": gettext_lazy("Invalid code"),
+    "card_revoked": gettext_lazy("Card revoked"),
+    "membership_ended": gettext_lazy("Membership ended"),
+}
+
+
+def _inspection_answer(inspection: redeeming.Inspection) -> ScanAnswer | None:
+    """A red answer when the scan leaves nothing to redeem (a refused code, or only claims
+    that cannot be used), else None: the claims are listed with their Redeem buttons."""
+    if not inspection.ok:
+        return desk_answer(
+            inspection.code,
+            inspection.message,
+            ok=False,
+            titles=TITLES,
+            fallback=_("Not usable"),
+            who=inspection.member_name,
+        )
+    if any(claim.redeemable for claim in inspection.claims):
+        return None
+    first = inspection.claims[0]
+    return desk_answer(
+        first.code,
+        first.message,
+        ok=False,
+        titles=TITLES,
+        fallback=_("Not usable"),
+        who=" · ".join(filter(None, [inspection.member_name, first.offer_title])),
+        first_at=first.redeemed_at if first.code == "already_redeemed" else "",
+    )
+
+
+def _redemption_answer(result: redeeming.Redemption) -> ScanAnswer:
+    return desk_answer(
+        result.code,
+        result.message,
+        ok=result.ok,
+        titles=TITLES,
+        fallback=_("Not redeemed"),
+        who=" · ".join(filter(None, [result.member_name, result.offer_title])),
+        first_at=result.redeemed_at if result.code == "already_redeemed" else "",
+    )
+
+
+def _refused(code: str, message: str) -> ScanAnswer:
+    return desk_answer(code, message, ok=False, titles=TITLES, fallback=_("Not usable"))
 
 
 def _desk(
@@ -96,23 +156,41 @@ def provider_desk(request: HttpRequest, account: ProviderAccount) -> HttpRespons
     return _desk(request, account)
 
 
-@require_POST
-@provider_required
-def provider_scan(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
-    """What was scanned, before anything is redeemed."""
-    form = ScanForm(request.POST)
-    if not form.is_valid():
-        return _desk(request, account, status=400, error=_("Scan an offer code or a member card."))
-    code = form.cleaned_data["code"]
+def _inspect(request: HttpRequest, account: ProviderAccount, code: str) -> HttpResponse:
+    """What was scanned (typed, scanned or read from a photo), before anything is redeemed."""
     inspection = redeeming.inspect_code(account=account, code=code)
+    answer = _inspection_answer(inspection)
     claims = [
         {**asdict(state), "usable_until_at": parse_datetime(state.usable_until or "")}
         for state in inspection.claims
     ]
     return _desk(
-        request, account, inspection=inspection, claims=claims, scanned=code,
-        tone=_tone(inspection.code, inspection.ok),
+        request, account, inspection=inspection, claims=claims, scanned=code, answer=answer,
     )  # fmt: skip
+
+
+@require_POST
+@provider_required
+def provider_scan(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        refused = _refused("empty", _("Scan an offer code or a member card."))
+        return _desk(request, account, status=400, answer=refused)
+    return _inspect(request, account, form.cleaned_data["code"])
+
+
+@require_POST
+@provider_required
+def provider_scan_photo(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
+    """A photo of an offer code or a member card (the desk's camera fallback): decoded here,
+    then inspected exactly as if the code had been typed."""
+    with refusal_on(None) as refusal:
+        code = decoding.decode_photo(
+            upload=request.FILES.get("photo"), limit_key=f"user:{request.user.pk}"
+        )
+        return _inspect(request, account, code)
+    answer = _refused(refusal.code, refusal.message)
+    return _desk(request, account, status=refusal.status, answer=answer)
 
 
 @require_POST
@@ -120,11 +198,12 @@ def provider_scan(request: HttpRequest, account: ProviderAccount) -> HttpRespons
 def provider_redeem(request: HttpRequest, account: ProviderAccount) -> HttpResponse:
     form = RedeemForm(request.POST)
     if not form.is_valid():
-        return _desk(request, account, status=400, error=_("Scan an offer code or a member card."))
+        refused = _refused("empty", _("Scan an offer code or a member card."))
+        return _desk(request, account, status=400, answer=refused)
     result = redeeming.redeem_code(
         account=account, code=form.cleaned_data["code"], claim_id=form.cleaned_data["claim"]
     )
-    return _desk(request, account, result=result, tone=_tone(result.code, result.ok))
+    return _desk(request, account, result=result, answer=_redemption_answer(result))
 
 
 @require_POST

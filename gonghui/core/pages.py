@@ -53,6 +53,10 @@ class Refusal:
         return self.error.status if self.error is not None else 200
 
     @property
+    def code(self) -> str:
+        return self.error.code if self.error is not None else ""
+
+    @property
     def message(self) -> str:
         return str(self.error.message) if self.error is not None else ""
 

@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern] = [
     path(f"{ACTIVITY}screen/code/", views.screen_code, name="screen_code"),
     path(f"{ACTIVITY}desk/", views.desk, name="desk"),
     path(f"{ACTIVITY}desk/scan/", views.scan, name="scan"),
+    path(f"{ACTIVITY}desk/photo/", views.scan_photo, name="scan_photo"),
     path(f"{ACTIVITY}batch/", views.batch, name="batch"),
     path(f"{ACTIVITY}batch/upload/", views.batch_upload, name="batch_upload"),
 ]

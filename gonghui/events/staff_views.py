@@ -18,13 +18,16 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.checkins import actions as checkins
+from gonghui.checkins import decoding
 from gonghui.checkins.models import CheckIn
+from gonghui.checkins.scan_answers import ScanAnswer, desk_answer
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_name
 from gonghui.core.text import spreadsheet_text
@@ -478,10 +481,26 @@ def screen_code(request: HttpRequest, activity_id: int) -> HttpResponse:
 # --- the card-scan desk ----------------------------------------------------------------------
 
 
-def _tone(result: checkins.ScanResult) -> str:
-    if result.ok:
-        return "ok"
-    return "warn" if result.code == "already_checked_in" else "bad"
+DESK_TITLES = {
+    "checked_in": gettext_lazy("Checked in"),
+    "already_checked_in": gettext_lazy("Already checked in"),
+}
+
+
+def _answer(entry: dict[str, Any]) -> ScanAnswer:
+    """The desk's answer to one scan, in the look of every desk (checkins/scan_result.html)."""
+    who = " · ".join(filter(None, [entry.get("member_name"), entry.get("member_number")]))
+    if entry.get("walk_in"):
+        who = f"{who} · {_('walk-in')}"
+    return desk_answer(
+        entry["code"],
+        entry["message"],
+        ok=entry["ok"],
+        titles=DESK_TITLES,
+        fallback=_("Not checked in"),
+        who=who,
+        first_at=entry.get("checked_in_at", "") if entry["code"] == "already_checked_in" else "",
+    )
 
 
 def _recent_key(activity: Activity) -> str:
@@ -496,16 +515,37 @@ def _remember(request: HttpRequest, activity: Activity, entry: dict[str, Any]) -
     return recent
 
 
-@staff_required
-def desk(request: HttpRequest, activity_id: int) -> HttpResponse:
-    activity = queries.get_activity_for(request.user, activity_id, "checkins.scan")
+def _desk_page(
+    request: HtmxRequest, activity: Activity, entry: dict[str, Any] | None, *, status: int = 200
+) -> HttpResponse:
     context = {
         "activity": activity,
         "form": ScanForm(),
-        "result": None,
+        "result": entry,
+        "answer": _answer(entry) if entry else None,
         "recent": request.session.get(_recent_key(activity), []),
     }
-    return render(request, "events/staff_desk.html", context)
+    if request.htmx:
+        return render(request, "events/staff_desk.html#scan_response", context, status=status)
+    return render(request, "events/staff_desk.html", context, status=status)
+
+
+def _scan(request: HtmxRequest, activity: Activity, card_code: str) -> HttpResponse:
+    """One card checked at the desk, typed, scanned or read from a photo: the same action."""
+    result = actions.scan_card(actor=staff_user(request), activity=activity, card_code=card_code)
+    entry = {
+        **result.as_dict(),
+        "tone": "ok" if result.ok else "bad",
+        "at": timezone.localtime().strftime("%H:%M:%S"),
+    }
+    _remember(request, activity, entry)
+    return _desk_page(request, activity, entry)
+
+
+@staff_required
+def desk(request: HtmxRequest, activity_id: int) -> HttpResponse:
+    activity = queries.get_activity_for(request.user, activity_id, "checkins.scan")
+    return _desk_page(request, activity, None)
 
 
 @staff_required
@@ -514,22 +554,24 @@ def scan(request: HtmxRequest, activity_id: int) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "checkins.scan")
     form = ScanForm(request.POST)
     if form.is_valid():
-        result = actions.scan_card(
-            actor=staff_user(request), activity=activity, card_code=form.cleaned_data["card_code"]
+        return _scan(request, activity, form.cleaned_data["card_code"])
+    entry = {"ok": False, "code": "empty", "message": _("Scan a member card."), "tone": "bad"}
+    return _desk_page(request, activity, entry)
+
+
+@staff_required
+@require_POST
+def scan_photo(request: HtmxRequest, activity_id: int) -> HttpResponse:
+    """A photo of a member card's QR code (the desk's camera fallback): decoded here, then
+    checked in exactly as if the code had been typed."""
+    activity = queries.get_activity_for(request.user, activity_id, "checkins.scan")
+    with refusal_on(None) as refusal:
+        code = decoding.decode_photo(
+            upload=request.FILES.get("photo"), limit_key=f"user:{request.user.pk}"
         )
-        entry = {
-            **result.as_dict(),
-            "tone": _tone(result),
-            "at": timezone.localtime().strftime("%H:%M:%S"),
-        }
-        recent = _remember(request, activity, entry)
-    else:
-        entry = {"ok": False, "code": "empty", "message": _("Scan a member card."), "tone": "bad"}
-        recent = request.session.get(_recent_key(activity), [])
-    context = {"activity": activity, "form": ScanForm(), "result": entry, "recent": recent}
-    if request.htmx:
-        return render(request, "events/staff_desk.html#scan_response", context)
-    return render(request, "events/staff_desk.html", context)
+        return _scan(request, activity, code)
+    entry = {"ok": False, "code": refusal.code, "message": refusal.message, "tone": "bad"}
+    return _desk_page(request, activity, entry, status=refusal.status)
 
 
 # --- offline batches -------------------------------------------------------------------------

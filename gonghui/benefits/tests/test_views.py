@@ -16,6 +16,7 @@ from gonghui.benefits.tests.factories import (
     make_offer,
     make_service,
 )
+from gonghui.checkins.scan_answers import ScanAnswer
 from gonghui.core.models import AuditEntry
 from gonghui.orgs.models import Tally
 
@@ -168,11 +169,34 @@ def test_a_provider_signs_in_scans_and_redeems_once(desk, offer, member, english
     assert member.number not in scanned
     assert Claim.objects.get().status == Claim.Status.CLAIMED  # looking redeems nothing
     first = desk.post(reverse("benefits:provider_redeem"), {"code": code, "claim": claim.pk})
-    assert 'id="desk-title">Redeemed<' in first.content.decode()
-    second = desk.post(reverse("benefits:provider_redeem"), {"code": code}).content.decode()
+    assert first.context["answer"] == ScanAnswer(
+        tone="ok", title="Redeemed", message="Redeemed.", code="redeemed",
+        who="李*光 · 免费心理咨询一次",
+    )  # fmt: skip
+    assert 'class="scan-answer ok"' in first.content.decode()
+    second = desk.post(reverse("benefits:provider_redeem"), {"code": code})
     at = timezone.localtime(Claim.objects.get().redeemed_at).strftime("%Y-%m-%d %H:%M")
-    assert "Already used" in second
-    assert f"Already used at {at}." in second
+    assert second.context["answer"] == ScanAnswer(
+        tone="bad", title="Already used", message=f"Already used at {at}.",
+        code="already_redeemed", who="李*光 · 免费心理咨询一次", first_at=at,
+    )  # fmt: skip
+    assert 'class="scan-answer bad"' in second.content.decode()
+
+
+def test_an_already_used_offer_code_is_a_red_refusal_before_redeeming(desk, offer, member, english):
+    claim = claiming.claim_offer(member=member, offer=offer)
+    code = claiming.code_of(claim)
+    desk.post(reverse("benefits:provider_redeem"), {"code": code, "claim": claim.pk})
+    at = timezone.localtime(Claim.objects.get().redeemed_at).strftime("%Y-%m-%d %H:%M")
+    scanned = desk.post(reverse("benefits:provider_scan"), {"code": code})
+    assert scanned.context["answer"] == ScanAnswer(
+        tone="bad", title="Already used", message=f"Already used at {at}.",
+        code="already_redeemed", who="李*光 · 免费心理咨询一次", first_at=at,
+    )  # fmt: skip
+    html = scanned.content.decode()
+    assert 'role="alert"' in html
+    assert "redeem-button" not in html  # nothing to press
+    assert 'id="inspection"' not in html  # no green card around it
 
 
 def test_a_member_card_at_the_desk_offers_the_members_claims(desk, offer, member, english):
@@ -194,6 +218,11 @@ def test_the_offline_upload_is_answered_once(desk, offer, member):
     assert [(r["code"], r["replayed"], r["tone"]) for r in first + again] == [
         ("redeemed", False, "ok"), ("redeemed", True, "ok"),
     ]  # fmt: skip
+    used = json.dumps({"device": "phone", "items": [
+        {"nonce": "x2", "code": claiming.code_of(claim), "scanned_at": timezone.now().isoformat()},
+    ]})  # fmt: skip
+    refused = desk.post(url, used, content_type="application/json").json()["results"]
+    assert [(r["code"], r["tone"]) for r in refused] == [("already_redeemed", "bad")]
     bad = desk.post(url, "{", content_type="application/json")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_json")
 

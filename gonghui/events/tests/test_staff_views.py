@@ -13,6 +13,7 @@ from PIL import Image
 
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
+from gonghui.checkins.scan_answers import ScanAnswer
 from gonghui.core.models import AuditEntry
 from gonghui.events import actions, staff_views
 from gonghui.events.models import Activity, ActivityPhoto
@@ -531,16 +532,30 @@ def test_desk_scans_answer_with_the_right_codes(tree, clerk, client_for, operato
     assert ok.context["result"]["code"] == "checked_in"
     assert ok.context["result"]["tone"] == "ok"
     html = ok.content.decode()
-    assert 'class="scan-result ok"' in html
+    assert 'id="scan-result" class="scan-answer ok"' in html
+    icon = '<span class="scan-answer-icon" aria-hidden="true">✓</span>'
+    assert f'<p class="scan-answer-title" id="scan-title">{icon} Checked in</p>' in html
     assert ["Checked in." in html, "李*" in html, registered.number in html] == [True] * 3
     assert 'id="recent-scans" class="recent-scans" hx-swap-oob="true"' in html
 
     first = timezone.localtime(CheckIn.objects.get(member=registered).checked_in_at)
     again = scan(card_of(registered))
     assert (again.context["result"]["code"], again.context["result"]["tone"]) == (
-        "already_checked_in", "warn",
+        "already_checked_in", "bad",
     )  # fmt: skip
-    assert f"Already checked in at {first:%H:%M}." in again.content.decode()
+    # An already-used card is a refusal like any other: red, an alert, the first time in full.
+    assert again.context["answer"] == ScanAnswer(
+        tone="bad",
+        title="Already checked in",
+        message=f"Already checked in at {first:%H:%M}.",
+        code="already_checked_in",
+        who=f"李* · {registered.number}",
+        first_at=f"{first:%Y-%m-%d %H:%M}",
+    )
+    again_html = again.content.decode()
+    assert 'class="scan-answer bad"' in again_html
+    assert 'role="alert"' in again_html
+    assert f'id="scan-first">First used: {first:%Y-%m-%d %H:%M}</p>' in again_html
     assert again.context["result"]["checked_in_at"] == first.isoformat()
 
     assert scan(card_of(stranger)).context["result"]["code"] == "not_registered"

@@ -1,7 +1,6 @@
 // The provider's redemption desk. Online, the scan form posts as usual (a USB scanner types
-// the code and presses Enter; the page answers with the claim and a Redeem button), and
-// this file only keeps the field focused and adds the phone camera where the browser has a
-// QR detector. Offline, a scan cannot be looked up: it is kept by the offline scan queue
+// the code and presses Enter, or checkins/scanner.js fills it from the camera; the page
+// answers with the claim and a Redeem button), and this file only keeps the field focused. Offline, a scan cannot be looked up: it is kept by the offline scan queue
 // (gonghui/scan_queue.js), listed in the "kept offline" box and uploaded as a batch when the
 // network is back; the server answers each scan once, so a batch sent again after a lost
 // answer redeems nothing twice.
@@ -51,47 +50,6 @@
   window.addEventListener("focus", function () {
     input.focus();
   });
-
-  // Phones with a QR detector (Chromium on Android) can scan with the camera.
-  var scanButton = document.getElementById("scan-camera");
-  var video = document.getElementById("scan-video");
-  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    scanButton.hidden = false;
-    scanButton.addEventListener("click", function () {
-      navigator.mediaDevices
-        .getUserMedia({ video: { facingMode: "environment" } })
-        .then(function (stream) {
-          var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-          video.srcObject = stream;
-          video.hidden = false;
-          var stop = function () {
-            stream.getTracks().forEach(function (track) {
-              track.stop();
-            });
-            video.hidden = true;
-          };
-          var look = function () {
-            detector
-              .detect(video)
-              .then(function (found) {
-                if (found.length) {
-                  stop();
-                  input.value = found[0].rawValue;
-                  form.requestSubmit();
-                  return;
-                }
-                setTimeout(look, 250);
-              })
-              .catch(stop);
-          };
-          video.play().then(look);
-        })
-        .catch(function () {
-          scans.say(document.getElementById("desk-text").getAttribute("data-camera-failed"));
-          box.hidden = false;
-        });
-    });
-  }
 
   input.focus();
 })();

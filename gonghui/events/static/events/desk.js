@@ -24,11 +24,13 @@
     if (!box) {
       return;
     }
-    box.className = "scan-result " + tone;
+    box.className = "scan-answer " + tone;
     box.setAttribute("data-code", "error");
+    box.setAttribute("role", "alert");
     box.textContent = "";
     var p = document.createElement("p");
-    p.className = "scan-message";
+    p.className = "scan-answer-message";
+    p.id = "scan-message";
     p.textContent = message;
     box.appendChild(p);
   }

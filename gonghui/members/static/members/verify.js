@@ -64,6 +64,8 @@
   }
 
   function show(state, title, detail, claims) {
+    // A photo's answer from the server gives way to the newer check made here.
+    for (const id of ["scan-result", "photo-claims"]) if (el(id)) el(id).hidden = true;
     verdict.hidden = false;
     verdict.className = "verdict " + state;
     el("verdict-title").textContent = title;
@@ -148,45 +150,4 @@
     run();
     input.select();
   });
-
-  // Phones with a QR detector (Chromium on Android) can scan with the camera.
-  const scanButton = document.getElementById("scan-camera");
-  const video = document.getElementById("scan-video");
-  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    scanButton.hidden = false;
-    scanButton.addEventListener("click", async () => {
-      let stream;
-      try {
-        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-      } catch (error) {
-        show("not-genuine", text.cameraFailed, "", null);
-        return;
-      }
-      const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-      video.srcObject = stream;
-      video.hidden = false;
-      await video.play();
-      const stop = () => {
-        stream.getTracks().forEach((track) => track.stop());
-        video.hidden = true;
-      };
-      const look = async () => {
-        try {
-          const found = await detector.detect(video);
-          if (found.length) {
-            stop();
-            input.value = found[0].rawValue;
-            lastCode = "";
-            run();
-            return;
-          }
-        } catch (error) {
-          stop();
-          return;
-        }
-        setTimeout(look, 250);
-      };
-      look();
-    });
-  }
 })();
