@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from PIL import Image
 
 from gonghui.benefits import actions, claiming, redeeming
 from gonghui.benefits.models import Claim, Offer, OfferQuota, Provider, ProviderAccount, Service
@@ -17,6 +18,7 @@ from gonghui.benefits.tests.factories import (
     make_service,
 )
 from gonghui.checkins.scan_answers import ScanAnswer
+from gonghui.checkins.tests.qr_images import photo_of, qr_png
 from gonghui.core.models import AuditEntry
 from gonghui.orgs.models import Tally
 
@@ -443,4 +445,54 @@ def test_outsiders_get_404(tree, make_staff, client_for, offer):
     assert outsider.get(reverse("benefits:staff_offer", args=[offer.pk])).status_code == 404
     assert (
         outsider.get(reverse("benefits:staff_service", args=[offer.service_id])).status_code == 404
+    )
+
+
+# --- the provider desk's photo fallback --------------------------------------------------------
+
+
+@pytest.fixture
+def chinese_desk(desk, settings):
+    desk.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    return desk
+
+
+def photo(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("photo.jpg", data, content_type="image/jpeg")
+
+
+def test_a_photo_of_an_offer_code_is_inspected_like_the_typed_code(chinese_desk, offer, member):
+    claim = claiming.claim_offer(member=member, offer=offer)
+    code = claiming.code_of(claim)
+    url = reverse("benefits:provider_scan_photo")
+    taken = chinese_desk.post(url, {"photo": photo(photo_of(code, angle=30))})
+    typed = chinese_desk.post(reverse("benefits:provider_scan"), {"code": code})
+    assert taken.status_code == typed.status_code == 200
+    assert taken.context["inspection"] == typed.context["inspection"]
+    assert taken.context["scanned"] == code  # the Redeem button redeems this code
+    assert taken.context["answer"] is None  # a choice to make, not a refusal
+    assert "可以使用。" in taken.content.decode()
+    assert Claim.objects.get().status == Claim.Status.CLAIMED
+
+    chinese_desk.post(reverse("benefits:provider_redeem"), {"code": code, "claim": claim.pk})
+    at = timezone.localtime(Claim.objects.get().redeemed_at).strftime("%Y-%m-%d %H:%M")
+    used = chinese_desk.post(url, {"photo": photo(qr_png(code))})
+    assert used.context["answer"] == ScanAnswer(
+        tone="bad", title="已使用过", message=f"已于 {at} 使用。", code="already_redeemed",
+        who="李*光 · 免费心理咨询一次", first_at=at,
+    )  # fmt: skip
+
+
+def test_an_unreadable_photo_at_the_provider_desk_is_a_red_answer(chinese_desk, offer, member):
+    blank = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 90, 90)).save(blank, format="JPEG")
+    response = chinese_desk.post(
+        reverse("benefits:provider_scan_photo"), {"photo": photo(blank.getvalue())}
+    )
+    assert response.status_code == 400
+    assert response.context["answer"] == ScanAnswer(
+        tone="bad",
+        title="无法使用",
+        message="照片里没有找到二维码。请把手机靠近一些，让二维码清晰、平整，再拍一次。",
+        code="no_code",
     )

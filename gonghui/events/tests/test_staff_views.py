@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from PIL import Image
 from gonghui.checkins import actions as checkins
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.checkins.scan_answers import ScanAnswer
+from gonghui.checkins.tests.qr_images import photo_of, qr_png
 from gonghui.core.models import AuditEntry
 from gonghui.events import actions, staff_views
 from gonghui.events.models import Activity, ActivityPhoto
@@ -666,3 +668,86 @@ def test_the_batch_endpoint_refuses_bad_input_and_missing_csrf(
         == 403
     )
     assert client.get(reverse("events:batch", args=[activity.pk])).status_code == 200
+
+
+# --- the desk's photo fallback ---------------------------------------------------------------
+
+
+def photo(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def test_a_photo_of_a_card_checks_in_like_the_typed_code(
+    tree, clerk, client_for, operator, activity
+):
+    member = make_member(tree.zgc, operator, name="李四")
+    actions.register_for_activity(member=member, activity=activity)
+    client = client_for(clerk)  # Chinese, as the desks are
+    photo_url = reverse("events:scan_photo", args=[activity.pk])
+
+    taken = client.post(photo_url, {"photo": photo(photo_of(card_of(member), angle=20))})
+    assert taken.status_code == 200
+    assert taken.templates[0].name == "events/staff_desk.html"  # a whole page: no JS needed
+    assert taken.context["answer"] == ScanAnswer(
+        tone="ok", title="已签到", message="签到成功。", code="checked_in",
+        who=f"李* · {member.number}",
+    )  # fmt: skip
+    assert CheckIn.objects.filter(member=member).count() == 1
+
+    # The second time, typed or photographed, the answers are the same refusal.
+    first = timezone.localtime(CheckIn.objects.get(member=member).checked_in_at)
+    typed = client.post(reverse("events:scan", args=[activity.pk]), {"card_code": card_of(member)})
+    again = client.post(photo_url, {"photo": photo(qr_png(card_of(member)), "card.png")})
+    assert typed.context["answer"] == again.context["answer"] == ScanAnswer(
+        tone="bad", title="已签到过", message=f"已于 {first:%H:%M} 签到。",
+        code="already_checked_in", who=f"李* · {member.number}",
+        first_at=f"{first:%Y-%m-%d %H:%M}",
+    )  # fmt: skip
+    html = again.content.decode()
+    assert f'id="scan-first">首次使用：{first:%Y-%m-%d %H:%M}</p>' in html
+    assert [r["code"] for r in again.context["recent"]] == [
+        "already_checked_in", "already_checked_in", "checked_in",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "message"),
+    [
+        (b"not a picture", "not_an_image", "这个文件不是照片：请拍一张二维码的照片。"),
+        (
+            jpeg(),
+            "no_code",
+            "照片里没有找到二维码。请把手机靠近一些，让二维码清晰、平整，再拍一次。",
+        ),
+    ],
+)
+def test_an_unreadable_photo_is_a_red_answer_and_checks_nobody_in(
+    tree, clerk, client_for, activity, data, code, message
+):
+    response = client_for(clerk).post(
+        reverse("events:scan_photo", args=[activity.pk]), {"photo": photo(data)}
+    )
+    assert response.status_code == 400
+    assert response.context["answer"] == ScanAnswer(
+        tone="bad", title="未签到", message=message, code=code
+    )
+    assert 'role="alert"' in response.content.decode()
+    assert CheckIn.objects.count() == 0
+
+
+def test_photos_at_the_desk_are_rate_limited(tree, clerk, client_for, activity, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scan.photo": (1, 60)}
+    client = client_for(clerk)
+    url = reverse("events:scan_photo", args=[activity.pk])
+    assert client.post(url, {"photo": photo(jpeg())}).status_code == 400
+    limited = client.post(url, {"photo": photo(jpeg())})
+    assert limited.status_code == 429
+    assert limited.context["answer"].message == "短时间内上传的照片过多。请 1 分钟后再试。"
+
+
+def test_a_sibling_streets_staff_cannot_use_the_photo_desk(tree, make_staff, client_for, activity):
+    hlg_clerk = make_staff(tree.hlg, "operator")
+    response = client_for(hlg_clerk).post(
+        reverse("events:scan_photo", args=[activity.pk]), {"photo": photo(jpeg())}
+    )
+    assert response.status_code == 404
