@@ -15,10 +15,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.accounts.models import User
-from gonghui.benefits import claiming
-from gonghui.benefits.models import Claim
+from gonghui.benefits import claiming, redeeming
+from gonghui.benefits.models import Claim, Offer
 from gonghui.benefits.tests.factories import make_member, make_offer, make_service
-from gonghui.core.tests.browser import PHONE, PageFactory
+from gonghui.checkins.tests.qr_images import qr_png
+from gonghui.core.tests.browser import ARTIFACTS_DIR, CHINESE_VISITOR, PHONE, PageFactory
 from gonghui.members.models import Member
 
 pytestmark = pytest.mark.browser
@@ -108,18 +109,19 @@ def test_a_member_claims_counselling_and_the_provider_redeems_it_once(
     expect(other_counter.locator(".redeem-button")).to_be_visible()
 
     desk.locator(".redeem-button").click()
-    expect(desk.locator("#desk-title")).to_have_text("Redeemed")
+    expect(desk.locator("#scan-title")).to_have_text("✓ Redeemed")
     claim.refresh_from_db()
     at = timezone.localtime(claim.redeemed_at).strftime("%Y-%m-%d %H:%M")
 
     # The second counter presses Redeem: refused, with the first time.
     other_counter.locator(".redeem-button").click()
-    expect(other_counter.locator("#desk-title")).to_have_text("Already used")
-    expect(other_counter.locator("#desk-message")).to_have_text(f"Already used at {at}.")
-    # Scanning it again shows it used, with no button.
+    expect(other_counter.locator("#scan-title")).to_have_text("✕ Already used")
+    expect(other_counter.locator("#scan-message")).to_have_text(f"Already used at {at}.")
+    # Scanning it again shows it used, in red, with no button.
     desk.locator("#scan-code").fill(code)
     desk.locator("#scan-code").press("Enter")
-    expect(desk.locator("#desk-claims .claim-state")).to_have_text(f"Already used at {at}.")
+    expect(desk.locator("#scan-title")).to_have_text("✕ Already used")
+    expect(desk.locator("#scan-message")).to_have_text(f"Already used at {at}.")
     expect(desk.locator(".redeem-button")).to_have_count(0)
     assert Claim.objects.get().status == Claim.Status.REDEEMED
 
@@ -151,3 +153,51 @@ def test_the_desk_keeps_scans_offline_and_redeems_them_when_back_online(
     assert Claim.objects.get().status == Claim.Status.REDEEMED
     assert desk.evaluate(f"localStorage.getItem('{queue}')") == "[]"
     assert desk.evaluate("localStorage.getItem('gonghui.provider.device')")
+
+
+def red_green_blue(page: Page, selector: str) -> tuple[int, int, int]:
+    colour = page.locator(selector).evaluate("el => getComputedStyle(el).backgroundColor")
+    found = re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(?:, [\d.]+)?\)", colour)
+    assert found is not None, colour
+    red, green, blue = (int(part) for part in found.groups())
+    return red, green, blue
+
+
+def test_an_already_used_offer_is_refused_in_red_at_the_desk(
+    transactional_db, new_page: PageFactory, counselling, worker, account
+):
+    claim = claiming.claim_offer(member=worker, offer=Offer.objects.get())
+    code = claiming.code_of(claim)
+    assert redeeming.redeem_code(account=account, code=code).ok
+    claim.refresh_from_db()
+    at = timezone.localtime(claim.redeemed_at).strftime("%Y-%m-%d %H:%M")
+
+    desk = new_page(**PHONE, **CHINESE_VISITOR)
+    sign_in_at_the_desk(desk, account.user.username)
+    # Chromium on Linux has no live QR reader: the photo of the member's code is the way.
+    expect(desk.locator("[data-scanner-live]")).to_be_hidden()
+    desk.locator("#scan-photo-input").set_input_files(
+        files=[{"name": "code.png", "mimeType": "image/png", "buffer": qr_png(code)}]
+    )
+    desk.wait_for_url(re.compile(re.escape(reverse("benefits:provider_scan_photo")) + "$"))
+    answer = desk.locator("#scan-result")
+    expect(answer).to_have_attribute("role", "alert")
+    expect(answer.locator("#scan-title")).to_have_text("✕ 已使用过")
+    expect(answer.locator("#scan-message")).to_have_text(f"已于 {at} 使用。")
+    # The reason already gives the first time in full: it is not said twice.
+    expect(answer.locator("#scan-first")).to_have_count(0)
+    expect(answer.locator("#scan-who")).to_have_text("周*手 · 免费心理咨询一次")
+    expect(desk.locator(".redeem-button")).to_have_count(0)
+    red, green, blue = red_green_blue(desk, "#scan-result")
+    assert (red >= 150, green <= 60, blue <= 60) == (True, True, True), (red, green, blue)
+    # Large type: the reason is not small print.
+    size = answer.locator("#scan-message").evaluate("el => getComputedStyle(el).fontSize")
+    assert float(size.removesuffix("px")) >= 24
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=ARTIFACTS_DIR / "provider-desk-already-used-phone.png", full_page=True)
+
+    # Typed instead of photographed: the same red answer.
+    desk.locator("#scan-code").fill(code)
+    desk.locator("#scan-code").press("Enter")
+    expect(desk.locator("#scan-title")).to_have_text("✕ 已使用过")
+    assert red_green_blue(desk, "#scan-result") == (red, green, blue)

@@ -557,7 +557,7 @@ def test_desk_scans_answer_with_the_right_codes(tree, clerk, client_for, operato
     again_html = again.content.decode()
     assert 'class="scan-answer bad"' in again_html
     assert 'role="alert"' in again_html
-    assert f'id="scan-first">First used: {first:%Y-%m-%d %H:%M}</p>' in again_html
+    assert f'id="scan-first">First scanned: {first:%Y-%m-%d %H:%M}</p>' in again_html
     assert again.context["result"]["checked_in_at"] == first.isoformat()
 
     assert scan(card_of(stranger)).context["result"]["code"] == "not_registered"
@@ -704,7 +704,7 @@ def test_a_photo_of_a_card_checks_in_like_the_typed_code(
         first_at=f"{first:%Y-%m-%d %H:%M}",
     )  # fmt: skip
     html = again.content.decode()
-    assert f'id="scan-first">首次使用：{first:%Y-%m-%d %H:%M}</p>' in html
+    assert f'id="scan-first">首次扫码：{first:%Y-%m-%d %H:%M}</p>' in html
     assert [r["code"] for r in again.context["recent"]] == [
         "already_checked_in", "already_checked_in", "checked_in",
     ]  # fmt: skip
