@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from gonghui.accounts.models import User
 from gonghui.benefits import claiming, redeeming
@@ -177,7 +177,7 @@ def test_an_already_used_offer_is_refused_in_red_at_the_desk(
     # Chromium on Linux has no live QR reader: the photo of the member's code is the way.
     expect(desk.locator("[data-scanner-live]")).to_be_hidden()
     desk.locator("#scan-photo-input").set_input_files(
-        files=[{"name": "code.png", "mimeType": "image/png", "buffer": qr_png(code)}]
+        files=[FilePayload(name="code.png", mimeType="image/png", buffer=qr_png(code))]
     )
     desk.wait_for_url(re.compile(re.escape(reverse("benefits:provider_scan_photo")) + "$"))
     answer = desk.locator("#scan-result")
