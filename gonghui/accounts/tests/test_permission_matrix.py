@@ -32,6 +32,7 @@ from gonghui.api.api import api
 from gonghui.benefits.tests import matrix as benefits
 from gonghui.checkins.actions import screen_code
 from gonghui.checkins.models import CheckIn, Registration
+from gonghui.checkins.tests.qr_images import qr_png
 from gonghui.core.imports import start_import
 from gonghui.core.models import AuditEntry, ImportJob
 from gonghui.enterprises.actions import (
@@ -1018,6 +1019,15 @@ STAFF_CASES: dict[str, Case] = {
     "events:scan": Case(
         "POST",
         lambda c: (url("events:scan", activity_id=c.activity.pk), {"card_code": c.card}),
+        ok={200},
+        took_effect=member_checked_in,
+    ),
+    "events:scan_photo": Case(
+        "POST",
+        lambda c: (
+            url("events:scan_photo", activity_id=c.activity.pk),
+            {"photo": SimpleUploadedFile("card.png", qr_png(c.card), content_type="image/png")},
+        ),
         ok={200},
         took_effect=member_checked_in,
     ),
