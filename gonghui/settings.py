@@ -238,6 +238,8 @@ if PRODUCTION:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+# The TrueType font embedded in the PDF posters and cards (Debian's fonts-wqy-microhei).
+POSTER_FONT = env("POSTER_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # Uploaded documents live outside the web root and are served only through permission checks.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media-not-served/"

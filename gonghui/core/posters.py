@@ -5,8 +5,11 @@ its sizes.
 A poster is for the workers who walk past it, so it is printed in the site's default language
 (Simplified Chinese) whatever language the staff member uses. Its texts have English sources
 for translation; until a catalog has them, the Chinese written next to each one is printed.
-The Chinese font is reportlab's built-in CID font STSong-Light: the PDF viewer supplies the
-glyphs, so no font file ships with the project.
+Every glyph is in the PDF: the one font, WenQuanYi Micro Hei (Chinese, Latin and punctuation
+such as "·"), is embedded as a subset. It comes from Debian's fonts-wqy-microhei package
+(GONGHUI_POSTER_FONT names another TrueType file or collection); no PyPI package carries a
+TrueType CJK font under a licence fit to ship, and reportlab cannot embed the OpenType (CFF)
+Noto fonts. Without the file a poster is refused with a message naming the package.
 """
 
 import io
@@ -15,16 +18,16 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-CJK_FONT = "STSong-Light"
-LATIN_BOLD = "Helvetica-Bold"
+CJK_FONT = "WenQuanYiMicroHei"
 RED = Color(0xC8 / 255, 0x16 / 255, 0x1D / 255)
 GREY = Color(0.35, 0.37, 0.40)
 MARGIN = 48.0
@@ -34,6 +37,23 @@ FALLBACK = (
     gettext_noop("Cannot scan? Type this address into your phone's browser:"),
     "无法扫码？请在手机浏览器中输入以下网址：",
 )
+
+
+def poster_font() -> str:
+    """Register the poster font once (reportlab embeds the glyphs a PDF uses) and return its
+    name; a missing file stops the poster with what to install."""
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        path = settings.POSTER_FONT
+        try:
+            # subfontIndex 0: the proportional face of the .ttc (1 is the monospaced one).
+            pdfmetrics.registerFont(TTFont(CJK_FONT, path, subfontIndex=0))
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"The poster font {path} cannot be read ({error}). Install it with "
+                "'apt-get install fonts-wqy-microhei' or set GONGHUI_POSTER_FONT to a "
+                "TrueType font with Chinese glyphs."
+            ) from error
+    return CJK_FONT
 
 
 def printed_language() -> translation.override:
@@ -132,10 +152,9 @@ class PosterTexts:
 def render_qr_poster(texts: PosterTexts, sizes: PosterSizes) -> bytes:
     """An A4 poster: the headline on a red band, the title and its union, a large QR code of
     `qr_url`, the address to type in instead, the details, the steps and a line on privacy."""
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
+    # The initial font too: reportlab would otherwise name Helvetica, which is never embedded.
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=poster_font())
     width, height = A4
     inner = width - 2 * MARGIN
     canvas.setTitle(texts.document_title)
@@ -178,8 +197,9 @@ def render_qr_poster(texts: PosterTexts, sizes: PosterSizes) -> bytes:
         canvas.drawCentredString(width / 2, y, printed_text(FALLBACK))
     y -= sizes.url_gap
     canvas.setFillColor(black)
-    url_size = fit_size(texts.short_url, LATIN_BOLD, sizes.url, inner, sizes.url_min)
-    canvas.setFont(LATIN_BOLD, url_size)
+    # The address in the embedded font too: a standard PDF font (Helvetica) is never embedded.
+    url_size = fit_size(texts.short_url, CJK_FONT, sizes.url, inner, sizes.url_min)
+    canvas.setFont(CJK_FONT, url_size)
     canvas.drawCentredString(width / 2, y, texts.short_url)
 
     # The details, then the steps.

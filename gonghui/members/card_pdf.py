@@ -1,7 +1,7 @@
 """The printable e-member card: an A4 sheet with a card-sized (ID-1) card to cut out.
 
-Chinese text uses reportlab's built-in CID font STSong-Light, so no font file ships with the
-package; the PDF reader supplies the glyphs. The QR code is drawn as vector squares from the
+Text uses the posters' embedded font (core.posters.poster_font), so every glyph is in the
+PDF. The QR code is drawn as vector squares from the
 same signed code the phone page shows, so a printed card verifies like the phone card.
 """
 
@@ -14,23 +14,16 @@ from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-FONT = "STSong-Light"
+from gonghui.core.posters import poster_font
+
 CARD_WIDTH = 85.6 * mm  # ISO/IEC 7810 ID-1, the size of a bank card
 CARD_HEIGHT = 54 * mm
 MARGIN = 20 * mm
 RED = HexColor("#c8161d")
 INK = HexColor("#1f2328")
 MUTED = HexColor("#656d76")
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def _draw_qr(canvas: Canvas, code: str, x: float, y: float, size: float) -> None:
@@ -63,9 +56,10 @@ def render_card_pdf(
     *, name: str, union: str, number: str, joined_on: date, code: str, verify_url: str
 ) -> bytes:
     """The card as a PDF document (bytes)."""
-    font = _font()
+    font = poster_font()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    # The initial font too: reportlab would otherwise name Helvetica, which is never embedded.
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=font)
     canvas.setTitle(_("Union member card") + f" {number}")
     canvas.setAuthor(union)
     _page_width, page_height = A4

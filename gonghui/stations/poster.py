@@ -38,7 +38,7 @@ HEADLINE = (gettext_noop("Union station: scan to record your visit"), "工会驿
 RUN_BY = (gettext_noop("Run by %(union)s"), "运营单位：%(union)s")
 ADDRESS = (gettext_noop("Address: %(address)s"), "地址：%(address)s")
 HOURS = (gettext_noop("Hours: %(hours)s"), "开放时间：%(hours)s")
-OFFERS = (gettext_noop("Here for you: %(amenities)s"), "提供服务：%(amenities)s")
+OFFERS = (gettext_noop("Here for you:"), "提供服务：")
 STEPS = (
     (
         gettext_noop("1. Scan the code with WeChat or your phone's camera."),
@@ -70,8 +70,9 @@ def render_station_poster(station: Station, *, visit_url: str, short_url: str) -
         if station.hours_note:
             details.append(station.hours_note)
         if station.amenity_labels:
-            amenities = "、".join(station.amenity_labels)
-            details.append(printed_text(OFFERS) % {"amenities": amenities})
+            # One amenity a line: a label may hold "、" itself ("手机、电瓶充电").
+            details.append(printed_text(OFFERS))
+            details.extend(f"• {label}" for label in station.amenity_labels)
         texts = PosterTexts(
             document_title=f"{printed_text(HEADLINE)} · {station.name}",
             author=station.org.name,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEntry
+from gonghui.core.tests.pdf import pdf_fonts
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.members import actions, cards
 from gonghui.members.models import Application, Member, Transfer
@@ -481,7 +482,7 @@ def test_the_card_pdf_is_a_pdf(member):
     content = response.content
     assert content.startswith(b"%PDF-1.")
     assert content.rstrip().endswith(b"%%EOF")
-    assert b"/BaseFont /STSong-Light" in content
+    assert pdf_fonts(content) == [("AAAAAA+WenQuanYiMicroHei-0", True)]
     assert len(content) > 2_000
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from gonghui.checkins.models import CheckIn
 from gonghui.core.models import AuditEntry
-from gonghui.members.tests.test_recruitment_views import pdf_text
+from gonghui.core.tests.pdf import pdf_fonts, pdf_lines
 from gonghui.stations import actions, codes
 from gonghui.stations.models import Station
 
@@ -117,9 +117,12 @@ def test_the_poster_is_an_a4_pdf_holding_the_visit_address(station, hlg_client):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert re.search(rb"/MediaBox \[\s*0 0 595\.27\d* 841\.88\d*\s*\]", response.content)  # A4
-    assert b"/STSong-Light" in response.content
-    url = f"http://testserver/stations/v/{codes.poster_code(station)}/"
-    assert f"({url}) Tj".encode() in pdf_text(response.content)
+    lines = pdf_lines(response.content)
+    assert f"http://testserver/stations/v/{codes.poster_code(station)}/" in lines
+    # The amenities as a list, one a line: "手机、电瓶充电" is one amenity, not two.
+    offered = lines.index("提供服务：")
+    assert lines[offered + 1 : offered + 4] == ["• 饮用水", "• 手机、电瓶充电", "• 休息座椅"]
+    assert pdf_fonts(response.content) == [("AAAAAA+WenQuanYiMicroHei-0", True)]
 
 
 def test_replacing_the_code_makes_old_posters_refuse(station, member, hlg_client):
