@@ -228,12 +228,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
-# Development serves static files straight from the apps; production serves the collected,
-# compressed and fingerprinted copies (`gonghui serve` collects them first).
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# Development serves static files straight from the apps; production and the demo serve the
+# collected, compressed and fingerprinted copies (`gonghui serve` in production and `gonghui
+# demo` collect them first), each cached for good under its hashed name.
+DEMO = env_bool("DEMO")
+WHITENOISE_USE_FINDERS = not (PRODUCTION or DEMO)
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-if PRODUCTION:
+if PRODUCTION or DEMO:
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -309,7 +311,6 @@ MAILERS = {
         )
     }
 }
-DEMO = env_bool("DEMO")
 
 # Members sign in by SMS on their own phones and stay signed in this long; staff sessions (any
 # password sign-in) also end after an idle time and a maximum age (accounts/sessions.py).
