@@ -118,9 +118,10 @@ def serve(argv: list[str]) -> int:
     if "--app" in argv:  # another WSGI application, as `gonghui demo` serves its own
         at = argv.index("--app")
         app, argv = argv[at + 1], argv[:at] + argv[at + 2 :]
-    if collect and os.environ.get("GONGHUI_MODE") == "production":
-        _django(["collectstatic", "--noinput", "--verbosity", "0"])
-    elif collect and os.environ.get("GONGHUI_DEMO") and not collected_static_is_current():
+    production = os.environ.get("GONGHUI_MODE") == "production"
+    # Production collects on every start; the demo only when the files changed since.
+    demo = bool(os.environ.get("GONGHUI_DEMO"))
+    if collect and (production or (demo and not collected_static_is_current())):
         _django(["collectstatic", "--noinput", "--verbosity", "0"])
     args = gunicorn_args(argv, app=app)
     from gunicorn.app.wsgiapp import run

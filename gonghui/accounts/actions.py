@@ -211,6 +211,20 @@ def sign_out_everywhere(*, actor: User) -> int:
     return revoked
 
 
+@transaction.atomic
+def set_large_text(*, actor: User, on: bool) -> None:
+    """Switch the actor's large-text mode (适老化) on or off for every device they sign in on."""
+    User.objects.filter(pk=actor.pk).update(large_text=on)
+    actor.large_text = on
+    audit.record(
+        actor=actor,
+        action="accounts.large_text.changed",
+        org=two_factor.home_org(actor),
+        target=actor,
+        changes={"large_text": on},
+    )
+
+
 def _code_hash(mobile_hash: str, code: str) -> str:
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, f"{mobile_hash}:{code}".encode(), hashlib.sha256).hexdigest()

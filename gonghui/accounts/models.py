@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Part of every session's auth hash: raising it ends all the user's sessions at their next
     # request ("sign out everywhere", a reset of two-factor sign-in).
     session_generation = models.PositiveIntegerField(default=0)
+    # 适老化: larger type on every page, kept on the account so it follows the member to any
+    # phone they sign in on (and in a cookie for the pages before they sign in).
+    large_text = models.BooleanField(_("large text"), default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
+from gonghui.accounts.actions import set_large_text
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_of
 from gonghui.core import imports
@@ -24,6 +26,35 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     return render(request, "web/me.html")
+
+
+# The large-text mode (适老化) in a cookie, read by web/base.html: the pages before sign-in
+# follow it too; a signed-in user's own setting wins (it is on their account).
+TEXT_SIZE_COOKIE = "gonghui_text"
+LARGE = "large"
+
+
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    """Switch large text on or off: in this browser, and on the account when signed in."""
+    large = request.POST.get("size") == LARGE
+    if isinstance(request.user, User):
+        set_large_text(actor=request.user, on=large)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/me/"
+    response = redirect(back)
+    response.set_cookie(
+        TEXT_SIZE_COOKIE,
+        LARGE if large else "normal",
+        max_age=5 * 365 * 24 * 3600,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @staff_required

@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
 ]
 # Repository root: gonghui/core/tests/browser.py -> /work/main
 ARTIFACTS_DIR = Path(__file__).resolve().parents[3] / "test-artifacts"
+# axe-core, installed from the npm registry at test time (scripts/test runs `npm ci` in tests-js).
+AXE = Path(__file__).resolve().parents[3] / "tests-js" / "node_modules" / "axe-core" / "axe.min.js"
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {
@@ -181,3 +183,28 @@ def sign_in_staff(page: Page, username: str, password: str = "pw-staff") -> None
         page.locator("input[name=code]").fill(code_for(str(device.secret), device.last_step))
         page.locator("main form.form button").click()
     page.wait_for_url(re.compile(r"/staff/$"))
+
+
+def axe_problems(page: Page) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on the page as it is
+    now, one line each: rule id, impact, the elements it concerns and what to do.
+
+    The page's context must bypass the Content-Security-Policy (`bypass_csp=True`): the policy
+    allows scripts from the site only, and axe is injected from the test's own disk. Only these
+    checking contexts do; every other browser test runs under the policy."""
+    if not AXE.is_file():
+        pytest.fail(
+            f"axe-core is not installed at {AXE}: run `npm ci --prefix tests-js` "
+            "(scripts/test does).",
+            pytrace=False,
+        )
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}) on {' '.join(node['target'])} "
+        f"{node['html'][:120]}: {node['failureSummary'].splitlines()[-1].strip()}"
+        for violation in result["violations"]
+        if violation["impact"] in {"serious", "critical"}
+        for node in violation["nodes"]
+    ]

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEntry
-from gonghui.core.tests.pdf import pdf_fonts
 from gonghui.core.personal import mask_id_number, mask_mobile
+from gonghui.core.tests.pdf import pdf_fonts
 from gonghui.members import actions, cards
 from gonghui.members.models import Application, Member, Transfer
 from gonghui.members.tests.factories import person
