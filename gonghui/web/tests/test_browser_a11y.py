@@ -13,8 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.accounts.models import User
-from gonghui.benefits import claiming
-from gonghui.benefits.tests.factories import make_offer, make_provider, make_service
+from gonghui.benefits import claiming, redeeming
+from gonghui.benefits.tests.factories import make_account, make_offer, make_provider, make_service
 from gonghui.core.tests.browser import PHONE, PageFactory, axe_problems, sign_in_staff
 from gonghui.events import actions as event_actions
 from gonghui.members import actions as member_actions
@@ -47,8 +47,10 @@ def world(tree, operator, make_staff):
         publish=True,
         capacity=100,
     )
-    service = make_service(operator, make_provider(operator, tree.zgc))
+    provider = make_provider(operator, tree.zgc)
+    service = make_service(operator, provider)
     offer = make_offer(operator, service)
+    spent = make_offer(operator, service, title="免费体检一次")
     station = create_station(
         actor=operator,
         org=tree.station,
@@ -84,6 +86,10 @@ def world(tree, operator, make_staff):
     Member.objects.filter(pk=member.pk).update(user=user)
     member.refresh_from_db()
     claim = claiming.claim_offer(member=member, offer=offer)
+    # A used offer in the wallet too: spent items once faded below readable contrast.
+    used = claiming.claim_offer(member=member, offer=spent)
+    account = make_account(operator, provider)
+    assert redeeming.redeem_code(account=account, code=claiming.code_of(used)).ok
     return {
         "activity": activity,
         "service": service,
