@@ -24,7 +24,7 @@ from django.utils.translation import gettext, gettext_noop
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 CJK_FONT = "WenQuanYiMicroHei"
@@ -47,7 +47,7 @@ def poster_font() -> str:
         try:
             # subfontIndex 0: the proportional face of the .ttc (1 is the monospaced one).
             pdfmetrics.registerFont(TTFont(CJK_FONT, path, subfontIndex=0))
-        except OSError as error:
+        except (OSError, TTFError) as error:  # missing, unreadable or not a TrueType font
             raise ImproperlyConfigured(
                 f"The poster font {path} cannot be read ({error}). Install it with "
                 "'apt-get install fonts-wqy-microhei' or set GONGHUI_POSTER_FONT to a "
