@@ -1,5 +1,6 @@
 """Gonghui's own system checks (`gonghui check`; the deploy ones with `--deploy`)."""
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -58,3 +59,20 @@ def check_sms_sender_and_rate_store(app_configs: Any, **kwargs: Any) -> list[Err
                 )
             )
     return found
+
+
+@register()
+def check_poster_font(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """The PDF posters and member cards embed this font; without it they are refused, so say
+    so at start-up rather than at the first poster."""
+    if Path(settings.POSTER_FONT).is_file():
+        return []
+    return [
+        Warning(
+            f"The poster font {settings.POSTER_FONT} is missing: PDF posters and member cards "
+            "cannot be made.",
+            hint="apt-get install fonts-wqy-microhei, or set GONGHUI_POSTER_FONT to a TrueType "
+            "font with Chinese glyphs.",
+            id="gonghui.W003",
+        )
+    ]

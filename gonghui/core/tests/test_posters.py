@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gonghui.core.checks import check_poster_font
+
 # A child process: reportlab registers a font once per process, for good.
 PROBE = "import django; django.setup(); from gonghui.core.posters import poster_font; poster_font()"
 
@@ -29,4 +31,15 @@ def test_a_missing_font_file_names_the_package_to_install(tmp_path: Path):
     assert last.endswith(
         "Install it with 'apt-get install fonts-wqy-microhei' or set GONGHUI_POSTER_FONT to a "
         "TrueType font with Chinese glyphs."
+    )
+
+
+def test_the_system_check_warns_of_a_missing_font(settings, tmp_path: Path):
+    assert check_poster_font(None) == []
+    settings.POSTER_FONT = str(tmp_path / "missing.ttc")
+    (warning,) = check_poster_font(None)
+    assert warning.id == "gonghui.W003"
+    assert warning.msg == (
+        f"The poster font {tmp_path}/missing.ttc is missing: PDF posters and member cards "
+        "cannot be made."
     )
