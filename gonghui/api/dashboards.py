@@ -283,7 +283,9 @@ class LiveOut(Schema):
     members: int
     applications_today: int
     joined_today: int
-    checkins_today: int
+    activity_checkins_today: int = Field(
+        description="Check-ins at activities; station visits are apart."
+    )
     station_visits_today: int
     activities_today: int
 

@@ -36,6 +36,18 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
+def shorten(label: str, limit: int) -> str:
+    """The label cut to `limit` characters, its last one an ellipsis when cut."""
+    return label if len(label) <= limit else label[: max(limit - 1, 1)] + "…"
+
+
+def _label(label: str, limit: int) -> str:
+    """A label's text, cut to fit; a cut label carries its full text as a hover <title>."""
+    short = shorten(label, limit)
+    hover = f"<title>{escape(label)}</title>" if short != label else ""
+    return f"{hover}{escape(short)}"
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
@@ -48,8 +60,11 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
 def bar_chart(
     items: Sequence[tuple[str, int]], *, title: str, width: int = 480, label_width: int = 150
 ) -> SafeString:
-    """One horizontal bar per item, labelled on the left, its value at the bar's end."""
+    """One horizontal bar per item, labelled on the left (cut with an ellipsis to the room
+    there, the full text on hover), its value at the bar's end."""
     row, top = 26, 8
+    # A CJK character is about one em (12 px) wide; Latin ones are narrower, so this is safe.
+    limit = max((label_width - 8) // 12, 2)
     height = top * 2 + row * max(len(items), 1)
     largest = max((value for _label, value in items), default=0) or 1
     room = width - label_width - 70
@@ -58,7 +73,8 @@ def bar_chart(
         y = top + index * row
         length = round(room * value / largest) if value else 0
         body.append(
-            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">{escape(label)}</text>'
+            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">'
+            f"{_label(label, limit)}</text>"
             f'<rect x="{label_width}" y="{y + 5}" width="{length}" height="16" rx="2" '
             f'fill="{PALETTE[0]}"/>'
             f'<text x="{label_width + length + 6}" y="{y + 17}" fill="{MUTED}">'

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_POST
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.periods import PRESETS, Period, parse_period
-from gonghui.dashboards import actions, charts, exports, figures, queries
+from gonghui.dashboards import actions, charts, exports, figures, hall, queries
 from gonghui.dashboards.models import ExportJob
 from gonghui.events.models import Category
 from gonghui.orgs.models import Org
 
 # The big screen asks for fresh figures this often (seconds); the export page, its progress.
-SCREEN_REFRESH = 10
+SCREEN_REFRESH = 5
 EXPORT_REFRESH = 1
 
 
@@ -84,7 +84,7 @@ def _charts(
             title=_("Joins, transfers and leavers over time"),
         ),
         "largest": charts.bar_chart(
-            [(row.title[:14], row.checked_in) for row in activities.largest],
+            [(row.title, row.checked_in) for row in activities.largest],
             title=_("The largest activities, by check-ins"),
             label_width=200,
         )
@@ -163,15 +163,59 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('dashboards:home')}?{urlencode({'org': org.pk})}")
 
 
+def _screen_charts(today: hall.HallFigures) -> dict[str, Any]:
+    hours = [f"{hour:02d}" for hour in range(hall.HOURS)]
+    return {
+        "applications": charts.column_chart(
+            hours,
+            [charts.Series(_("Applications"), today.applications_by_hour)],
+            title=_("Applications per hour, today"),
+            width=900,
+            height=260,
+        ),
+        "checkins": charts.column_chart(
+            hours,
+            [
+                charts.Series(_("Activity check-ins"), today.activity_checkins_by_hour),
+                charts.Series(_("Station visits"), today.station_visits_by_hour),
+            ],
+            title=_("Check-ins per hour, today: activities and stations apart"),
+            width=900,
+            height=260,
+        ),
+        "activities": charts.bar_chart(
+            [(row.title, row.checked_in) for row in today.busiest_activities],
+            title=_("The five busiest activities today, by check-ins"),
+            width=560,
+            label_width=240,
+        )
+        if today.busiest_activities
+        else None,
+        "stations": charts.bar_chart(
+            [(row.title, row.checked_in) for row in today.busiest_stations],
+            title=_("The five busiest stations today, by visits"),
+            width=560,
+            label_width=240,
+        )
+        if today.busiest_stations
+        else None,
+    }
+
+
 @staff_required
 def screen(request: HtmxRequest) -> HttpResponse:
-    """The big screen for an office or an event hall: today's figures, refreshed by htmx."""
+    """The big screen for an office or an event hall (数据大屏): today's figures, asked for
+    again every few seconds by htmx (plain polling works behind any proxy); `?present=1`
+    leaves out every control, for a screen no one operates."""
     org = queries.get_dashboard_org(request.user, request.GET.get("org"))
+    today = hall.hall(org)
     context = {
         "org": org,
-        "figures": figures.live(org),
+        "figures": today,
+        "charts": _screen_charts(today),
         "refresh": SCREEN_REFRESH,
         "updated_at": timezone.localtime(),
+        "present": request.GET.get("present") == "1",
     }
     if request.htmx:
         return render(request, "dashboards/screen.html#figures", context)

@@ -72,6 +72,7 @@ def test_every_tile_answers_with_its_documented_shape(tree, admin, api_client_fo
     }
     live = client.get("/api/v1/dashboard/live", {"org": tree.hlg.pk}).json()
     assert live["station_visits_today"] == 3
+    assert live["activity_checkins_today"] == 0  # the visits are not check-ins at activities
     assert live["day"] == today.isoformat()
     documented = api.get_openapi_schema()["paths"]
     for tile in [*TILES, "live"]:

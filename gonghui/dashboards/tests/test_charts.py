@@ -51,3 +51,13 @@ def test_columns_carry_a_legend_a_scale_and_a_tooltip_per_value():
 def test_an_empty_chart_still_draws():
     assert "<svg" in str(column_chart([], [Series("入会", [])], title="空"))
     assert "<svg" in str(bar_chart([], title="空"))
+
+
+def test_a_long_bar_label_is_cut_with_an_ellipsis_and_shown_whole_on_hover():
+    svg = bar_chart(
+        [("中关村科学城第一届职工技能大赛决赛", 3), ("短标题", 1)], title="t", label_width=104
+    )
+    # (104 - 8) // 12 = 8 characters: seven and the ellipsis.
+    assert "<title>中关村科学城第一届职工技能大赛决赛</title>中关村科学城第…</text>" in svg
+    assert ">短标题</text>" in svg
+    assert "<title>短标题</title>" not in svg

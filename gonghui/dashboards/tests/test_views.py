@@ -205,7 +205,7 @@ def test_the_big_screen_refreshes_its_figures(tree, admin, client_for):
     client = client_for(admin)
     url = reverse("dashboards:screen")
     page = client.get(url, {"org": tree.zgc.pk}).content.decode()
-    assert 'hx-trigger="every 10s"' in page
+    assert 'hx-trigger="every 5s"' in page
     assert re.search(r'id="screen-members">1<', page)
     _member(admin, tree.sohu)
     partial = client.get(url, {"org": tree.zgc.pk}, headers={"HX-Request": "true"})

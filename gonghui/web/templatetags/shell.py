@@ -18,6 +18,19 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
     return "?" + params.urlencode()
 
 
+@register.filter
+def number(value: Any) -> str:
+    """A count as every staff page and the dashboard show it: thousands separated by a comma
+    in both languages (4,812 and 200,112, as is usual in Chinese statistics too), and "—"
+    for a figure that does not exist (None: no period, nothing to compare with)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 register.filter("mask_mobile", mask_mobile)
 register.filter("mask_id_number", mask_id_number)
 register.filter("mask_name", mask_name)
