@@ -14,4 +14,5 @@ urlpatterns = [
     path("staff/imports/<int:job_id>/cancel/", views.import_job_cancel, name="import_cancel"),
     path("staff/imports/template/<slug:kind>.xlsx", views.import_template, name="import_template"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -76,6 +77,12 @@ def audit_log(request: HtmxRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "web/audit_log.html#results", context)
     return render(request, "web/audit_log.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and bookmarks ask for /favicon.ico whatever the page links; send them to the
+    icon in static (not permanently: its hashed name changes with its content)."""
+    return redirect(static("gonghui/favicon.svg"))
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

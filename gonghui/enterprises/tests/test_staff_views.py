@@ -103,6 +103,18 @@ def test_walking_a_case_through_the_pages(tree, make_staff, make_enterprise, cli
     coverage = client.get(reverse("enterprises:coverage") + f"?org={tree.zgc.pk}").content.decode()
     assert '<span class="value" id="enterprises-with-union">1</span>' in coverage
     assert '<span class="value" id="workers-covered">100</span>' in coverage
+    # No period chosen: "founded in the period" would repeat the first tile, so it reads "—".
+    assert '<span class="value" id="unions-founded">—</span>' in coverage
+    in_october = client.get(
+        reverse("enterprises:coverage"),
+        {"org": tree.zgc.pk, "period_start": "2026-10-01", "period_end": "2026-10-31"},
+    ).content.decode()
+    assert '<span class="value" id="unions-founded">1</span>' in in_october
+    in_june = client.get(
+        reverse("enterprises:coverage"),
+        {"org": tree.zgc.pk, "period_start": "2026-06-01", "period_end": "2026-06-30"},
+    ).content.decode()
+    assert '<span class="value" id="unions-founded">0</span>' in in_june
 
 
 def test_an_impossible_period_gets_a_message(tree, make_staff, client_for):

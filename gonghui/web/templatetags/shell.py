@@ -4,6 +4,7 @@ from django import template
 from django.http import HttpRequest
 
 from gonghui.core.personal import mask_id_number, mask_mobile, mask_name
+from gonghui.web.nav import NavLink, sidebar
 
 register = template.Library()
 
@@ -16,6 +17,13 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
     for key, value in changes.items():
         params[key] = value
     return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def staff_sidebar(context: dict[str, Any]) -> list[NavLink]:
+    """The sidebar's links with the current page marked (see web.nav)."""
+    request: HttpRequest = context["request"]
+    return sidebar(request.path, superuser=request.user.is_superuser)
 
 
 @register.filter
