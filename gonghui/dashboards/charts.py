@@ -113,11 +113,14 @@ def column_chart(
         legend_x += 28 + 13 * len(item.name)
     for fraction in (0, 0.5, 1):
         y = top + plot_height - round(plot_height * fraction)
-        body.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" fill="{MUTED}">'
-            f"{_number(round(largest * fraction))}</text>"
-        )
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" stroke="{GRID}"/>')
+        # Half of an odd maximum (1, 5) is no whole number: its line stays, unlabelled,
+        # rather than read "0" or "2" where 0.5 or 2.5 is meant.
+        if (largest * fraction).is_integer():
+            body.append(
+                f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" fill="{MUTED}">'
+                f"{_number(round(largest * fraction))}</text>"
+            )
     count = max(len(labels), 1)
     group = plot_width / count
     bar = max(group * 0.8 / max(len(series), 1), 1)

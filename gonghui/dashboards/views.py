@@ -170,8 +170,8 @@ def _screen_charts(today: hall.HallFigures) -> dict[str, Any]:
             hours,
             [charts.Series(_("Applications"), today.applications_by_hour)],
             title=_("Applications per hour, today"),
-            width=900,
-            height=260,
+            width=600,
+            height=190,
         ),
         "checkins": charts.column_chart(
             hours,
@@ -180,22 +180,22 @@ def _screen_charts(today: hall.HallFigures) -> dict[str, Any]:
                 charts.Series(_("Station visits"), today.station_visits_by_hour),
             ],
             title=_("Check-ins per hour, today: activities and stations apart"),
-            width=900,
-            height=260,
+            width=600,
+            height=190,
         ),
         "activities": charts.bar_chart(
             [(row.title, row.checked_in) for row in today.busiest_activities],
             title=_("The five busiest activities today, by check-ins"),
-            width=560,
-            label_width=240,
+            width=380,
+            label_width=170,
         )
         if today.busiest_activities
         else None,
         "stations": charts.bar_chart(
             [(row.title, row.checked_in) for row in today.busiest_stations],
             title=_("The five busiest stations today, by visits"),
-            width=560,
-            label_width=240,
+            width=380,
+            label_width=170,
         )
         if today.busiest_stations
         else None,
