@@ -124,7 +124,9 @@ def test_the_screen_shows_the_figures_apart_and_the_names_masked(tree, admin, bu
     text = present.content.decode()
     assert 'class="screen present"' in text
     assert 'id="screen-fullscreen"' not in text
-    assert "present=1" in re.search(r'hx-get="([^"]+)"', text)[1]
+    poll = re.search(r'hx-get="([^"]+)"', text)
+    assert poll
+    assert "present=1" in poll[1]
 
 
 def test_the_update_endpoint_is_a_partial_in_a_fixed_number_of_queries(
