@@ -207,3 +207,34 @@ class JoinForm(CheckedTextForm):
         }
         person["has_employer_union"] = not data["no_employer_union"]
         return person
+
+
+class OnlineJoinForm(JoinForm):
+    """Joining online, without an event: the worker also says where they work or live, so the
+    application reaches a union (the employer's own when the register knows it has one)."""
+
+    union = forms.TypedChoiceField(
+        label=_("Street or industry union where you work or live"),
+        coerce=int,
+        help_text=_(
+            "Your application goes to your employer's union when it has one; otherwise to "
+            "the union you choose here."
+        ),
+    )
+    credit_code = forms.RegexField(
+        label=_("Employer's unified social credit code (optional)"),
+        regex=r"^[0-9A-Za-z]{18}$",
+        required=False,
+        max_length=18,
+        help_text=_("18 characters, on the employer's business licence. Leave empty if unsure."),
+        error_messages={"invalid": _("The code has 18 letters and digits.")},
+    )
+
+    field_order = ["name", "gender", "ethnicity", "id_number", "mobile", "employer_name"]
+
+    def __init__(self, *args: Any, union_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "union", [("", _("Choose…")), *union_choices])
+        self.order_fields(
+            [*self.field_order, "credit_code", "no_employer_union", "union", "job_type"]
+        )

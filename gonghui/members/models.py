@@ -146,6 +146,7 @@ class Application(PersonFields):
     submission_key = models.CharField(max_length=64, unique=True)
     # Secret for the applicant's status link; nothing else identifies them in a URL.
     receipt = models.CharField(max_length=32, unique=True)
+    # "web" (an event's phone form), "online" (joining without an event), "api", ...
     channel = models.CharField(max_length=10, default="web")
     gift_given_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -176,8 +177,16 @@ class Application(PersonFields):
             models.Index(fields=["mobile_hash"]),
         ]
 
+    # The channel of an application sent from /join/, without a recruitment event.
+    ONLINE = "online"
+
     def __str__(self) -> str:
         return f"{self.name} · {self.get_status_display()}"
+
+    @property
+    def is_self_service(self) -> bool:
+        """Sent online by the worker without an event (shown so in the review queue)."""
+        return self.channel == self.ONLINE
 
 
 class MemberQuerySet(ScopedQuerySet["Member"]):

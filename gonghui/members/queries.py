@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from gonghui.accounts.models import AnyUser, User
 from gonghui.core.capabilities import Capability
+from gonghui.enterprises.models import Enterprise
 from gonghui.members import cards
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
 from gonghui.orgs.models import Org, OrgKind
@@ -63,6 +64,36 @@ def get_event_by_code(code: str) -> RecruitmentEvent:
         ).get(code=code.strip().lower())
     except RecruitmentEvent.DoesNotExist:
         raise Http404 from None
+
+
+def list_joinable_unions() -> list[tuple[int, str]]:
+    """The unions a worker may apply to online without an event: the street federations and
+    industry unions (public, as the posters that name them are)."""
+    unions = Org.objects.filter(kind__in=[OrgKind.STREET, OrgKind.INDUSTRY], is_active=True)
+    return list(unions.order_by("kind", "name", "pk").values_list("pk", "name"))
+
+
+def get_joinable_union(org_id: int | str) -> Org:
+    """One of `list_joinable_unions`; else 404."""
+    try:
+        return Org.objects.get(
+            pk=_pk(org_id), kind__in=[OrgKind.STREET, OrgKind.INDUSTRY], is_active=True
+        )
+    except Org.DoesNotExist:
+        raise Http404 from None
+
+
+def find_employer(name: str, credit_code: str = "") -> Enterprise | None:
+    """The employer an online applicant names, from the enterprise register: by unified social
+    credit code when given, else by its exact name when only one enterprise has it."""
+    if credit_code:
+        return (
+            Enterprise.objects.select_related("union")
+            .filter(credit_code=credit_code.strip().upper())
+            .first()
+        )
+    matches = list(Enterprise.objects.select_related("union").filter(name=name.strip())[:2])
+    return matches[0] if len(matches) == 1 else None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ urlpatterns: list[URLPattern] = [
         views.event_give_gift,
         name="event_give_gift",
     ),
+    path("join/", views.join_online, name="join_online"),
+    path("join/received/", views.join_online_received, name="join_online_received"),
     path("j/<slug:code>/", views.join, name="join"),
     path("j/<slug:code>/received/", views.join_received, name="join_received"),
     path("r/<slug:receipt>/", views.receipt, name="receipt"),

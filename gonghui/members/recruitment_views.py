@@ -21,7 +21,7 @@ from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_mobile
 from gonghui.enterprises.queries import get_enterprise_for
 from gonghui.members import actions, poster, queries
-from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, RestockForm
+from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, OnlineJoinForm, RestockForm
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.queries import get_org_for
 
@@ -238,6 +238,7 @@ def _join_page(
             "is_open": is_open,
             "receiving_union": actions.route(event, None, None),
             "consent_version": settings.CONSENT_VERSION,
+            "form_action": reverse("members:join", args=[event.code]),
         },
         status=status,
     )
@@ -274,6 +275,52 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return _join_page(request, event, form, status=400)
 
 
+def _online_page(request: HttpRequest, form: OnlineJoinForm, *, status: int = 200) -> HttpResponse:
+    context = {
+        "form": form,
+        "platforms": PLATFORMS,
+        "is_open": True,
+        "consent_version": settings.CONSENT_VERSION,
+        "form_action": reverse("members:join_online"),
+    }
+    return render(request, "members/join.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def join_online(request: HttpRequest) -> HttpResponse:
+    """Joining without an event (from the home page or a station poster); no sign-in needed.
+    Routed like an event's applications: the employer's union when the enterprise register
+    knows it has one, else the street or industry union the worker chooses."""
+    unions = queries.list_joinable_unions()
+    if request.method != "POST":
+        form = OnlineJoinForm(initial={"token": uuid.uuid4().hex}, union_choices=unions)
+        return _online_page(request, form)
+    form = OnlineJoinForm(request.POST, union_choices=unions)
+    if not form.is_valid():
+        return _online_page(request, form, status=400)
+    data = form.cleaned_data
+    org = queries.get_joinable_union(data["union"])
+    enterprise = queries.find_employer(data["employer_name"], data["credit_code"])
+    status_url = request.build_absolute_uri(reverse("members:receipt", args=["RECEIPT"]))
+    with refusal_on(form) as refusal:
+        submitted = actions.submit_application(
+            event=None,
+            org=org,
+            enterprise=enterprise,
+            submission_key=data["token"],
+            consent=data["consent"],
+            consent_version=data["consent_version"],
+            channel=Application.ONLINE,
+            status_url=status_url,
+            **form.person(),
+        )
+        masked = mask_mobile(str(submitted.application.mobile))
+        url = reverse("members:join_online_received")
+        return redirect(f"{url}?{urlencode({'to': masked})}")
+    return _online_page(request, form, status=refusal.status)
+
+
 # The only thing the "received" page takes from its address: a masked number, as it shows it.
 MASKED_MOBILE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
@@ -289,6 +336,21 @@ def join_received(request: HttpRequest, code: str) -> HttpResponse:
         "members/join_received.html",
         {
             "event": event,
+            "mobile_masked": masked if MASKED_MOBILE.match(masked) else "",
+            "message": actions.received_message(),
+        },
+    )
+
+
+@never_cache
+def join_online_received(request: HttpRequest) -> HttpResponse:
+    """After an online submission: the same page for everyone, as after an event's."""
+    masked = request.GET.get("to", "")
+    return render(
+        request,
+        "members/join_received.html",
+        {
+            "event": None,
             "mobile_masked": masked if MASKED_MOBILE.match(masked) else "",
             "message": actions.received_message(),
         },
