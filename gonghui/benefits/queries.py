@@ -187,6 +187,16 @@ def get_open_service(member: Member | None, service_id: int | str) -> Service:
     return service
 
 
+def is_for_members_only(service_id: int | str) -> bool:
+    """Whether a directory service with this id is open to union members only: a non-member
+    who opens it is told so and shown the way in, instead of a 404."""
+    return (
+        Service.objects.filter(_in_directory(timezone.localdate()), pk=_pk(service_id))
+        .exclude(audience=Audience.PUBLIC)
+        .exists()
+    )
+
+
 def list_service_offers(service: Service) -> list[Offer]:
     """The service's published offers still to be claimed (or opening later), soonest first."""
     return list(

@@ -21,6 +21,7 @@ from gonghui.benefits import actions, claiming, queries, redeeming
 from gonghui.benefits.forms import ServiceFilterForm
 from gonghui.benefits.models import Claim, Offer
 from gonghui.core.pages import paginate, refusal_on
+from gonghui.members.members_only import members_only_page
 from gonghui.members.queries import get_own_member
 
 PAGE_SIZE = 20
@@ -95,6 +96,8 @@ def _offer_rows(offers: list[Offer], member: Any) -> list[OfferRow]:
 
 def member_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     member = get_own_member(request.user)
+    if (member is None or not member.is_active) and queries.is_for_members_only(service_id):
+        return members_only_page(request)
     service = queries.get_open_service(member, service_id)
     actions.record_view(service=service)
     context = {

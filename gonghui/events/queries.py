@@ -78,6 +78,17 @@ def get_open_activity(member: Member | None, activity_id: int | str) -> Activity
         raise Http404 from None
 
 
+def is_for_members_only(activity_id: int | str) -> bool:
+    """Whether a visible (not draft) activity with this id is open to union members only: a
+    non-member who opens it is told so and shown the way in, instead of a 404."""
+    return (
+        Activity.objects.exclude(status=Activity.Status.DRAFT)
+        .exclude(audience=Audience.PUBLIC)
+        .filter(pk=_pk(activity_id))
+        .exists()
+    )
+
+
 def list_own_registrations(member: Member) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(member=member)

@@ -25,6 +25,7 @@ from gonghui.checkins.verdict import ScanResult
 from gonghui.core.pages import paginate, refusal_on
 from gonghui.events import actions, queries
 from gonghui.events.models import Activity, Category
+from gonghui.members.members_only import members_only_page
 from gonghui.members.models import Member
 from gonghui.members.queries import get_own_member
 
@@ -45,6 +46,9 @@ class ActivityFilterForm(forms.Form):
     date_to = forms.DateField(
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+FILTER_FIELDS = ("category", "date_from", "date_to")
 
 
 def _filter_data(query: QueryDict) -> QueryDict:
@@ -89,12 +93,22 @@ def member_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "events/member_list.html",
-        {"form": form, "page": page, "rows": rows, "member": member},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "member": member,
+            # What the member chose (not the list's own start at today): an empty list says
+            # "nothing open now" unless the member narrowed it.
+            "filtered": any(request.GET.get(name) for name in FILTER_FIELDS),
+        },
     )
 
 
 def member_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     member = get_own_member(request.user)
+    if (member is None or not member.is_active) and queries.is_for_members_only(activity_id):
+        return members_only_page(request)
     activity = queries.get_open_activity(member, activity_id)
     registration = queries.get_own_registration(member, activity) if member else None
     check_in = queries.get_own_check_in(member, activity) if member else None
