@@ -1,12 +1,14 @@
 """Signing in and out: workers by mobile and SMS code; staff by password, then their
 authenticator's code (or, the first time their role requires it, setting one up)."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -34,6 +36,18 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return reverse(default) if default else ""
 
 
+# The pages a scanned check-in code opens (an activity's screen code, a station's poster): a
+# signed-out scan lands on the sign-in page, which says why and returns there afterwards.
+SCAN_VIEWS = frozenset({"events:member_checkin", "stations:visit"})
+
+
+def _is_scan(next_url: str) -> bool:
+    try:
+        return resolve(urlsplit(next_url).path).view_name in SCAN_VIEWS
+    except Resolver404:
+        return False
+
+
 def login_request_code(request: HttpRequest) -> HttpResponse:
     form = CodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -55,7 +69,12 @@ def login_request_code(request: HttpRequest) -> HttpResponse:
                 "next": _next_url(request, ""),
             },
         )
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request, "")})
+    next_url = _next_url(request, "")
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": next_url, "for_scan": bool(next_url) and _is_scan(next_url)},
+    )
 
 
 @require_POST
