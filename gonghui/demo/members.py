@@ -919,3 +919,24 @@ def load_members(
     _move_to_sohu_union(
         sohu_event, zgc=zgc, union=sohu_union, zgc_admin=zgc_admin, sohu_staff=sohu_staff
     )
+    _open_event(hlg_staff, hlg, now or timezone.now())
+
+
+# The event open from the moment the demo is loaded, so that the README's joining journey (a
+# worker scans the poster and applies) can be walked whenever the demo runs.
+OPEN_EVENT_TITLE = "回龙观快递员入会服务周"
+
+
+def _open_event(actor: User, hlg: Org, now: datetime) -> RecruitmentEvent:
+    return create_recruitment_event(
+        actor=actor,
+        org=hlg,
+        enterprise=None,
+        title=OPEN_EVENT_TITLE,
+        place="回龙观地铁站工会驿站",
+        starts_at=now - timedelta(hours=2),
+        ends_at=now + timedelta(days=14),
+        target=300,
+        gift_name="反光雨衣",
+        gift_stock=300,
+    )

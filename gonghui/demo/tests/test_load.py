@@ -1,7 +1,7 @@
 import io
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +18,7 @@ from gonghui.core.personal import birth_date_of, normalize_id_number, normalize_
 from gonghui.demo.enterprises import HAIDIAN_STREETS, build_dataset
 from gonghui.demo.load import DEMO_STAFF, load_or_find_demo
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
-from gonghui.demo.members import build_members_dataset
+from gonghui.demo.members import OPEN_EVENT_TITLE, build_members_dataset
 from gonghui.enterprises.credit_code import normalize_credit_code
 from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingStep, Stage
 from gonghui.enterprises.queries import coverage_of
@@ -86,7 +86,7 @@ def test_the_first_start_loads_and_says_each_stage_with_its_counts(loaded):
         "union tree", "enterprises", "recruitment", "activities", "stations", "services",
         "daily tallies",
     ]  # fmt: skip
-    assert loaded[3].startswith("  recruitment: 23 events, 5229 applications, 5176 members (")
+    assert loaded[3].startswith("  recruitment: 24 events, 5229 applications, 5176 members (")
     assert loaded[-1].endswith(" s)")
 
 
@@ -337,7 +337,11 @@ def _local(moment: datetime) -> datetime:
 
 def test_23_events_at_20_companies_brought_5137_members(loaded):
     zgc = Org.objects.get(name=ZGC)
-    events = list(RecruitmentEvent.objects.select_related("enterprise__union", "org"))
+    events = list(
+        RecruitmentEvent.objects.exclude(title=OPEN_EVENT_TITLE).select_related(
+            "enterprise__union", "org"
+        )
+    )
     assert len(events) == 23
     assert {event.org for event in events} == {zgc}
     assert all(_local(event.starts_at).year == 2026 for event in events)
@@ -495,3 +499,22 @@ def test_the_recruitment_data_is_the_same_every_time():
     people = [a.person for e in first.events for a in e.applicants]
     assert sum(1 for e in first.events for a in e.applicants if a.status == "approved") == 5137
     assert len({p.id_number for p in people}) == len(people)
+
+
+def test_an_event_is_open_and_activities_are_upcoming_whenever_the_demo_is_loaded(loaded, client):
+    """The README's journeys: a worker scans an open event's poster and applies; anyone sees
+    activities coming up at /a/."""
+    now = timezone.now()
+    event = RecruitmentEvent.objects.get(title=OPEN_EVENT_TITLE)
+    assert (event.org.name, event.enterprise, event.place) == (HLG, None, "回龙观地铁站工会驿站")
+    # Two hours before the load, two weeks after it (the module's load ran moments ago).
+    assert timedelta(hours=2) <= now - event.starts_at < timedelta(hours=3)
+    assert timedelta(days=13, hours=23) < event.ends_at - now <= timedelta(days=14)
+    join = client.get(f"/j/{event.code}/")
+    assert join.status_code == 200
+    assert 'id="join-form"' in join.content.decode()
+    assert 'id="event-closed"' not in join.content.decode()
+    activities = client.get("/a/")
+    assert activities.status_code == 200
+    assert 'id="no-activities"' not in activities.content.decode()
+    assert activities.content.decode().count('class="card activity"') >= 1
