@@ -57,7 +57,11 @@ def test_the_public_sees_public_services_only(service, provider, operator, clien
     page = client.get(reverse("benefits:member_list")).content.decode()
     assert "政务大厅指引" in page
     assert "职工心理咨询" not in page
-    assert client.get(reverse("benefits:member_detail", args=[service.pk])).status_code == 404
+    # The members' service is explained, with the way in, not hidden behind a 404.
+    members_only = client.get(reverse("benefits:member_detail", args=[service.pk]))
+    assert members_only.status_code == 403
+    assert 'id="members-only"' in members_only.content.decode()
+    assert "职工心理咨询" not in members_only.content.decode()
 
 
 def test_the_directory_list_costs_the_same_for_one_or_many(
