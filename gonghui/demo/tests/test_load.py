@@ -1,4 +1,5 @@
 import io
+import re
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -502,8 +503,8 @@ def test_the_recruitment_data_is_the_same_every_time():
 
 
 def test_an_event_is_open_and_activities_are_upcoming_whenever_the_demo_is_loaded(loaded, client):
-    """The README's journeys: a worker scans an open event's poster and applies; anyone sees
-    activities coming up at /a/."""
+    """The README's journeys: a worker scans an open event's poster and applies; the demo
+    worker (李师傅) sees activities coming up at /a/, which a visitor is told are for members."""
     now = timezone.now()
     event = RecruitmentEvent.objects.get(title=OPEN_EVENT_TITLE)
     assert (event.org.name, event.enterprise, event.place) == (HLG, None, "回龙观地铁站工会驿站")
@@ -514,7 +515,11 @@ def test_an_event_is_open_and_activities_are_upcoming_whenever_the_demo_is_loade
     assert join.status_code == 200
     assert 'id="join-form"' in join.content.decode()
     assert 'id="event-closed"' not in join.content.decode()
-    activities = client.get("/a/")
-    assert activities.status_code == 200
-    assert 'id="no-activities"' not in activities.content.decode()
-    assert activities.content.decode().count('class="card activity"') >= 1
+    worker = Client()
+    worker.force_login(User.objects.get_by_mobile(DEMO_WORKER_MOBILE))
+    activities = worker.get("/a/").content.decode()
+    titles = re.findall(r'<a class="activity-title" href="/a/(\d+)/">([^<]+)</a>', activities)
+    shown = {title for _pk, title in titles}
+    assert {"冬季送温暖 · 快递小哥免费健康体检", "迎新春 · 职工冰雪嘉年华普惠专场"} <= shown
+    carnival = next(pk for pk, title in titles if title == "迎新春 · 职工冰雪嘉年华普惠专场")
+    assert client.get(f"/a/{carnival}/").status_code == 403
