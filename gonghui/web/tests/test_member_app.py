@@ -23,6 +23,8 @@ from gonghui.events import actions as event_actions
 from gonghui.members import actions
 from gonghui.members.models import Application, Member
 from gonghui.members.tests.factories import person
+from gonghui.stations.actions import StationDetails, create_station
+from gonghui.stations.codes import poster_code
 from gonghui.web.templatetags.member_app import date_range
 
 pytestmark = pytest.mark.django_db
@@ -508,3 +510,25 @@ def test_member_text_colours_meet_wcag_aa_on_their_backgrounds():
     )
     assert (muted, used_bg, tag_bg) == ("#565e67", "#eef0f2", "#eaeef2")
     assert ratios["muted on white"] == 6.58
+
+
+def test_a_non_member_scanning_a_station_poster_or_public_activity_is_offered_joining(
+    tree, operator, worker
+):
+    details = StationDetails(
+        name="龙泽园驿站", district="昌平区", street="回龙观", address="龙泽园小区西门南侧",
+        weekdays="1234567", opens=None, closes=None, all_day=True, amenities=["water"],
+        phone="010-81790001",
+    )  # fmt: skip
+    station = create_station(actor=operator, org=tree.station, details=details)
+    visit = worker[1].get(reverse("stations:visit", kwargs={"code": poster_code(station)}))
+    assert visit.status_code == 403
+    assert ids_in(visit.content.decode(), "join-link") == {"join-link": "/join/"}
+    start = timezone.now() + timedelta(days=3)
+    activity = event_actions.create_activity(
+        actor=operator, org=tree.zgc, title="公开讲座", category="seminar", description="讲座",
+        audience="public", audience_org=None, place="中关村会议中心", starts_at=start,
+        ends_at=start + timedelta(hours=2), publish=True,
+    )  # fmt: skip
+    detail = worker[1].get(f"/a/{activity.pk}/").content.decode()
+    assert ids_in(detail, "join-link") == {"join-link": "/join/"}
