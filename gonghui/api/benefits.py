@@ -399,8 +399,20 @@ def _member(request: HttpRequest) -> Member | None:
 
 
 def _offer_fields(offer: Offer) -> dict[str, Any]:
-    names = ("id", "service_id", "title", "kind", "terms", "quota", "left", "per_member_limit",
-             "claims_open_at", "claims_close_at", "redeem_until", "status")  # fmt: skip
+    names = (
+        "id",
+        "service_id",
+        "title",
+        "kind",
+        "terms",
+        "quota",
+        "left",
+        "per_member_limit",
+        "claims_open_at",
+        "claims_close_at",
+        "redeem_until",
+        "status",
+    )
     return {
         **{name: getattr(offer, name) for name in names},
         "kind_label": str(offer.get_kind_display()),
@@ -415,10 +427,26 @@ def _service_out(service: Service, member: Member | None) -> dict[str, Any]:
     offers = queries.list_service_offers(service)
     claimed = queries.own_claim_counts(member, offers)
     return {
-        **{name: getattr(service, name) for name in (
-            "id", "title", "summary", "description", "category", "address", "district",
-            "street", "opening_hours", "link", "phone", "on_site", "audience", "valid_from",
-            "valid_until")},
+        **{
+            name: getattr(service, name)
+            for name in (
+                "id",
+                "title",
+                "summary",
+                "description",
+                "category",
+                "address",
+                "district",
+                "street",
+                "opening_hours",
+                "link",
+                "phone",
+                "on_site",
+                "audience",
+                "valid_from",
+                "valid_until",
+            )
+        },
         "category_label": service.category_label,
         "provider": service.provider,
         "audience_org_name": service.audience_org.name if service.audience_org else "",
@@ -427,7 +455,7 @@ def _service_out(service: Service, member: Member | None) -> dict[str, Any]:
             for photo in queries.list_shown_photos(service)
         ],
         "offers": [_member_offer(offer, claimed) for offer in offers],
-    }  # fmt: skip
+    }
 
 
 def _account(request: HttpRequest) -> Any:
@@ -467,10 +495,12 @@ def list_directory_services(request: HttpRequest, filters: Query[ServiceFilters]
     return queries.list_open_services(
         _member(request),
         filters=queries.ServiceFilters(
-            category=filters.category.strip(), district=filters.district.strip(),
-            street=filters.street.strip(), search=filters.q.strip(),
+            category=filters.category.strip(),
+            district=filters.district.strip(),
+            street=filters.street.strip(),
+            search=filters.q.strip(),
         ),
-    )  # fmt: skip
+    )
 
 
 @router.get(
@@ -623,12 +653,16 @@ def list_managed_services(
     """Services managed in the caller's subtree (benefits.manage), in any state, with their
     views, claims and redemptions ever."""
     return queries.list_services(
-        request.user, "benefits.manage", status=status,
+        request.user,
+        "benefits.manage",
+        status=status,
         filters=queries.ServiceFilters(
-            category=filters.category.strip(), district=filters.district.strip(),
-            street=filters.street.strip(), search=filters.q.strip(),
+            category=filters.category.strip(),
+            district=filters.district.strip(),
+            street=filters.street.strip(),
+            search=filters.q.strip(),
         ),
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -655,9 +689,13 @@ def create_benefit_service(request: HttpRequest, payload: ServiceIn) -> tuple[in
     )
     fields["audience"] = payload.audience
     service = actions.create_service(
-        actor=api_user(request), provider=provider, org=org, audience_org=audience_org,
-        publish=payload.publish, **fields,
-    )  # fmt: skip
+        actor=api_user(request),
+        provider=provider,
+        org=org,
+        audience_org=audience_org,
+        publish=payload.publish,
+        **fields,
+    )
     return 201, queries.list_services(
         request.user, "benefits.manage", filters=queries.ServiceFilters()
     ).get(pk=service.pk)

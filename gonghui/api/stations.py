@@ -299,9 +299,19 @@ def update_station(request: HttpRequest, station_id: Id, payload: StationUpdateI
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
     changes = payload.dict(exclude={"version", "org_id", "is_active"}, exclude_unset=True)
     fields = (
-        "name", "district", "street", "address", "weekdays", "all_day", "opens", "closes",
-        "hours_note", "amenities", "phone", "description",
-    )  # fmt: skip
+        "name",
+        "district",
+        "street",
+        "address",
+        "weekdays",
+        "all_day",
+        "opens",
+        "closes",
+        "hours_note",
+        "amenities",
+        "phone",
+        "description",
+    )
     current: dict[str, Any] = {name: getattr(station, name) for name in fields}
     current["amenities"] = station.amenity_codes
     touched = bool(changes) or payload.org_id is not None
@@ -310,9 +320,12 @@ def update_station(request: HttpRequest, station_id: Id, payload: StationUpdateI
             get_org_for(request.user, payload.org_id, CAPABILITY) if payload.org_id else station.org
         )
         station = actions.update_station(
-            actor=api_user(request), station=station, expected_version=payload.version, org=org,
+            actor=api_user(request),
+            station=station,
+            expected_version=payload.version,
+            org=org,
             details=_details({**current, **{k: v for k, v in changes.items() if v is not None}}),
-        )  # fmt: skip
+        )
     elif payload.version != station.version:
         raise ConflictError(
             "stale", _("Someone else changed this station meanwhile; reload it and try again.")

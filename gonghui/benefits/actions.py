@@ -41,13 +41,41 @@ from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
 
 MAX_SHARES = 50
-PROVIDER_FIELDS = ("name", "kind", "description", "contact_name", "contact_phone", "address",
-                   "website")  # fmt: skip
-SERVICE_FIELDS = ("category", "title", "summary", "description", "address", "district", "street",
-                  "opening_hours", "link", "phone", "on_site", "audience", "valid_from",
-                  "valid_until")  # fmt: skip
-OFFER_FIELDS = ("title", "kind", "terms", "quota", "per_member_limit", "claims_open_at",
-                "claims_close_at", "redeem_until")  # fmt: skip
+PROVIDER_FIELDS = (
+    "name",
+    "kind",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "website",
+)
+SERVICE_FIELDS = (
+    "category",
+    "title",
+    "summary",
+    "description",
+    "address",
+    "district",
+    "street",
+    "opening_hours",
+    "link",
+    "phone",
+    "on_site",
+    "audience",
+    "valid_from",
+    "valid_until",
+)
+OFFER_FIELDS = (
+    "title",
+    "kind",
+    "terms",
+    "quota",
+    "per_member_limit",
+    "claims_open_at",
+    "claims_close_at",
+    "redeem_until",
+)
 
 
 def _field_error(name: str, code: str, message: str) -> DomainError:

@@ -165,8 +165,13 @@ def _inspect(request: HttpRequest, account: ProviderAccount, code: str) -> HttpR
         for state in inspection.claims
     ]
     return _desk(
-        request, account, inspection=inspection, claims=claims, scanned=code, answer=answer,
-    )  # fmt: skip
+        request,
+        account,
+        inspection=inspection,
+        claims=claims,
+        scanned=code,
+        answer=answer,
+    )
 
 
 @require_POST

@@ -97,11 +97,13 @@ def _service_form(
     request: HttpRequest, form_class: type[ServiceForm], **kwargs: Any
 ) -> ServiceForm:
     return form_class(
-        request.POST or None, request.FILES or None,
+        request.POST or None,
+        request.FILES or None,
         provider_choices=queries.list_provider_choices(request.user, CAP),
-        org_choices=_org_choices(request), category_choices=queries.category_choices(),
+        org_choices=_org_choices(request),
+        category_choices=queries.category_choices(),
         **kwargs,
-    )  # fmt: skip
+    )
 
 
 def _service_parts(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +170,12 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = queries.get_service_for(request.user, service_id, CAP)
     _check_posted_orgs(request, "org", "audience_org")
     initial = {name: getattr(service, name) for name in actions.SERVICE_FIELDS}
-    initial |= {"provider": service.provider_id, "org": service.org_id,
-                "audience_org": service.audience_org_id, "version": service.version}  # fmt: skip
+    initial |= {
+        "provider": service.provider_id,
+        "org": service.org_id,
+        "audience_org": service.audience_org_id,
+        "version": service.version,
+    }
     form = _service_form(request, ServiceEditForm, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
@@ -178,9 +184,12 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         with refusal_on(form):
             with transaction.atomic():
                 service = actions.update_service(
-                    actor=staff_user(request), service=service, expected_version=version,
-                    **parts, **values,
-                )  # fmt: skip
+                    actor=staff_user(request),
+                    service=service,
+                    expected_version=version,
+                    **parts,
+                    **values,
+                )
                 _add_photos(staff_user(request), service, form.cleaned_data["photos"])
             messages.success(request, _("Changes saved."))
             return redirect("benefits:staff_service", service_id=service.pk)
@@ -240,10 +249,12 @@ def offer_create(request: HttpRequest, service_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             offer = actions.create_offer(
-                actor=staff_user(request), service=service,
+                actor=staff_user(request),
+                service=service,
                 shares=_shares(request, form.cleaned_data["shares"]),
-                publish="publish" in request.POST, **form.offer_values(),
-            )  # fmt: skip
+                publish="publish" in request.POST,
+                **form.offer_values(),
+            )
             messages.success(request, _("“%(title)s” is saved.") % {"title": offer.title})
             return redirect("benefits:staff_offer", offer_id=offer.pk)
     context = {"form": form, "service": service, "creating": True}
@@ -283,10 +294,12 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             offer = actions.update_offer(
-                actor=staff_user(request), offer=offer,
+                actor=staff_user(request),
+                offer=offer,
                 expected_version=form.cleaned_data["version"],
-                shares=_shares(request, form.cleaned_data["shares"]), **form.offer_values(),
-            )  # fmt: skip
+                shares=_shares(request, form.cleaned_data["shares"]),
+                **form.offer_values(),
+            )
             messages.success(request, _("Changes saved."))
             return redirect("benefits:staff_offer", offer_id=offer.pk)
     context = {"form": form, "service": offer.service, "offer": offer, "creating": False}
@@ -381,10 +394,13 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
         org = get_org_for(request.user, form.cleaned_data["org"], CAP)
         with refusal_on(form):
             actions.update_provider(
-                actor=staff_user(request), provider=provider,
-                expected_version=form.cleaned_data["version"], org=org,
-                is_active=form.cleaned_data["is_active"], **_provider_values(form),
-            )  # fmt: skip
+                actor=staff_user(request),
+                provider=provider,
+                expected_version=form.cleaned_data["version"],
+                org=org,
+                is_active=form.cleaned_data["is_active"],
+                **_provider_values(form),
+            )
             messages.success(request, _("Changes saved."))
             return redirect("benefits:staff_provider", provider_id=provider.pk)
     context = {"form": form, "provider": provider, "creating": False}
@@ -492,19 +508,46 @@ def _usage_workbook(org: Org, first: date | None, last: date | None) -> bytes:
     end = last.isoformat() if last else "…"
     sheet(
         _("Services"),
-        [_("Service"), _("Provider"), _("Managed by"), _("Category"), _("Views"), _("Claims"),
-         _("Redemptions"), _("Period")],
-        [[r.title, r.provider, r.org, r.category, r.views, r.claims, r.redemptions,
-          f"{start} – {end}"] for r in figures.services],
+        [
+            _("Service"),
+            _("Provider"),
+            _("Managed by"),
+            _("Category"),
+            _("Views"),
+            _("Claims"),
+            _("Redemptions"),
+            _("Period"),
+        ],
+        [
+            [
+                r.title,
+                r.provider,
+                r.org,
+                r.category,
+                r.views,
+                r.claims,
+                r.redemptions,
+                f"{start} – {end}",
+            ]
+            for r in figures.services
+        ],
         [30, 24, 24, 12, 10, 10, 12, 24],
-    )  # fmt: skip
+    )
     sheet(
         _("Offers"),
         [_("Service"), _("Offer"), _("Total quota"), _("Claims"), _("Redemptions")],
-        [[r.service_title, r.title, r.quota if r.quota is not None else _("unlimited"),
-          r.claims, r.redemptions] for r in figures.offers],
+        [
+            [
+                r.service_title,
+                r.title,
+                r.quota if r.quota is not None else _("unlimited"),
+                r.claims,
+                r.redemptions,
+            ]
+            for r in figures.offers
+        ],
         [30, 30, 12, 10, 12],
-    )  # fmt: skip
+    )
     sheet(
         _("By union"),
         [_("Union"), _("Claims"), _("Redemptions")],

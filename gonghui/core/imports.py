@@ -434,9 +434,12 @@ def _check(job: ImportJob, importer: Importer, status: str) -> Checked:
     checked.notes = [str(note) for note in result["notes"]]
     logger.info(
         "import job %s: %s rows read in %.1f s (%.1f s CPU, peak %.0f MB)",
-        job.pk, len(checked.valid) + len(checked.errors), usage.seconds, usage.cpu_seconds,
+        job.pk,
+        len(checked.valid) + len(checked.errors),
+        usage.seconds,
+        usage.cpu_seconds,
         usage.peak_rss_mb,
-    )  # fmt: skip
+    )
     return importer.check_against_database(job, checked)
 
 

@@ -199,9 +199,13 @@ def run_in_child(
     )
     logger.info(
         "sandboxed child %s ended with status %s after %.1f s (%.1f s CPU, peak %.0f MB)",
-        pid, status, usage.seconds, usage.cpu_seconds, usage.peak_rss_mb,
+        pid,
+        status,
+        usage.seconds,
+        usage.cpu_seconds,
+        usage.peak_rss_mb,
         extra={"sandbox_usage": usage},
-    )  # fmt: skip
+    )
     if "signum" in stopped:
         raise Interrupted(stopped["signum"], previous.get(stopped["signum"], signal.SIG_DFL))
     return _outcome(received, status, stopped, limits, usage), usage

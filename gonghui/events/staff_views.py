@@ -152,9 +152,12 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             # A refused photo leaves no half-made activity behind.
             with transaction.atomic():
                 activity = actions.create_activity(
-                    actor=staff_user(request), org=org, audience_org=audience_org,
-                    publish="publish" in request.POST, **values,
-                )  # fmt: skip
+                    actor=staff_user(request),
+                    org=org,
+                    audience_org=audience_org,
+                    publish="publish" in request.POST,
+                    **values,
+                )
                 _add_photos(
                     staff_user(request), activity, form.cleaned_data["photos"], use="description"
                 )
@@ -198,9 +201,13 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         with refusal_on(form):
             with transaction.atomic():
                 activity = actions.update_activity(
-                    actor=staff_user(request), activity=activity, expected_version=version, org=org,
-                    audience_org=audience_org, **values,
-                )  # fmt: skip
+                    actor=staff_user(request),
+                    activity=activity,
+                    expected_version=version,
+                    org=org,
+                    audience_org=audience_org,
+                    **values,
+                )
                 _add_photos(
                     staff_user(request), activity, form.cleaned_data["photos"], use="description"
                 )
@@ -416,9 +423,12 @@ def report(request: HttpRequest, activity_id: int) -> HttpResponse:
                     actor=staff_user(request), activity=activity, text=form.cleaned_data["text"]
                 )
                 _add_photos(
-                    staff_user(request), activity, form.cleaned_data["photos"], use="report",
+                    staff_user(request),
+                    activity,
+                    form.cleaned_data["photos"],
+                    use="report",
                     caption=form.cleaned_data["caption"],
-                )  # fmt: skip
+                )
             messages.success(request, _("The report is published."))
             return redirect("events:staff_detail", activity_id=activity.pk)
     context = {

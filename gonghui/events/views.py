@@ -243,9 +243,13 @@ def _answer(code: str, message: str, checked_in_at: str = "") -> ScanAnswer:
         "activity_cancelled": ("bad", _("Activity cancelled")),
     }
     return scan_answer(
-        code, message, titles=titles, fallback=_("Not checked in"),
-        done=_("Checked in at %(time)s."), checked_in_at=checked_in_at,
-    )  # fmt: skip
+        code,
+        message,
+        titles=titles,
+        fallback=_("Not checked in"),
+        done=_("Checked in at %(time)s."),
+        checked_in_at=checked_in_at,
+    )
 
 
 def _checkin_page(

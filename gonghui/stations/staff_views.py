@@ -125,9 +125,10 @@ def station_create(request: HttpRequest) -> HttpResponse:
                 )
                 if form.cleaned_data["photo"]:
                     actions.set_station_photo(
-                        actor=staff_user(request), station=station,
+                        actor=staff_user(request),
+                        station=station,
                         upload=form.cleaned_data["photo"],
-                    )  # fmt: skip
+                    )
             messages.success(
                 request, _("“%(name)s” is saved. Print its poster.") % {"name": station.name}
             )
@@ -163,14 +164,18 @@ def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
         with refusal_on(form):
             with transaction.atomic():
                 station = actions.update_station(
-                    actor=staff_user(request), station=station,
-                    expected_version=form.cleaned_data["version"], org=org, details=form.details(),
-                )  # fmt: skip
+                    actor=staff_user(request),
+                    station=station,
+                    expected_version=form.cleaned_data["version"],
+                    org=org,
+                    details=form.details(),
+                )
                 if form.cleaned_data["photo"]:
                     station = actions.set_station_photo(
-                        actor=staff_user(request), station=station,
+                        actor=staff_user(request),
+                        station=station,
                         upload=form.cleaned_data["photo"],
-                    )  # fmt: skip
+                    )
             messages.success(request, _("Changes saved."))
             return redirect("stations:staff_detail", station_id=station.pk)
     context = _form_context(request, form, creating=False, station=station)
@@ -263,7 +268,9 @@ def poster_replace(request: HttpRequest, station_id: int) -> HttpResponse:
         actions.replace_poster_code(actor=staff_user(request), station=station)
         messages.success(
             request,
-            _("The code is replaced: posters printed before no longer record visits. Print the "
-              "new poster and put it up."),
-        )  # fmt: skip
+            _(
+                "The code is replaced: posters printed before no longer record visits. Print the "
+                "new poster and put it up."
+            ),
+        )
     return redirect("stations:staff_detail", station_id=station.pk)

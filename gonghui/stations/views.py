@@ -153,9 +153,13 @@ def _answer(code: str, message: str, checked_in_at: str = "") -> ScanAnswer:
         "not_a_member": ("bad", _("Not a member")),
     }
     return scan_answer(
-        code, message, titles=titles, fallback=_("Visit not recorded"),
-        done=_("Welcome! Your visit at %(time)s is recorded."), checked_in_at=checked_in_at,
-    )  # fmt: skip
+        code,
+        message,
+        titles=titles,
+        fallback=_("Visit not recorded"),
+        done=_("Welcome! Your visit at %(time)s is recorded."),
+        checked_in_at=checked_in_at,
+    )
 
 
 def _visit_page(
@@ -180,9 +184,11 @@ def _unknown_code(code: str) -> ScanAnswer:
         return _answer("code_malformed", str(codes.MALFORMED))
     return _answer(
         "code_invalid",
-        _("This code is not valid: the poster may have been replaced. Scan the poster at the "
-          "station."),
-    )  # fmt: skip
+        _(
+            "This code is not valid: the poster may have been replaced. Scan the poster at the "
+            "station."
+        ),
+    )
 
 
 @never_cache

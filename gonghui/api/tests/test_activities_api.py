@@ -86,10 +86,19 @@ def make_activity(operator) -> Callable[..., Activity]:
     ) -> Activity:
         start = timezone.now() + starts_in
         return actions.create_activity(
-            actor=operator, org=org, title=title, category=category, description="研讨",
-            audience=audience, audience_org=None, place="中关村会议中心", starts_at=start,
-            ends_at=start + timedelta(hours=hours), publish=publish, **checkpoint_fields,
-        )  # fmt: skip
+            actor=operator,
+            org=org,
+            title=title,
+            category=category,
+            description="研讨",
+            audience=audience,
+            audience_org=None,
+            place="中关村会议中心",
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            publish=publish,
+            **checkpoint_fields,
+        )
 
     return make
 
@@ -642,8 +651,9 @@ def test_registrations_the_waiting_list_in_order_and_staff_decisions(
     twice = post(staff, f"{path}/{holder.pk}/cancel")
     assert (twice.status_code, twice.json()["code"]) == (409, "not_live")
 
-    approval = make_activity(tree.zgc, title="需审核", starts_in=timedelta(days=2),
-                             approval_required=True)  # fmt: skip
+    approval = make_activity(
+        tree.zgc, title="需审核", starts_in=timedelta(days=2), approval_required=True
+    )
     pending = registered(first, approval)
     decide = f"/api/v1/activities/{approval.pk}/registrations/{pending.pk}/decide"
     approved = post(staff, decide, {"approve": True})
@@ -715,10 +725,20 @@ def test_attendance_counts_and_a_masked_paginated_list(
 
 def test_members_see_what_is_open_to_them(tree, make_activity, member_client, api_client_for):
     seminar = make_activity(tree.zgc, title="研讨会", starts_in=timedelta(days=3))
-    benefit = make_activity(tree.root, title="普惠观影", category="benefit", audience="members",
-                            starts_in=timedelta(days=5))  # fmt: skip
-    drill = make_activity(tree.desheng, title="消防演练", category="drill", audience="public",
-                          starts_in=timedelta(days=10))  # fmt: skip
+    benefit = make_activity(
+        tree.root,
+        title="普惠观影",
+        category="benefit",
+        audience="members",
+        starts_in=timedelta(days=5),
+    )
+    drill = make_activity(
+        tree.desheng,
+        title="消防演练",
+        category="drill",
+        audience="public",
+        starts_in=timedelta(days=10),
+    )
     make_activity(tree.zgc, title="草稿", publish=False, starts_in=timedelta(days=3))
     make_activity(tree.zgc, title="去年的", starts_in=timedelta(days=-400))
     _inside, inside = member_client(tree.sohu)
@@ -789,17 +809,21 @@ def test_registration_refusals_have_distinct_codes(
     assert over.json()["fields"] == {"places": ["You can register for at most 2 places."]}
     now = timezone.now()
     past_deadline = make_activity(
-        tree.zgc, title="截止", starts_in=timedelta(days=2),
+        tree.zgc,
+        title="截止",
+        starts_in=timedelta(days=2),
         registration_closes_at=now - timedelta(hours=1),
         registration_opens_at=now - timedelta(days=3),
-    )  # fmt: skip
+    )
     closed = post(client, f"/api/v1/activities/{past_deadline.pk}/register")
     assert (closed.status_code, closed.json()["code"]) == (400, "registration_closed")
     assert closed.json()["message"] == "Registration has closed."
     not_yet = make_activity(
-        tree.zgc, title="未开始", starts_in=timedelta(days=5),
+        tree.zgc,
+        title="未开始",
+        starts_in=timedelta(days=5),
         registration_opens_at=now + timedelta(days=1),
-    )  # fmt: skip
+    )
     early = post(client, f"/api/v1/activities/{not_yet.pk}/register")
     assert (early.status_code, early.json()["code"]) == (400, "registration_not_open")
     outside = make_activity(tree.hlg, title="回龙观", starts_in=timedelta(days=2))

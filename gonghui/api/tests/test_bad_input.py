@@ -112,9 +112,13 @@ def test_the_enumeration_finds_the_operations_it_means():
 @pytest.mark.parametrize(("method", "path", "operation"), PAGED, ids=map(_name, PAGED))
 @pytest.mark.parametrize(
     ("page", "message"),
-    [(HUGE, "The value is too large."), (str(MAX_PAGE + 1), "The value is too large."),
-     ("0", "The value is too small."), ("x", "Enter a whole number.")],
-)  # fmt: skip
+    [
+        (HUGE, "The value is too large."),
+        (str(MAX_PAGE + 1), "The value is too large."),
+        ("0", "The value is too small."),
+        ("x", "Enter a whole number."),
+    ],
+)
 def test_every_list_refuses_a_page_out_of_range(staff_api, method, path, operation, page, message):
     response = _call(staff_api, method, _fill(path), f"page={page}")
     assert response.status_code == 422
@@ -171,9 +175,12 @@ def test_every_path_id_that_is_not_a_number_is_the_json_404(staff_api, method, p
 @pytest.mark.parametrize(("method", "path", "operation"), WITH_IDS, ids=map(_name, WITH_IDS))
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(HUGE, "The value is too large."), ("0", "The value is too small."),
-     ("-1", "The value is too small.")],
-)  # fmt: skip
+    [
+        (HUGE, "The value is too large."),
+        ("0", "The value is too small."),
+        ("-1", "The value is too small."),
+    ],
+)
 def test_every_path_id_out_of_range_is_refused(staff_api, method, path, operation, value, message):
     for name in _id_params(path):
         response = _call(staff_api, method, _fill(path, **{name: value}))
@@ -206,11 +213,14 @@ def test_every_whole_number_filter_out_of_range_is_refused(staff_api, path, name
 @pytest.mark.parametrize(("path", "name", "required"), DATE_PARAMS, ids=map(_name, DATE_PARAMS))
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("20261301", "Enter a date as YYYY-MM-DD."), ("2026-13-45", "Enter a date as YYYY-MM-DD."),
-     ("1700000000", "Enter a date as YYYY-MM-DD."),
-     ("2026-05-01T00:00:00", "Enter a date as YYYY-MM-DD."),
-     ("9999-12-31", "Enter a year from 1900 to 2999.")],
-)  # fmt: skip
+    [
+        ("20261301", "Enter a date as YYYY-MM-DD."),
+        ("2026-13-45", "Enter a date as YYYY-MM-DD."),
+        ("1700000000", "Enter a date as YYYY-MM-DD."),
+        ("2026-05-01T00:00:00", "Enter a date as YYYY-MM-DD."),
+        ("9999-12-31", "Enter a year from 1900 to 2999."),
+    ],
+)
 def test_every_malformed_day_is_refused_with_its_field(
     staff_api, tree, path, name, required, value, message
 ):
@@ -243,11 +253,18 @@ def test_bulk_approve_refuses_an_id_no_database_holds(staff_api):
 def test_integers_in_a_body_are_bounded_by_their_column(staff_api, tree):
     response = staff_api.post(
         "/api/v1/enterprises",
-        json.dumps({"org_id": tree.hlg.pk, "name": "某某公司", "credit_code": "x",
-                    "industry": "I", "headcount": 2**31}),
+        json.dumps(
+            {
+                "org_id": tree.hlg.pk,
+                "name": "某某公司",
+                "credit_code": "x",
+                "industry": "I",
+                "headcount": 2**31,
+            }
+        ),
         content_type="application/json",
         headers=EN,
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert response.json()["fields"]["headcount"] == ["The value is too large."]
     response = staff_api.patch(
@@ -263,12 +280,20 @@ def test_integers_in_a_body_are_bounded_by_their_column(staff_api, tree):
 def test_a_time_written_as_a_number_is_refused(staff_api, tree):
     response = staff_api.post(
         "/api/v1/activities",
-        json.dumps({"org_id": tree.hlg.pk, "title": "读书会", "category": "study",
-                    "audience": "members", "place": "会议室", "starts_at": 1_800_000_000,
-                    "ends_at": "2027-01-01T10:00:00+08:00"}),
+        json.dumps(
+            {
+                "org_id": tree.hlg.pk,
+                "title": "读书会",
+                "category": "study",
+                "audience": "members",
+                "place": "会议室",
+                "starts_at": 1_800_000_000,
+                "ends_at": "2027-01-01T10:00:00+08:00",
+            }
+        ),
         content_type="application/json",
         headers=EN,
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert response.json()["fields"] == {
         "starts_at": ["Enter a date and time in ISO 8601, e.g. 2026-05-01T09:30:00+08:00."]

@@ -431,9 +431,14 @@ def test_bulk_approve_reports_each_refusal(event, tree, reviewer, api_client_for
     actions.reject_application(actor=reviewer, application=rejected, reason="重复")
     now = timezone.now()
     elsewhere = actions.create_recruitment_event(
-        actor=operator, org=tree.hlg, enterprise=None, title="回龙观", place="驿站",
-        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
-    )  # fmt: skip
+        actor=operator,
+        org=tree.hlg,
+        enterprise=None,
+        title="回龙观",
+        place="驿站",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
     outside = apply(elsewhere, "b4")
     response = post(
         api_client_for(reviewer),

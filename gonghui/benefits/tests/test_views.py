@@ -38,8 +38,15 @@ def member_client(member, client_for, in_english):
 def test_the_directory_filters_by_category_and_place(
     service, provider, operator, member_client, english
 ):
-    make_service(operator, provider, title="公交卡充值", category="transport", district="昌平区",
-                 street="回龙观街道", audience="public")  # fmt: skip
+    make_service(
+        operator,
+        provider,
+        title="公交卡充值",
+        category="transport",
+        district="昌平区",
+        street="回龙观街道",
+        audience="public",
+    )
     page = member_client.get(reverse("benefits:member_list")).content.decode()
     assert "职工心理咨询" in page
     assert "公交卡充值" in page
@@ -176,16 +183,23 @@ def test_a_provider_signs_in_scans_and_redeems_once(desk, offer, member, english
     assert Claim.objects.get().status == Claim.Status.CLAIMED  # looking redeems nothing
     first = desk.post(reverse("benefits:provider_redeem"), {"code": code, "claim": claim.pk})
     assert first.context["answer"] == ScanAnswer(
-        tone="ok", title="Redeemed", message="Redeemed.", code="redeemed",
+        tone="ok",
+        title="Redeemed",
+        message="Redeemed.",
+        code="redeemed",
         who="李*光 · 免费心理咨询一次",
-    )  # fmt: skip
+    )
     assert 'class="scan-answer ok"' in first.content.decode()
     second = desk.post(reverse("benefits:provider_redeem"), {"code": code})
     at = timezone.localtime(Claim.objects.get().redeemed_at).strftime("%Y-%m-%d %H:%M")
     assert second.context["answer"] == ScanAnswer(
-        tone="bad", title="Already used", message=f"Already used at {at}.",
-        code="already_redeemed", who="李*光 · 免费心理咨询一次", first_at=at,
-    )  # fmt: skip
+        tone="bad",
+        title="Already used",
+        message=f"Already used at {at}.",
+        code="already_redeemed",
+        who="李*光 · 免费心理咨询一次",
+        first_at=at,
+    )
     assert 'class="scan-answer bad"' in second.content.decode()
 
 
@@ -196,9 +210,13 @@ def test_an_already_used_offer_code_is_a_red_refusal_before_redeeming(desk, offe
     at = timezone.localtime(Claim.objects.get().redeemed_at).strftime("%Y-%m-%d %H:%M")
     scanned = desk.post(reverse("benefits:provider_scan"), {"code": code})
     assert scanned.context["answer"] == ScanAnswer(
-        tone="bad", title="Already used", message=f"Already used at {at}.",
-        code="already_redeemed", who="李*光 · 免费心理咨询一次", first_at=at,
-    )  # fmt: skip
+        tone="bad",
+        title="Already used",
+        message=f"Already used at {at}.",
+        code="already_redeemed",
+        who="李*光 · 免费心理咨询一次",
+        first_at=at,
+    )
     html = scanned.content.decode()
     assert 'role="alert"' in html
     assert "redeem-button" not in html  # nothing to press
@@ -215,18 +233,37 @@ def test_the_offline_upload_is_answered_once(desk, offer, member):
     import json
 
     claim = claiming.claim_offer(member=member, offer=offer)
-    body = json.dumps({"device": "phone", "items": [
-        {"nonce": "x1", "code": claiming.code_of(claim), "scanned_at": timezone.now().isoformat()},
-    ]})  # fmt: skip
+    body = json.dumps(
+        {
+            "device": "phone",
+            "items": [
+                {
+                    "nonce": "x1",
+                    "code": claiming.code_of(claim),
+                    "scanned_at": timezone.now().isoformat(),
+                },
+            ],
+        }
+    )
     url = reverse("benefits:provider_batch_upload")
     first = desk.post(url, body, content_type="application/json").json()["results"]
     again = desk.post(url, body, content_type="application/json").json()["results"]
     assert [(r["code"], r["replayed"], r["tone"]) for r in first + again] == [
-        ("redeemed", False, "ok"), ("redeemed", True, "ok"),
-    ]  # fmt: skip
-    used = json.dumps({"device": "phone", "items": [
-        {"nonce": "x2", "code": claiming.code_of(claim), "scanned_at": timezone.now().isoformat()},
-    ]})  # fmt: skip
+        ("redeemed", False, "ok"),
+        ("redeemed", True, "ok"),
+    ]
+    used = json.dumps(
+        {
+            "device": "phone",
+            "items": [
+                {
+                    "nonce": "x2",
+                    "code": claiming.code_of(claim),
+                    "scanned_at": timezone.now().isoformat(),
+                },
+            ],
+        }
+    )
     refused = desk.post(url, used, content_type="application/json").json()["results"]
     assert [(r["code"], r["tone"]) for r in refused] == [("already_redeemed", "bad")]
     bad = desk.post(url, "{", content_type="application/json")
@@ -237,8 +274,10 @@ def test_wrong_passwords_lock_the_provider_sign_in(account, settings, in_english
     client = in_english(Client())
     allowed, _seconds = settings.RATE_LIMITS["signin.account"]
     for _ in range(allowed):
-        client.post(reverse("benefits:provider_login"), {"username": account.user.username,
-                                                         "password": "wrong"})  # fmt: skip
+        client.post(
+            reverse("benefits:provider_login"),
+            {"username": account.user.username, "password": "wrong"},
+        )
     locked = client.post(
         reverse("benefits:provider_login"),
         {"username": account.user.username, "password": "Provider-Pass-2026"},
@@ -277,9 +316,15 @@ def staff_client(tree, make_staff, client_for, in_english):
 
 
 def test_staff_register_a_provider_a_service_and_an_offer(staff_client, tree, english):
-    response = staff_client.post(reverse("benefits:staff_provider_create"), {
-        "org": tree.zgc.pk, "name": "中关村心理服务站", "kind": "union", "contact_phone": "010-1",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("benefits:staff_provider_create"),
+        {
+            "org": tree.zgc.pk,
+            "name": "中关村心理服务站",
+            "kind": "union",
+            "contact_phone": "010-1",
+        },
+    )
     provider = Provider.objects.get()
     assert response["Location"] == reverse("benefits:staff_provider", args=[provider.pk])
     import io as _io
@@ -288,24 +333,41 @@ def test_staff_register_a_provider_a_service_and_an_offer(staff_client, tree, en
 
     buffer = _io.BytesIO()
     Image.new("RGB", (20, 20), "red").save(buffer, format="PNG")
-    response = staff_client.post(reverse("benefits:staff_service_create"), {
-        "provider": provider.pk, "org": tree.zgc.pk, "category": "mental_care",
-        "title": "减压沙龙", "on_site": "到站即可", "audience": "subtree", "audience_org": "",
-        "photos": SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png"),
-        "publish": "1",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("benefits:staff_service_create"),
+        {
+            "provider": provider.pk,
+            "org": tree.zgc.pk,
+            "category": "mental_care",
+            "title": "减压沙龙",
+            "on_site": "到站即可",
+            "audience": "subtree",
+            "audience_org": "",
+            "photos": SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png"),
+            "publish": "1",
+        },
+    )
     service = Service.objects.get()
     assert response["Location"] == reverse("benefits:staff_service", args=[service.pk])
     assert (service.status, service.audience_org, service.photos.count()) == (
-        "published", tree.zgc, 1,
-    )  # fmt: skip
+        "published",
+        tree.zgc,
+        1,
+    )
     now = timezone.localtime()
-    response = staff_client.post(reverse("benefits:staff_offer_create", args=[service.pk]), {
-        "title": "沙龙门票", "kind": "ticket", "quota": 50, "per_member_limit": 1,
-        "claims_open_at": now.strftime("%Y-%m-%dT%H:%M"),
-        "claims_close_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
-        "shares": f"{tree.sohu.name} 20", "publish": "1",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("benefits:staff_offer_create", args=[service.pk]),
+        {
+            "title": "沙龙门票",
+            "kind": "ticket",
+            "quota": 50,
+            "per_member_limit": 1,
+            "claims_open_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "claims_close_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "shares": f"{tree.sohu.name} 20",
+            "publish": "1",
+        },
+    )
     offer = Offer.objects.get()
     assert response["Location"] == reverse("benefits:staff_offer", args=[offer.pk])
     assert list(OfferQuota.objects.values_list("org", "quota")) == [(tree.sohu.pk, 20)]
@@ -316,21 +378,31 @@ def test_staff_register_a_provider_a_service_and_an_offer(staff_client, tree, en
 
 def test_a_share_for_an_unknown_org_is_a_form_error(staff_client, service, english):
     now = timezone.localtime()
-    response = staff_client.post(reverse("benefits:staff_offer_create", args=[service.pk]), {
-        "title": "券", "kind": "coupon", "per_member_limit": 1,
-        "claims_open_at": now.strftime("%Y-%m-%dT%H:%M"),
-        "claims_close_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
-        "shares": "回龙观街道总工会 20",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("benefits:staff_offer_create", args=[service.pk]),
+        {
+            "title": "券",
+            "kind": "coupon",
+            "per_member_limit": 1,
+            "claims_open_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "claims_close_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "shares": "回龙观街道总工会 20",
+        },
+    )
     assert response.status_code == 200
     assert "“回龙观街道总工会” is not an organisation you manage." in response.content.decode()
     assert Offer.objects.count() == 0
 
 
 def test_staff_create_and_lock_a_provider_account(staff_client, provider):
-    response = staff_client.post(reverse("benefits:staff_account_create", args=[provider.pk]), {
-        "username": "cafe_desk", "name": "前台", "password": "Cafe-Desk-Pass-2026",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("benefits:staff_account_create", args=[provider.pk]),
+        {
+            "username": "cafe_desk",
+            "name": "前台",
+            "password": "Cafe-Desk-Pass-2026",
+        },
+    )
     account = ProviderAccount.objects.get()
     assert response.status_code == 302
     assert account.user.username == "cafe_desk"
@@ -342,9 +414,14 @@ def test_staff_create_and_lock_a_provider_account(staff_client, provider):
 
 def test_a_refused_account_shows_the_provider_page_again(staff_client, service):
     provider = service.provider
-    response = staff_client.post(reverse("benefits:staff_account_create", args=[provider.pk]), {
-        "username": "cafe_desk", "name": "前台", "password": "123",
-    })  # fmt: skip
+    response = staff_client.post(
+        reverse("benefits:staff_account_create", args=[provider.pk]),
+        {
+            "username": "cafe_desk",
+            "name": "前台",
+            "password": "123",
+        },
+    )
     assert response.status_code == 400
     assert [s.pk for s in response.context["services"]] == [service.pk]
     assert response.context["account_form"].errors
@@ -382,14 +459,20 @@ def test_staff_withdraw_and_publish_again(staff_client, offer, kind):
 def test_every_staff_page_renders(staff_client, offer, account, tree):
     service = offer.service
     for name, args in [
-        ("benefits:staff_services", []), ("benefits:staff_service_create", []),
-        ("benefits:staff_service", [service.pk]), ("benefits:staff_service_edit", [service.pk]),
-        ("benefits:staff_offer_create", [service.pk]), ("benefits:staff_offer", [offer.pk]),
-        ("benefits:staff_offer_edit", [offer.pk]), ("benefits:staff_providers", []),
-        ("benefits:staff_provider_create", []), ("benefits:staff_provider", [service.provider_id]),
+        ("benefits:staff_services", []),
+        ("benefits:staff_service_create", []),
+        ("benefits:staff_service", [service.pk]),
+        ("benefits:staff_service_edit", [service.pk]),
+        ("benefits:staff_offer_create", [service.pk]),
+        ("benefits:staff_offer", [offer.pk]),
+        ("benefits:staff_offer_edit", [offer.pk]),
+        ("benefits:staff_providers", []),
+        ("benefits:staff_provider_create", []),
+        ("benefits:staff_provider", [service.provider_id]),
         ("benefits:staff_provider_edit", [service.provider_id]),
-        ("benefits:staff_categories", []), ("benefits:staff_usage", []),
-    ]:  # fmt: skip
+        ("benefits:staff_categories", []),
+        ("benefits:staff_usage", []),
+    ]:
         response = staff_client.get(reverse(name, args=args))
         assert response.status_code == 200, name
 
@@ -482,9 +565,13 @@ def test_a_photo_of_an_offer_code_is_inspected_like_the_typed_code(chinese_desk,
     at = timezone.localtime(Claim.objects.get().redeemed_at).strftime("%Y-%m-%d %H:%M")
     used = chinese_desk.post(url, {"photo": photo(qr_png(code))})
     assert used.context["answer"] == ScanAnswer(
-        tone="bad", title="已使用过", message=f"已于 {at} 使用。", code="already_redeemed",
-        who="李*光 · 免费心理咨询一次", first_at=at,
-    )  # fmt: skip
+        tone="bad",
+        title="已使用过",
+        message=f"已于 {at} 使用。",
+        code="already_redeemed",
+        who="李*光 · 免费心理咨询一次",
+        first_at=at,
+    )
 
 
 def test_an_unreadable_photo_at_the_provider_desk_is_a_red_answer(chinese_desk, offer, member):

@@ -62,7 +62,7 @@ def test_each_page_reads_its_own_code_field_into_its_own_items():
             ("batch_too_large", f"Send at most {MAX_BATCH} scans at once."),
         ),
     ],
-)  # fmt: skip
+)
 def test_both_pages_refuse_a_malformed_upload_alike(fmt, raw, expected):
     assert refusal(fmt, raw) == expected
 

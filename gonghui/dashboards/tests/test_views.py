@@ -175,15 +175,31 @@ def test_figures_lead_to_the_lists_behind_them(tree, admin, client_for, make_ent
 def test_the_activities_behind_the_figure(tree, admin, make_staff, client_for):
     start = timezone.now() + timedelta(minutes=30)
     activity = events.create_activity(
-        actor=admin, org=tree.zgc, title="职工运动会", category="contest", description="",
-        audience="subtree", audience_org=None, place="中关村体育场", starts_at=start,
-        ends_at=start + timedelta(hours=3), publish=True,
-    )  # fmt: skip
+        actor=admin,
+        org=tree.zgc,
+        title="职工运动会",
+        category="contest",
+        description="",
+        audience="subtree",
+        audience_org=None,
+        place="中关村体育场",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        publish=True,
+    )
     events.create_activity(
-        actor=admin, org=tree.hlg, title="回龙观读书会", category="study", description="",
-        audience="subtree", audience_org=None, place="回龙观图书馆", starts_at=start,
-        ends_at=start + timedelta(hours=1), publish=True,
-    )  # fmt: skip
+        actor=admin,
+        org=tree.hlg,
+        title="回龙观读书会",
+        category="study",
+        description="",
+        audience="subtree",
+        audience_org=None,
+        place="回龙观图书馆",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        publish=True,
+    )
     url = reverse("dashboards:activities")
     viewer = client_for(make_staff(tree.zgc, Role.VIEWER))
     html = viewer.get(url, {"org": tree.zgc.pk, "period": "this_year"}).content.decode()
@@ -250,9 +266,14 @@ def test_a_table_is_exported_in_the_background_with_a_download_link(
 ):
     now = timezone.now()
     event = members.create_recruitment_event(
-        actor=admin, org=tree.zgc, enterprise=None, title="=HYPERLINK(\"x\")", place="中关村广场",
-        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
-    )  # fmt: skip
+        actor=admin,
+        org=tree.zgc,
+        enterprise=None,
+        title='=HYPERLINK("x")',
+        place="中关村广场",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
     client = en_client_for(admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -280,9 +301,16 @@ def test_a_table_is_exported_in_the_background_with_a_download_link(
 
 def test_a_running_export_shows_its_progress(tree, admin, client_for):
     job = ExportJob.objects.create(
-        kind="orgs", org=tree.zgc, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
-        language="en", created_by=admin, status=ExportJob.Status.RUNNING, total=200, done=50,
-    )  # fmt: skip
+        kind="orgs",
+        org=tree.zgc,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        language="en",
+        created_by=admin,
+        status=ExportJob.Status.RUNNING,
+        total=200,
+        done=50,
+    )
     client = client_for(admin)
     page = client.get(reverse("dashboards:export_job", args=[job.pk])).content.decode()
     assert '<progress max="100" value="25">' in page
@@ -322,9 +350,14 @@ def test_the_dashboard_takes_the_same_queries_for_one_event_or_many(
 
     def add_event(n: int) -> None:
         members.create_recruitment_event(
-            actor=admin, org=tree.zgc, enterprise=None, title=f"招募{n}", place="中关村",
-            starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
-        )  # fmt: skip
+            actor=admin,
+            org=tree.zgc,
+            enterprise=None,
+            title=f"招募{n}",
+            place="中关村",
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
 
     add_event(1)
     with django_assert_max_num_queries(30) as first:

@@ -48,10 +48,19 @@ def make_activity(organiser) -> Callable[..., Activity]:
     ) -> Activity:
         start = timezone.now() + starts_in
         return actions.create_activity(
-            actor=organiser, org=org, title=title, category=category, description="研讨",
-            audience=audience, audience_org=None, place="中关村会议中心", starts_at=start,
-            ends_at=start + timedelta(hours=hours), publish=True, **checkpoint_fields,
-        )  # fmt: skip
+            actor=organiser,
+            org=org,
+            title=title,
+            category=category,
+            description="研讨",
+            audience=audience,
+            audience_org=None,
+            place="中关村会议中心",
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            publish=True,
+            **checkpoint_fields,
+        )
 
     return make
 
@@ -100,13 +109,19 @@ def test_the_list_filters_by_category_and_date_and_respects_the_audience(
 ):
     seminar = make_activity(tree.zgc, starts_in=timedelta(days=3))
     benefit = make_activity(
-        tree.root, title="普惠观影", category="benefit", audience="members",
+        tree.root,
+        title="普惠观影",
+        category="benefit",
+        audience="members",
         starts_in=timedelta(days=5),
-    )  # fmt: skip
+    )
     drill = make_activity(
-        tree.desheng, title="消防演练", category="drill", audience="public",
+        tree.desheng,
+        title="消防演练",
+        category="drill",
+        audience="public",
         starts_in=timedelta(days=10),
-    )  # fmt: skip
+    )
     _inside, inside = member_client(tree.sohu)
     _outside, outside = member_client(tree.hlg)
     url = reverse("events:member_list")
@@ -121,8 +136,10 @@ def test_the_list_filters_by_category_and_date_and_respects_the_audience(
     assert listed(inside.get(url, {"date_from": later}).content.decode()) == [drill.pk]
     # A malformed date is ignored, not a 500.
     assert listed(inside.get(url, {"date_to": "yesterday"}).content.decode()) == [
-        seminar.pk, benefit.pk, drill.pk,
-    ]  # fmt: skip
+        seminar.pk,
+        benefit.pk,
+        drill.pk,
+    ]
 
     assert listed(outside.get(url).content.decode()) == [benefit.pk, drill.pk]
     assert outside.get(reverse("events:member_detail", args=[seminar.pk])).status_code == 404

@@ -36,9 +36,10 @@ def make_member(org, operator, **overrides) -> Member:
 
 def card_of(member: Member) -> str:
     return cards.sign_card(
-        cards.CardClaims(member.number, member.name, member.org.name, member.joined_on,
-                         member.card_version)
-    )  # fmt: skip
+        cards.CardClaims(
+            member.number, member.name, member.org.name, member.joined_on, member.card_version
+        )
+    )
 
 
 def make_activity(
@@ -46,10 +47,15 @@ def make_activity(
 ):
     start = timezone.now() + starts_in
     values = {
-        "category": "showcase", "description": "展示五小成果", "audience": "subtree",
-        "audience_org": None, "place": "保修分公司一厂", "starts_at": start,
-        "ends_at": start + timedelta(hours=3), "publish": True,
-    }  # fmt: skip
+        "category": "showcase",
+        "description": "展示五小成果",
+        "audience": "subtree",
+        "audience_org": None,
+        "place": "保修分公司一厂",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=3),
+        "publish": True,
+    }
     values.update(fields)
     return actions.create_activity(actor=organiser, org=org, title=title, **values)
 
@@ -85,10 +91,18 @@ def test_a_sibling_streets_staff_see_nothing_and_get_404(tree, make_staff, clien
     urls = [
         reverse(f"events:{name}", kwargs={"activity_id": activity.pk})
         for name in (
-            "staff_detail", "staff_edit", "staff_counts", "attendance_xlsx", "registrations",
-            "report", "screen", "screen_code", "desk", "batch",
+            "staff_detail",
+            "staff_edit",
+            "staff_counts",
+            "attendance_xlsx",
+            "registrations",
+            "report",
+            "screen",
+            "screen_code",
+            "desk",
+            "batch",
         )
-    ]  # fmt: skip
+    ]
     assert [outsider.get(url).status_code for url in urls] == [404] * len(urls)
     posts = [
         reverse(f"events:{name}", kwargs={"activity_id": activity.pk})
@@ -167,13 +181,20 @@ def test_list_page_costs_the_same_for_one_and_three_activities(tree, clerk, clie
 def form_data(org, **overrides):
     start = timezone.localtime() + timedelta(days=7)
     data = {
-        "org": org.pk, "title": "安康杯知识竞赛", "category": "contest",
-        "description": "门头沟区安康杯", "audience": "subtree", "audience_org": "",
-        "place": "门头沟区职工之家", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "org": org.pk,
+        "title": "安康杯知识竞赛",
+        "category": "contest",
+        "description": "门头沟区安康杯",
+        "audience": "subtree",
+        "audience_org": "",
+        "place": "门头沟区职工之家",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-        "registration_opens_at": "", "registration_closes_at": "", "capacity": "100",
+        "registration_opens_at": "",
+        "registration_closes_at": "",
+        "capacity": "100",
         "per_person_limit": "1",
-    }  # fmt: skip
+    }
     data.update(overrides)
     return data
 
@@ -207,13 +228,17 @@ def test_create_publishes_with_photos_and_the_settings_of_its_checkpoint(tree, c
     assert response.status_code == 302
     assert response["Location"] == reverse("events:staff_detail", args=[activity.pk])
     assert (activity.status, activity.title, activity.audience_org_id) == (
-        "published", "安康杯知识竞赛", tree.zgc.pk,
-    )  # fmt: skip
+        "published",
+        "安康杯知识竞赛",
+        tree.zgc.pk,
+    )
     checkpoint = activity.checkpoint
     assert (
-        checkpoint.capacity, checkpoint.per_person_limit, checkpoint.allows_walk_ins,
+        checkpoint.capacity,
+        checkpoint.per_person_limit,
+        checkpoint.allows_walk_ins,
         checkpoint.approval_required,
-    ) == (None, 2, True, True)  # fmt: skip
+    ) == (None, 2, True, True)
     assert checkpoint.opens_at == activity.starts_at - timedelta(hours=1)
     photo = ActivityPhoto.objects.get()
     assert (photo.use, photo.width, photo.height) == ("description", 40, 30)
@@ -266,8 +291,10 @@ def test_edit_saves_refuses_a_stale_form_and_a_capacity_below_the_taken_places(
     assert saved.status_code == 302
     activity.refresh_from_db()
     assert (activity.title, activity.version, activity.checkpoint.capacity) == (
-        "五小成果展示（改）", 2, 3,
-    )  # fmt: skip
+        "五小成果展示（改）",
+        2,
+        3,
+    )
     # The freed place went to the first on the waiting list.
     assert Registration.objects.get(member=members[2]).status == "offered"
     entry = AuditEntry.objects.get(action="events.activity.updated")
@@ -327,8 +354,13 @@ def test_detail_shows_live_counts(tree, clerk, client_for, operator, activity):
     assert 'hx-trigger="every 5s"' in html
     c = counts.context["counts"]
     assert (c.registered, c.checked_in, c.walk_ins, c.no_shows, c.waitlisted, c.pending) == (
-        2, 2, 1, 1, 0, 0,
-    )  # fmt: skip
+        2,
+        2,
+        1,
+        1,
+        0,
+        0,
+    )
     assert counts["Cache-Control"].startswith("max-age=0")
 
 
@@ -395,11 +427,23 @@ def test_attendance_export_is_a_real_xlsx_with_masked_names(
     ]
     assert rows == [
         ["Member number", "Full name", "Union", "Checked in at", "Method", "Walk-in"],
-        [registered.number, "张*丰", tree.zgc.name, local[0].strftime("%Y-%m-%d %H:%M:%S"),
-         "Member card scanned by staff", "no"],
-        [walker.number, "'=*****)", tree.sohu.name, local[1].strftime("%Y-%m-%d %H:%M:%S"),
-         "Member card scanned by staff", "yes"],
-    ]  # fmt: skip
+        [
+            registered.number,
+            "张*丰",
+            tree.zgc.name,
+            local[0].strftime("%Y-%m-%d %H:%M:%S"),
+            "Member card scanned by staff",
+            "no",
+        ],
+        [
+            walker.number,
+            "'=*****)",
+            tree.sohu.name,
+            local[1].strftime("%Y-%m-%d %H:%M:%S"),
+            "Member card scanned by staff",
+            "yes",
+        ],
+    ]
     assert (first.code, second.walk_in) == ("checked_in", True)
     assert all(cell.data_type == "s" for row in sheet.iter_rows() for cell in row)
 
@@ -543,8 +587,9 @@ def test_desk_scans_answer_with_the_right_codes(tree, clerk, client_for, operato
     first = timezone.localtime(CheckIn.objects.get(member=registered).checked_in_at)
     again = scan(card_of(registered))
     assert (again.context["result"]["code"], again.context["result"]["tone"]) == (
-        "already_checked_in", "bad",
-    )  # fmt: skip
+        "already_checked_in",
+        "bad",
+    )
     # An already-used card is a refusal like any other: red, an alert, the first time in full.
     assert again.context["answer"] == ScanAnswer(
         tone="bad",
@@ -570,8 +615,12 @@ def test_desk_scans_answer_with_the_right_codes(tree, clerk, client_for, operato
     # The running list keeps the newest first, and works without JavaScript too.
     page = client.get(reverse("events:desk", args=[activity.pk]), headers=EN)
     assert [r["code"] for r in page.context["recent"]] == [
-        "card_invalid", "card_revoked", "not_registered", "already_checked_in", "checked_in",
-    ]  # fmt: skip
+        "card_invalid",
+        "card_revoked",
+        "not_registered",
+        "already_checked_in",
+        "checked_in",
+    ]
     plain = client.post(url, {"card_code": ""}, headers=EN)
     assert plain.status_code == 200
     assert plain.templates[0].name == "events/staff_desk.html"
@@ -608,15 +657,17 @@ def test_a_batch_sent_twice_gives_the_same_answers_and_one_check_in_each(
         actions.register_for_activity(member=member, activity=activity)
     stranger = make_member(tree.zgc, operator)
     scanned = (timezone.now() - timedelta(minutes=3)).isoformat()
-    body = json.dumps({
-        "device": "desk-tablet-1",
-        "items": [
-            {"nonce": "a1", "card_code": card_of(members[0]), "scanned_at": scanned},
-            {"nonce": "a2", "card_code": card_of(members[1]), "scanned_at": scanned},
-            {"nonce": "a3", "card_code": card_of(members[0]), "scanned_at": scanned},
-            {"nonce": "a4", "card_code": card_of(stranger), "scanned_at": scanned},
-        ],
-    })  # fmt: skip
+    body = json.dumps(
+        {
+            "device": "desk-tablet-1",
+            "items": [
+                {"nonce": "a1", "card_code": card_of(members[0]), "scanned_at": scanned},
+                {"nonce": "a2", "card_code": card_of(members[1]), "scanned_at": scanned},
+                {"nonce": "a3", "card_code": card_of(members[0]), "scanned_at": scanned},
+                {"nonce": "a4", "card_code": card_of(stranger), "scanned_at": scanned},
+            ],
+        }
+    )
     client = client_for(clerk)
     url = reverse("events:batch_upload", args=[activity.pk])
     first = client.post(url, body, content_type="application/json", headers=EN)
@@ -624,9 +675,11 @@ def test_a_batch_sent_twice_gives_the_same_answers_and_one_check_in_each(
     assert (first.status_code, second.status_code) == (200, 200)
     answers = first.json()["results"]
     assert [(a["nonce"], a["code"]) for a in answers] == [
-        ("a1", "checked_in"), ("a2", "checked_in"), ("a3", "already_checked_in"),
+        ("a1", "checked_in"),
+        ("a2", "checked_in"),
+        ("a3", "already_checked_in"),
         ("a4", "not_registered"),
-    ]  # fmt: skip
+    ]
     replayed = second.json()["results"]
     assert [a["replayed"] for a in replayed] == [True] * 4
     strip = lambda rows: [{k: v for k, v in a.items() if k != "replayed"} for a in rows]  # noqa: E731
@@ -689,25 +742,37 @@ def test_a_photo_of_a_card_checks_in_like_the_typed_code(
     assert taken.status_code == 200
     assert taken.templates[0].name == "events/staff_desk.html"  # a whole page: no JS needed
     assert taken.context["answer"] == ScanAnswer(
-        tone="ok", title="已签到", message="签到成功。", code="checked_in",
+        tone="ok",
+        title="已签到",
+        message="签到成功。",
+        code="checked_in",
         who=f"李* · {member.number}",
-    )  # fmt: skip
+    )
     assert CheckIn.objects.filter(member=member).count() == 1
 
     # The second time, typed or photographed, the answers are the same refusal.
     first = timezone.localtime(CheckIn.objects.get(member=member).checked_in_at)
     typed = client.post(reverse("events:scan", args=[activity.pk]), {"card_code": card_of(member)})
     again = client.post(photo_url, {"photo": photo(qr_png(card_of(member)), "card.png")})
-    assert typed.context["answer"] == again.context["answer"] == ScanAnswer(
-        tone="bad", title="已签到过", message=f"已于 {first:%H:%M} 签到。",
-        code="already_checked_in", who=f"李* · {member.number}",
-        first_at=f"{first:%Y-%m-%d %H:%M}",
-    )  # fmt: skip
+    assert (
+        typed.context["answer"]
+        == again.context["answer"]
+        == ScanAnswer(
+            tone="bad",
+            title="已签到过",
+            message=f"已于 {first:%H:%M} 签到。",
+            code="already_checked_in",
+            who=f"李* · {member.number}",
+            first_at=f"{first:%Y-%m-%d %H:%M}",
+        )
+    )
     html = again.content.decode()
     assert f'id="scan-first">首次扫码：{first:%Y-%m-%d %H:%M}</p>' in html
     assert [r["code"] for r in again.context["recent"]] == [
-        "already_checked_in", "already_checked_in", "checked_in",
-    ]  # fmt: skip
+        "already_checked_in",
+        "already_checked_in",
+        "checked_in",
+    ]
 
 
 @pytest.mark.parametrize(

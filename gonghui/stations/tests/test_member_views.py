@@ -105,9 +105,12 @@ def test_the_list_costs_the_same_queries_for_one_or_three_stations(
 
 def test_the_station_page_shows_hours_open_now_amenities_and_how_to_visit(tree, make_station):
     station = make_station(
-        tree.hlg, opens=time(0, 0), closes=time(23, 59), hours_note="节假日照常开放",
+        tree.hlg,
+        opens=time(0, 0),
+        closes=time(23, 59),
+        hours_note="节假日照常开放",
         amenities=["first_aid", "water"],
-    )  # fmt: skip
+    )
     response = Client().get(reverse("stations:member_detail", args=[station.pk]), headers=EN)
     page = response.content.decode()
     assert "Every day 00:00–23:59" in page
@@ -201,9 +204,12 @@ def test_a_worker_without_membership_is_told_to_join(station, client_for):
 
 @pytest.mark.parametrize(
     ("code", "answer"),
-    [("GS1.abc.XYZ", "code_malformed"), ("not-a-code", "code_malformed"),
-     ("GS1.{pk}.AAAAAAAAAAAAAAAA", "code_invalid")],
-)  # fmt: skip
+    [
+        ("GS1.abc.XYZ", "code_malformed"),
+        ("not-a-code", "code_malformed"),
+        ("GS1.{pk}.AAAAAAAAAAAAAAAA", "code_invalid"),
+    ],
+)
 def test_bad_codes_are_refused_without_a_500(station, member_client, code, answer):
     url = reverse("stations:visit", kwargs={"code": code.format(pk=station.pk)})
     response = member_client.get(url, headers=EN)

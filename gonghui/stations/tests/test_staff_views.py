@@ -148,8 +148,12 @@ def visited(tree, station, make_station, member, make_member):
     ago (outside the default 30 days)."""
     other = make_member(tree.hlg)
     yunqu = make_station(tree.hlg, name="云趣园驿站", all_day=True, opens=None, closes=None)
-    for who, station_, days_ago in ((member, station, 0), (other, station, 0),
-                                    (member, station, 3), (member, yunqu, 40)):  # fmt: skip
+    for who, station_, days_ago in (
+        (member, station, 0),
+        (other, station, 0),
+        (member, station, 3),
+        (member, yunqu, 40),
+    ):
         result = actions.record_visit(member=who, code=codes.poster_code(station_), at=at(days_ago))
         assert result.ok
     return station, yunqu
@@ -178,9 +182,10 @@ def test_the_list_shows_visits_per_station_for_the_period(visited, hlg_client):
 def test_a_reversed_period_is_said_and_the_default_shown(visited, hlg_client):
     today = timezone.localdate()
     response = hlg_client.get(
-        LIST, {"date_from": today.isoformat(), "date_to": (today - timedelta(days=2)).isoformat()},
+        LIST,
+        {"date_from": today.isoformat(), "date_to": (today - timedelta(days=2)).isoformat()},
         headers=EN,
-    )  # fmt: skip
+    )
     assert "The end comes before the start." in response.content.decode()
     assert rows(response)["龙泽园驿站"] == ("3", "2")
 

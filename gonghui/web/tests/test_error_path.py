@@ -198,9 +198,12 @@ def test_approving_a_union_without_orgs_manage_is_a_403_in_the_staff_shell(
     )
     for stage in (Stage.RECRUITING, Stage.CONGRESS):
         case = enterprises.advance_founding_case(
-            actor=operator, case=case, to_stage=stage, happened_on=date(2026, 7, 1),
+            actor=operator,
+            case=case,
+            to_stage=stage,
+            happened_on=date(2026, 7, 1),
             responsible=operator,
-        )  # fmt: skip
+        )
     response = client_for(operator).post(
         reverse("enterprises:case_advance", kwargs={"case_id": case.pk}),
         {

@@ -127,8 +127,15 @@ def test_django_trusts_forwarded_https_only_behind_a_configured_proxy(
         "GONGHUI_BEHIND_TLS_PROXY": behind_proxy,
     }
     found = subprocess.run(
-        [sys.executable, "-c", "from gonghui import settings; "
-         "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"],
-        env=environment, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from gonghui import settings; "
+            "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert found.stdout.strip() == expected

@@ -179,10 +179,18 @@ def test_a_non_members_card_page_offers_joining(worker):
 def members_activity(tree, operator):
     start = timezone.now() + timedelta(days=3)
     return event_actions.create_activity(
-        actor=operator, org=tree.zgc, title="会员观影", category="seminar", description="观影",
-        audience="members", audience_org=None, place="中关村影院", starts_at=start,
-        ends_at=start + timedelta(hours=2), publish=True,
-    )  # fmt: skip
+        actor=operator,
+        org=tree.zgc,
+        title="会员观影",
+        category="seminar",
+        description="观影",
+        audience="members",
+        audience_org=None,
+        place="中关村影院",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        publish=True,
+    )
 
 
 def test_a_non_member_opening_a_members_only_activity_is_told_and_shown_the_way_in(
@@ -296,9 +304,11 @@ def test_an_online_application_goes_to_the_employers_union_by_name_or_credit_cod
     )
     assert Client().post("/join/", by_name).status_code == 302
     by_code = online_data(
-        "3" * 32, employer_name="搜狐", credit_code=enterprise.credit_code.lower(),
+        "3" * 32,
+        employer_name="搜狐",
+        credit_code=enterprise.credit_code.lower(),
         union=str(tree.hlg.pk),
-    )  # fmt: skip
+    )
     assert Client().post("/join/", by_code).status_code == 302
     applications = Application.objects.order_by("pk")
     assert [(a.org, a.enterprise) for a in applications] == [
@@ -428,10 +438,12 @@ def test_date_ranges_keep_the_year_across_new_year_and_outside_the_current_year(
 def test_an_offers_claiming_window_across_new_year_shows_both_years(tree, operator, member):
     service = make_service(operator, make_provider(operator, tree.zgc), audience="public")
     make_offer(
-        operator, service, claims_open_at=timezone.now() - timedelta(hours=1),
+        operator,
+        service,
+        claims_open_at=timezone.now() - timedelta(hours=1),
         claims_close_at=local(timezone.localdate().year + 1, 2, 5, 13),
         redeem_until=local(timezone.localdate().year + 1, 3, 1, 0),
-    )  # fmt: skip
+    )
     html = member[1].get(f"/services/{service.pk}/").content.decode()
     opened = timezone.localtime(timezone.now() - timedelta(hours=1))
     expected = f"{opened:%Y-%m-%d %H:%M} – {timezone.localdate().year + 1}-02-05 13:00"
@@ -516,19 +528,34 @@ def test_a_non_member_scanning_a_station_poster_or_public_activity_is_offered_jo
     tree, operator, worker
 ):
     details = StationDetails(
-        name="龙泽园驿站", district="昌平区", street="回龙观", address="龙泽园小区西门南侧",
-        weekdays="1234567", opens=None, closes=None, all_day=True, amenities=["water"],
+        name="龙泽园驿站",
+        district="昌平区",
+        street="回龙观",
+        address="龙泽园小区西门南侧",
+        weekdays="1234567",
+        opens=None,
+        closes=None,
+        all_day=True,
+        amenities=["water"],
         phone="010-81790001",
-    )  # fmt: skip
+    )
     station = create_station(actor=operator, org=tree.station, details=details)
     visit = worker[1].get(reverse("stations:visit", kwargs={"code": poster_code(station)}))
     assert visit.status_code == 403
     assert ids_in(visit.content.decode(), "join-link") == {"join-link": "/join/"}
     start = timezone.now() + timedelta(days=3)
     activity = event_actions.create_activity(
-        actor=operator, org=tree.zgc, title="公开讲座", category="seminar", description="讲座",
-        audience="public", audience_org=None, place="中关村会议中心", starts_at=start,
-        ends_at=start + timedelta(hours=2), publish=True,
-    )  # fmt: skip
+        actor=operator,
+        org=tree.zgc,
+        title="公开讲座",
+        category="seminar",
+        description="讲座",
+        audience="public",
+        audience_org=None,
+        place="中关村会议中心",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        publish=True,
+    )
     detail = worker[1].get(f"/a/{activity.pk}/").content.decode()
     assert ids_in(detail, "join-link") == {"join-link": "/join/"}
