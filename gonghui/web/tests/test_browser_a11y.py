@@ -138,6 +138,7 @@ def test_member_pages_pass_axe_on_a_phone(
         reverse("benefits:member_list"),
         reverse("stations:member_list"),
         reverse("members:join", args=[world["event"].code]),
+        reverse("members:join_online"),
         reverse("members:verify"),
     ):
         check(anonymous, url, found)
