@@ -427,26 +427,7 @@ def _service_out(service: Service, member: Member | None) -> dict[str, Any]:
     offers = queries.list_service_offers(service)
     claimed = queries.own_claim_counts(member, offers)
     return {
-        **{
-            name: getattr(service, name)
-            for name in (
-                "id",
-                "title",
-                "summary",
-                "description",
-                "category",
-                "address",
-                "district",
-                "street",
-                "opening_hours",
-                "link",
-                "phone",
-                "on_site",
-                "audience",
-                "valid_from",
-                "valid_until",
-            )
-        },
+        **{name: getattr(service, name) for name in ("id", *actions.SERVICE_FIELDS)},
         "category_label": service.category_label,
         "provider": service.provider,
         "audience_org_name": service.audience_org.name if service.audience_org else "",

@@ -298,21 +298,7 @@ def update_station(request: HttpRequest, station_id: Id, payload: StationUpdateI
     keep their value; `is_active` deactivates or reactivates it."""
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
     changes = payload.dict(exclude={"version", "org_id", "is_active"}, exclude_unset=True)
-    fields = (
-        "name",
-        "district",
-        "street",
-        "address",
-        "weekdays",
-        "all_day",
-        "opens",
-        "closes",
-        "hours_note",
-        "amenities",
-        "phone",
-        "description",
-    )
-    current: dict[str, Any] = {name: getattr(station, name) for name in fields}
+    current: dict[str, Any] = {name: getattr(station, name) for name in actions.DETAIL_FIELDS}
     current["amenities"] = station.amenity_codes
     touched = bool(changes) or payload.org_id is not None
     if touched:
