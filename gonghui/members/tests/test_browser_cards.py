@@ -141,7 +141,8 @@ def test_approved_worker_shows_a_card_that_the_offline_verifier_checks(
     # The verifier: loaded once, then used with no network at all.
     verifier = open_page(**PHONE)
     verifier.goto("/verify/")
-    verifier.wait_for_load_state("load")
+    # Everything the page loads, the browser's own favicon fetch included, before going offline.
+    verifier.wait_for_load_state("networkidle")
     requests: list[str] = []
     verifier.on("request", lambda request: requests.append(request.url))
     verifier.context.set_offline(True)
