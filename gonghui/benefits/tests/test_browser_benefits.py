@@ -19,7 +19,13 @@ from gonghui.benefits import claiming, redeeming
 from gonghui.benefits.models import Claim, Offer
 from gonghui.benefits.tests.factories import make_member, make_offer, make_service
 from gonghui.checkins.tests.qr_images import qr_png
-from gonghui.core.tests.browser import ARTIFACTS_DIR, CHINESE_VISITOR, PHONE, PageFactory
+from gonghui.core.tests.browser import (
+    ARTIFACTS_DIR,
+    CHINESE_VISITOR,
+    PHONE,
+    PageFactory,
+    sign_in_worker,
+)
 from gonghui.members.models import Member
 
 pytestmark = pytest.mark.browser
@@ -47,16 +53,6 @@ def worker(tree, operator) -> Member:
     return member
 
 
-def sign_in_by_sms(page: Page, sms_outbox) -> None:
-    page.locator("input[name=mobile]").fill(WORKER_MOBILE)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    assert len(found) == 1, sms_outbox[-1].text
-    page.locator("input[name=code]").fill(found[0])
-    page.locator("main form.form button").click()
-
-
 def sign_in_at_the_desk(page: Page, username: str) -> None:
     page.goto(reverse("benefits:provider_login"))
     page.locator("input[name=username]").fill(username)
@@ -70,7 +66,7 @@ def test_a_member_claims_counselling_and_the_provider_redeems_it_once(
 ):
     phone = new_page(**PHONE, **ENGLISH)
     phone.goto(reverse("benefits:wallet"))
-    sign_in_by_sms(phone, sms_outbox)
+    sign_in_worker(phone, sms_outbox, WORKER_MOBILE)
     phone.wait_for_url(re.compile(re.escape(reverse("benefits:wallet")) + "$"))
     expect(phone.locator("#wallet-empty")).to_be_visible()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -183,6 +183,18 @@ def sign_in_staff(page: Page, username: str, password: str = "pw-staff") -> None
         page.locator("input[name=code]").fill(code_for(str(device.secret), device.last_step))
         page.locator("main form.form button").click()
     page.wait_for_url(re.compile(r"/staff/$"))
+
+
+def sign_in_worker(page: Page, sms_outbox: list[Any], mobile: str) -> None:
+    """Sign a worker in on the SMS sign-in form the page shows: the mobile number, then the
+    six-digit code from the text message just sent, as the worker would copy it."""
+    page.locator("input[name=mobile]").fill(mobile)
+    page.locator("main form.form button").click()
+    expect(page.locator("input[name=code]")).to_be_visible()
+    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
+    assert len(found) == 1, sms_outbox[-1].text
+    page.locator("input[name=code]").fill(found[0])
+    page.locator("main form.form button").click()
 
 
 def axe_problems(page: Page) -> list[str]:

@@ -12,17 +12,16 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from gonghui.accounts.models import User
 from gonghui.checkins.actions import screen_code
 from gonghui.checkins.models import CheckIn
-from gonghui.core.tests.browser import PHONE, PageFactory
+from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_worker
 from gonghui.events import actions
 from gonghui.events.models import Activity
-from gonghui.members import actions as member_actions
+from gonghui.events.tests.factories import seminar
 from gonghui.members.models import Member
-from gonghui.members.tests.factories import person
+from gonghui.members.tests.factories import member_with_account
 
 pytestmark = pytest.mark.browser
 
@@ -33,46 +32,14 @@ ENGLISH = {"locale": "en-US", "timezone_id": "Asia/Shanghai"}
 @pytest.fixture
 def activity(tree, make_staff) -> Activity:
     """A seminar for the 中关村 subtree starting in half an hour: check-in is open."""
-    start = timezone.now() + timedelta(minutes=30)
-    return actions.create_activity(
-        actor=make_staff(tree.zgc, "operator"),
-        org=tree.zgc,
-        title="工匠精神研讨会",
-        category="seminar",
-        description="研讨“工匠精神”",
-        audience="subtree",
-        audience_org=None,
-        place="中关村会议中心",
-        starts_at=start,
-        ends_at=start + timedelta(hours=3),
-        publish=True,
-        capacity=100,
-    )
+    actor = make_staff(tree.zgc, "operator")
+    return seminar(actor=actor, org=tree.zgc, starts_at=timezone.now() + timedelta(minutes=30))
 
 
 @pytest.fixture
 def worker(tree, operator) -> Member:
     """A member of 搜狐 whose account signs in with WORKER_MOBILE."""
-    member = member_actions.import_member(
-        actor=operator,
-        org=tree.sohu,
-        joined_on=timezone.localdate(),
-        **person(name="周骑手", mobile=WORKER_MOBILE),
-    )
-    user = User.objects.create_user(mobile=WORKER_MOBILE)
-    Member.objects.filter(pk=member.pk).update(user=user)
-    member.refresh_from_db()
-    return member
-
-
-def sign_in_by_sms(page: Page, sms_outbox) -> None:
-    page.locator("input[name=mobile]").fill(WORKER_MOBILE)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    assert len(found) == 1, sms_outbox[-1].text
-    page.locator("input[name=code]").fill(found[0])
-    page.locator("main form.form button").click()
+    return member_with_account(actor=operator, org=tree.sohu, mobile=WORKER_MOBILE)
 
 
 def test_a_member_registers_and_checks_in_with_the_screen_code(
@@ -84,7 +51,7 @@ def test_a_member_registers_and_checks_in_with_the_screen_code(
     # Signed in by SMS, the worker finds the activity (only for members of 中关村's subtree).
     page.goto("/")
     page.locator("main a.button.block[href='/accounts/login/']").click()
-    sign_in_by_sms(page, sms_outbox)
+    sign_in_worker(page, sms_outbox, WORKER_MOBILE)
     page.wait_for_url(re.compile(r"/me/$"))
     page.goto("/")
     page.locator("#activities-link").click()
@@ -147,7 +114,7 @@ def test_scanning_while_signed_out_signs_in_and_comes_back_to_check_in(
 
     page.goto(checkin)
     page.wait_for_url(re.compile(r"/accounts/login/\?next="))
-    sign_in_by_sms(page, sms_outbox)
+    sign_in_worker(page, sms_outbox, WORKER_MOBILE)
     page.wait_for_url(re.compile(re.escape(checkin) + "$"))
     assert CheckIn.objects.count() == 0
     page.locator("#checkin-button").click()

@@ -38,3 +38,24 @@ def person(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def member_with_account(*, actor: Any, org: Any, mobile: str, name: str = "周骑手") -> Any:
+    """A member of `org` joined today whose worker account signs in with `mobile` (by SMS, as
+    the browser tests do)."""
+    from django.utils import timezone
+
+    from gonghui.accounts.models import User
+    from gonghui.members import actions
+    from gonghui.members.models import Member
+
+    member = actions.import_member(
+        actor=actor,
+        org=org,
+        joined_on=timezone.localdate(),
+        **person(name=name, mobile=mobile),
+    )
+    user = User.objects.create_user(mobile=mobile)
+    Member.objects.filter(pk=member.pk).update(user=user)
+    member.refresh_from_db()
+    return member

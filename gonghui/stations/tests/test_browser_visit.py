@@ -11,10 +11,10 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from gonghui.checkins.models import CheckIn
-from gonghui.core.tests.browser import PHONE, PageFactory
+from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_worker
 from gonghui.stations import codes
 
 pytestmark = pytest.mark.browser
@@ -34,16 +34,6 @@ def stations(tree, station, make_station):
     make_station(tree.hlg, name="云趣园驿站", all_day=True, opens=None, closes=None)
     make_station(tree.desheng, name="德胜门驿站", district="西城区", street="德胜")
     return station
-
-
-def sign_in_by_sms(page: Page, sms_outbox) -> None:
-    page.locator("input[name=mobile]").fill(WORKER_MOBILE)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    assert len(found) == 1, sms_outbox[-1].text
-    page.locator("input[name=code]").fill(found[0])
-    page.locator("main form.form button").click()
 
 
 def test_a_courier_finds_a_station_and_records_a_visit_once_a_day(
@@ -77,7 +67,7 @@ def test_a_courier_finds_a_station_and_records_a_visit_once_a_day(
     visit = reverse("stations:visit", kwargs={"code": codes.poster_code(station)})
     page.goto(visit)
     page.wait_for_url(re.compile(r"/accounts/login/\?next="))
-    sign_in_by_sms(page, sms_outbox)
+    sign_in_worker(page, sms_outbox, WORKER_MOBILE)
     page.wait_for_url(re.compile(re.escape(visit) + "$"))
     expect(page.locator("#visit-station")).to_contain_text("龙泽园驿站")
     assert CheckIn.objects.count() == 0

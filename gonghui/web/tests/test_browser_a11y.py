@@ -10,16 +10,21 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from gonghui.accounts.models import User
 from gonghui.benefits import claiming, redeeming
 from gonghui.benefits.tests.factories import make_account, make_offer, make_provider, make_service
-from gonghui.core.tests.browser import PHONE, PageFactory, axe_problems, sign_in_staff
-from gonghui.events import actions as event_actions
+from gonghui.core.tests.browser import (
+    PHONE,
+    PageFactory,
+    axe_problems,
+    sign_in_staff,
+    sign_in_worker,
+)
+from gonghui.events.tests.factories import seminar
 from gonghui.members import actions as member_actions
-from gonghui.members.models import Member
-from gonghui.members.tests.factories import person
+from gonghui.members.tests.factories import member_with_account
 from gonghui.stations.actions import StationDetails, create_station
 
 pytestmark = pytest.mark.browser
@@ -33,20 +38,7 @@ def world(tree, operator, make_staff):
     recruitment event: something on every member page."""
     staff = make_staff(tree.zgc, "operator")
     start = timezone.now() + timedelta(days=2)
-    activity = event_actions.create_activity(
-        actor=staff,
-        org=tree.zgc,
-        title="工匠精神研讨会",
-        category="seminar",
-        description="研讨“工匠精神”",
-        audience="subtree",
-        audience_org=None,
-        place="中关村会议中心",
-        starts_at=start,
-        ends_at=start + timedelta(hours=3),
-        publish=True,
-        capacity=100,
-    )
+    activity = seminar(actor=staff, org=tree.zgc, starts_at=start)
     provider = make_provider(operator, tree.zgc)
     service = make_service(operator, provider)
     offer = make_offer(operator, service)
@@ -76,15 +68,7 @@ def world(tree, operator, make_staff):
         starts_at=timezone.now() - timedelta(hours=1),
         ends_at=timezone.now() + timedelta(hours=3),
     )
-    member = member_actions.import_member(
-        actor=operator,
-        org=tree.sohu,
-        joined_on=timezone.localdate(),
-        **person(name="周骑手", mobile=WORKER_MOBILE),
-    )
-    user = User.objects.create_user(mobile=WORKER_MOBILE)
-    Member.objects.filter(pk=member.pk).update(user=user)
-    member.refresh_from_db()
+    member = member_with_account(actor=operator, org=tree.sohu, mobile=WORKER_MOBILE)
     claim = claiming.claim_offer(member=member, offer=offer)
     # A used offer in the wallet too: spent items once faded below readable contrast.
     used = claiming.claim_offer(member=member, offer=spent)
@@ -101,12 +85,7 @@ def world(tree, operator, make_staff):
 
 def sign_in_by_sms(page: Page, sms_outbox) -> None:
     page.goto(reverse("accounts:login"))
-    page.locator("input[name=mobile]").fill(WORKER_MOBILE)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    (code,) = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    page.locator("input[name=code]").fill(code)
-    page.locator("main form.form button").click()
+    sign_in_worker(page, sms_outbox, WORKER_MOBILE)
     page.wait_for_url(re.compile(r"/me/$"))
 
 

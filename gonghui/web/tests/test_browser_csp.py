@@ -15,13 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from gonghui.accounts.models import User
-from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_staff
-from gonghui.events import actions
+from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_staff, sign_in_worker
 from gonghui.events.models import Activity
-from gonghui.members import actions as member_actions
+from gonghui.events.tests.factories import seminar
 from gonghui.members.models import Member
-from gonghui.members.tests.factories import person
+from gonghui.members.tests.factories import member_with_account
 
 pytestmark = pytest.mark.browser
 
@@ -36,34 +34,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def activity(tree, make_staff) -> Activity:
-    start = timezone.now() + timedelta(minutes=30)
-    return actions.create_activity(
-        actor=make_staff(tree.zgc, "operator"),
-        org=tree.zgc,
-        title="工匠精神研讨会",
-        category="seminar",
-        description="研讨“工匠精神”",
-        audience="subtree",
-        audience_org=None,
-        place="中关村会议中心",
-        starts_at=start,
-        ends_at=start + timedelta(hours=3),
-        publish=True,
-        capacity=100,
-    )
+    actor = make_staff(tree.zgc, "operator")
+    return seminar(actor=actor, org=tree.zgc, starts_at=timezone.now() + timedelta(minutes=30))
 
 
 @pytest.fixture
 def worker(tree, operator) -> Member:
-    member = member_actions.import_member(
-        actor=operator,
-        org=tree.sohu,
-        joined_on=timezone.localdate(),
-        **person(name="周骑手", mobile=WORKER_MOBILE),
-    )
-    user = User.objects.create_user(mobile=WORKER_MOBILE)
-    Member.objects.filter(pk=member.pk).update(user=user)
-    return member
+    return member_with_account(actor=operator, org=tree.sohu, mobile=WORKER_MOBILE)
 
 
 class Watched:
@@ -96,12 +73,7 @@ def test_member_pages_load_without_a_policy_violation(
     watched = Watched(new_page(**PHONE))
     page = watched.page
     assert watched.visit("/accounts/login/") == []
-    page.locator("input[name=mobile]").fill(WORKER_MOBILE)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    (code,) = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    page.locator("input[name=code]").fill(code)
-    page.locator("main form.form button").click()
+    sign_in_worker(page, sms_outbox, WORKER_MOBILE)
     page.wait_for_url(re.compile(r"/me/$"))
     assert watched.violations() == []
 

@@ -10,7 +10,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from gonghui.core.tests.browser import ARTIFACTS_DIR, CHINESE_VISITOR, PHONE, sign_in_staff
+from gonghui.core.tests.browser import (
+    ARTIFACTS_DIR,
+    CHINESE_VISITOR,
+    PHONE,
+    sign_in_staff,
+    sign_in_worker,
+)
 from gonghui.members.models import Application, Member
 from gonghui.members.tests.factories import id_number
 
@@ -31,16 +37,6 @@ def fill_online_form(page: Page, union: str) -> None:
     page.locator("select[name=education]").select_option("high_school")
     page.locator("select[name=political_status]").select_option("masses")
     page.locator("input[name=consent]").check()
-
-
-def sign_in_by_sms(page: Page, sms_outbox) -> None:
-    page.locator("input[name=mobile]").fill(MOBILE)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    assert len(found) == 1, sms_outbox[-1].text
-    page.locator("input[name=code]").fill(found[0])
-    page.locator("main form.form button").click()
 
 
 def test_a_non_member_joins_from_home_is_approved_and_finds_the_card(
@@ -73,7 +69,7 @@ def test_a_non_member_joins_from_home_is_approved_and_finds_the_card(
 
     phone.goto("/me/card/")
     phone.wait_for_url(re.compile(r"/accounts/login/\?next=/me/card/$"))
-    sign_in_by_sms(phone, sms_outbox)
+    sign_in_worker(phone, sms_outbox, MOBILE)
     phone.wait_for_url(re.compile(r"/me/card/$"))
     card = phone.locator("#member-card")
     expect(card.locator(".member-name")).to_have_text("王小明")
