@@ -6,16 +6,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_at
 from gonghui.core.audit import list_audit_entries
+from gonghui.core import pickers
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs import actions, queries
 from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm
 from gonghui.orgs.models import OrgKind
+from gonghui.orgs.pickers import OrgSource
 
 
 @staff_required
@@ -136,3 +138,11 @@ def org_set_active(request: HttpRequest, org_id: int) -> HttpResponse:
             request, _("Reactivated.") if active else _("Deactivated; its history stays.")
         )
     return redirect(reverse("orgs:detail", kwargs={"org_id": org.pk}))
+
+
+@staff_required
+@require_GET
+def org_pick(request: HttpRequest) -> HttpResponse:
+    """The union picker's suggestions (htmx): orgs in the caller's scope for the capabilities
+    the URL names, by name."""
+    return pickers.answer(request, OrgSource.from_query(request.GET))

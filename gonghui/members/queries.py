@@ -524,10 +524,17 @@ def find_own_member(user: AnyUser) -> Member | None:
 # --- roster import and export ----------------------------------------------------------------
 
 
-def list_roster_import_orgs(user: AnyUser) -> list[tuple[int, str]]:
-    """Unions the user may import a roster into (members.manage and imports.run), as form
-    choices in tree order."""
-    return list_org_choices(user, "members.manage", "imports.run", exclude_kinds=[OrgKind.STATION])
+def home_roster_import_org(user: AnyUser) -> Org | None:
+    """The highest union the user may import a roster into (members.manage and imports.run):
+    the form's default; None when there is none."""
+    return (
+        Org.objects.filter(is_active=True)
+        .visible_to(user, "members.manage")
+        .visible_to(user, "imports.run")
+        .exclude(kind=OrgKind.STATION)
+        .order_by("path")
+        .first()
+    )
 
 
 def members_for_export(

@@ -10,26 +10,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.access import staff_required, staff_user
+from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
+from gonghui.core.pickers import bind_pickers
 from gonghui.core.pages import refusal_on
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
 from gonghui.members.review_forms import MemberFilterForm
+from gonghui.orgs.models import OrgKind
+from gonghui.orgs.pickers import OrgPickerField
 from gonghui.orgs.queries import get_org_for
 
 
 class RosterImportForm(forms.Form):
-    org = forms.TypedChoiceField(label=_("Import into"), coerce=int)
+    org = OrgPickerField(
+        "members.manage", "imports.run", exclude_kinds=[OrgKind.STATION], label=_("Import into")
+    )
     file = forms.FileField(
         label=_("Roster (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["org"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = org_choices
+        bind_pickers(self, user)
         # Headers the importer does not know by itself: staff name them here.
         for column in COLUMNS:
             self.fields[f"map_{column.field}"] = forms.CharField(
@@ -49,16 +53,17 @@ class RosterImportForm(forms.Form):
 
 @staff_required
 def roster_import(request: HttpRequest) -> HttpResponse:
-    choices = queries.list_roster_import_orgs(request.user)
-    if not choices:
+    home = queries.home_roster_import_org(request.user)
+    if home is None:
         raise Http404
-    if request.method == "POST" and request.POST.get("org", "") not in {
-        str(pk) for pk, _name in choices
-    }:
-        raise Http404  # an org outside the scope is not admitted to exist
-    form = RosterImportForm(request.POST or None, request.FILES or None, org_choices=choices)
+    form = RosterImportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"org": request.GET.get("org") or home},
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
-        org = get_org_for(request.user, form.cleaned_data["org"], "members.manage")
+        org = form.cleaned_data["org"]
         with refusal_on(form):
             job = actions.start_roster_import(
                 actor=staff_user(request),

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 
 from gonghui.core import capabilities
@@ -111,3 +111,52 @@ def list_move_targets(user: Viewer, org: Org, *, search: str) -> QuerySet[Org]:
     if org.parent_id is not None:
         candidates = candidates.exclude(pk=org.parent_id)
     return candidates.filter(kind__in=[k for k in CHILD_KINDS if org.kind in CHILD_KINDS[k]])[:30]
+
+
+def _picker_orgs(
+    user: Viewer, needed: Iterable[Capability], exclude_kinds: Iterable[str]
+) -> QuerySet[Org]:
+    orgs = Org.objects.filter(is_active=True)
+    for capability in needed:
+        orgs = orgs.visible_to(user, capability)
+    return orgs.exclude(kind__in=list(exclude_kinds))
+
+
+def search_orgs(
+    user: Viewer,
+    needed: Iterable[Capability],
+    text: str,
+    *,
+    exclude_kinds: Iterable[str] = (),
+    limit: int,
+) -> list[Org]:
+    """Active orgs where the user holds every capability in `needed`, whose name or short name
+    contains `text`: the exact name first, then names starting with it, then the rest, each in
+    tree order. One query, whatever the size of the scope (the picker's search)."""
+    rank = Case(
+        When(Q(name=text) | Q(short_name=text), then=Value(0)),
+        When(Q(name__startswith=text) | Q(short_name__startswith=text), then=Value(1)),
+        default=Value(2),
+    )
+    return list(
+        _picker_orgs(user, needed, exclude_kinds)
+        .filter(Q(name__icontains=text) | Q(short_name__icontains=text))
+        .annotate(rank=rank)
+        .select_related("parent")
+        .order_by("rank", "path")[:limit]
+    )
+
+
+def find_orgs_named(
+    user: Viewer, needed: Iterable[Capability], text: str, *, exclude_kinds: Iterable[str] = ()
+) -> list[Org]:
+    """At most two active orgs in scope whose name or short name is exactly `text`."""
+    orgs = _picker_orgs(user, needed, exclude_kinds)
+    return list(orgs.filter(Q(name=text) | Q(short_name=text)).order_by("path")[:2])
+
+
+def get_picked_org(
+    user: Viewer, needed: Iterable[Capability], pk: int, *, exclude_kinds: Iterable[str] = ()
+) -> Org | None:
+    """The active org with this id if the user holds every capability in `needed` there."""
+    return _picker_orgs(user, needed, exclude_kinds).filter(pk=pk).first()
