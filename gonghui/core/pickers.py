@@ -15,17 +15,19 @@ user)` in its `__init__`, so every field searches and validates within that user
 """
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core import capabilities
+from gonghui.core.capabilities import Capability
 from gonghui.core.scoping import Viewer
 
 #: At most this many suggestions; beyond, the list says "refine your search".
@@ -76,6 +78,23 @@ class PickerSource(Protocol):
 def clean_text(text: str) -> str:
     """The typed text as searched: spaces at the ends dropped, bounded."""
     return " ".join(text.split())[:MAX_TEXT]
+
+
+#: A picker needs at most this many capabilities at once (the roster import needs two).
+MAX_CAPABILITIES = 3
+
+
+def capabilities_in(query: Any) -> tuple[Capability, ...]:
+    """The capabilities a search URL names (`cap=…`, at least one); an unknown one is a 404."""
+    needed = query.getlist("cap")[:MAX_CAPABILITIES]
+    if not needed:
+        raise Http404
+    try:
+        for name in needed:
+            capabilities.check(name)
+    except capabilities.UnknownCapabilityError:
+        raise Http404 from None
+    return cast("tuple[Capability, ...]", tuple(needed))  # each one checked just above
 
 
 def typed_text(query: Any) -> str:
@@ -140,7 +159,6 @@ class PickerField(forms.Field):
         "ambiguous": _(
             "More than one match “%(text)s”: choose one from the suggestions, or type its code."
         ),
-        "invalid_choice": _("That choice is not available to you: choose again."),
     }
     placeholder = _("Type a name or a code")
 
@@ -181,7 +199,9 @@ class PickerField(forms.Field):
         if pk:
             obj = self.source.get(self.user, int(pk)) if pk.isdigit() else None
             if obj is None:
-                raise ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+                # An id the widget never offered: outside the scope nothing is admitted to
+                # exist, as everywhere (the page's 404, alike for missing and forbidden).
+                raise Http404
             # The id is what was chosen; a text typed after choosing it without choosing again
             # is cleared by picker.js, and without JavaScript there is no id.
             return obj

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
 from gonghui.accounts.models import AnyUser
 from gonghui.accounts.queries import list_staff
 from gonghui.core.capabilities import Capability
+from gonghui.core.scoping import Viewer
 from gonghui.enterprises.models import (
     Enterprise,
     FoundingCase,
@@ -213,3 +214,49 @@ def coverage_of(org: Org, *, period_start: date | None, period_end: date | None)
 
 def list_staff_choices(user: AnyUser) -> list[tuple[int, str]]:
     return [(staff.pk, str(staff)) for staff in list_staff(user)[:300]]
+
+
+def _credit_code_prefix(text: str) -> str:
+    """The typed text as the start of a unified social credit code (digits and capitals, no
+    I, O, S, V, Z), or "" when it cannot be one."""
+    code = text.replace(" ", "").upper()
+    return code if code.isalnum() and code.isascii() and len(code) <= 18 else ""
+
+
+def search_enterprises(
+    user: Viewer, capability: Capability, text: str, *, limit: int
+) -> list[Enterprise]:
+    """Enterprises in the user's scope for `capability` whose name contains `text` or whose
+    credit code starts with it: exact matches first, then prefixes, then the rest by name.
+    One query (the picker's search)."""
+    code = _credit_code_prefix(text)
+    matches = Q(name__icontains=text)
+    if code:
+        matches |= Q(credit_code__startswith=code)
+    rank = Case(
+        When(Q(name=text) | Q(credit_code=code), then=Value(0)),
+        When(name__startswith=text, then=Value(1)),
+        default=Value(2),
+    )
+    return list(
+        Enterprise.objects.visible_to(user, capability)
+        .filter(matches)
+        .annotate(rank=rank)
+        .select_related("org")
+        .order_by("rank", "name", "pk")[:limit]
+    )
+
+
+def find_enterprises_named(user: Viewer, capability: Capability, text: str) -> list[Enterprise]:
+    """At most two enterprises in scope whose name or credit code is exactly `text`."""
+    code = _credit_code_prefix(text)
+    return list(
+        Enterprise.objects.visible_to(user, capability)
+        .filter(Q(name=text) | Q(credit_code=code) if code else Q(name=text))
+        .order_by("pk")[:2]
+    )
+
+
+def get_picked_enterprise(user: Viewer, capability: Capability, pk: int) -> Enterprise | None:
+    """The enterprise with this id if it is in the user's scope for `capability`."""
+    return Enterprise.objects.visible_to(user, capability).filter(pk=pk).first()

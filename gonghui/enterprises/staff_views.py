@@ -8,11 +8,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import get_staff_for
+from gonghui.core import pickers
 from gonghui.core.capabilities import Capability
 from gonghui.core.imports import start_import
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
@@ -28,6 +29,7 @@ from gonghui.enterprises.forms import (
     StepForm,
 )
 from gonghui.enterprises.models import Industry, Stage
+from gonghui.enterprises.pickers import EnterpriseSource
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
 
@@ -330,3 +332,11 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:import_job", job_id=job.pk)
     return render(request, "enterprises/import.html", {"form": form})
+
+
+@staff_required
+@require_GET
+def enterprise_pick(request: HttpRequest) -> HttpResponse:
+    """The enterprise picker's suggestions (htmx): enterprises in the caller's scope for the
+    capability the URL names, by name or credit code."""
+    return pickers.answer(request, EnterpriseSource.from_query(request.GET))

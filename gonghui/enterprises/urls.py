@@ -5,6 +5,7 @@ from gonghui.enterprises import staff_views
 app_name = "enterprises"
 urlpatterns = [
     path("staff/enterprises/", staff_views.enterprise_list, name="list"),
+    path("staff/enterprises/pick/", staff_views.enterprise_pick, name="pick"),
     path("staff/enterprises/new/", staff_views.enterprise_create, name="create"),
     path("staff/enterprises/import/", staff_views.enterprise_import, name="import"),
     path("staff/enterprises/<int:enterprise_id>/", staff_views.enterprise_detail, name="detail"),

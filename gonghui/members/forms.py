@@ -9,8 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.forms import MobileField
 from gonghui.core.errors import DomainError
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.personal import normalize_id_number
 from gonghui.core.text import CheckedTextForm
+from gonghui.enterprises.pickers import EnterprisePickerField
+from gonghui.orgs.models import OrgKind
+from gonghui.orgs.pickers import OrgPickerField
 from gonghui.members.choices import ETHNICITIES, Education, Gender, JobType, PoliticalStatus
 
 # Suggestions for the employer field; the names are brands and are shown as written.
@@ -51,16 +56,16 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) ->
 
 
 class EventForm(CheckedTextForm):
-    org = forms.TypedChoiceField(
+    org = OrgPickerField(
+        "members.recruit",
+        exclude_kinds=[OrgKind.STATION],
         label=_("Receiving union"),
-        coerce=int,
         help_text=_("Applications from this event are reviewed here."),
     )
-    enterprise = forms.TypedChoiceField(
+    enterprise = EnterprisePickerField(
+        "members.recruit",
         label=_("Enterprise (optional)"),
-        coerce=int,
         required=False,
-        empty_value=None,
         help_text=_(
             "When the event is held at one enterprise. Applicants go to its union if it has one."
         ),
@@ -86,16 +91,9 @@ class EventForm(CheckedTextForm):
         label=_("Welcome gifts in stock"), min_value=0, initial=0, required=False
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        org_choices: list[tuple[int, str]],
-        enterprise_choices: list[tuple[int, str]],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "org", list(org_choices))
-        _set_choices(self, "enterprise", [("", _("— none —")), *enterprise_choices])
+        bind_pickers(self, user)
         self.fields["title"].widget.attrs["placeholder"] = _("e.g. Joining day at Sohu")
 
     def clean(self) -> dict[str, Any]:

@@ -383,26 +383,16 @@ def list_receiving_unions(search: str) -> QuerySet[Org]:
 # --- recruitment pages -----------------------------------------------------------------------
 
 
-def list_recruiting_unions(user: AnyUser) -> list[tuple[int, str]]:
-    """Unions the user may run recruitment events for, as form choices (tree order)."""
-    return list_org_choices(user, "members.recruit", exclude_kinds=[OrgKind.STATION])
-
-
-def list_event_enterprise_choices(
-    user: AnyUser, *, search: str = "", include: int | None = None, limit: int = 50
-) -> list[tuple[int, str]]:
-    """Enterprises an event may be held at (members.recruit scope), by name; `include` keeps
-    an already chosen one among the choices when it is in scope."""
-    from gonghui.enterprises.models import Enterprise
-
-    enterprises = Enterprise.objects.visible_to(user, "members.recruit")
-    found = enterprises
-    if search:
-        found = found.filter(name__icontains=search.strip())
-    choices = list(found.order_by("name", "pk").values_list("pk", "name")[:limit])
-    if include is not None and include not in {pk for pk, _name in choices}:
-        choices = list(enterprises.filter(pk=include).values_list("pk", "name")) + choices
-    return choices
+def home_recruiting_union(user: AnyUser) -> Org | None:
+    """The highest union the user may run recruitment events for (the form's default); None
+    when there is none."""
+    return (
+        Org.objects.filter(is_active=True)
+        .visible_to(user, "members.recruit")
+        .exclude(kind=OrgKind.STATION)
+        .order_by("path")
+        .first()
+    )
 
 
 def search_event_applications(

@@ -8,11 +8,6 @@ from gonghui.members import recruitment_views as views
 urlpatterns: list[URLPattern] = [
     path("staff/recruitment/", views.event_list, name="events"),
     path("staff/recruitment/new/", views.event_create, name="event_create"),
-    path(
-        "staff/recruitment/enterprises/",
-        views.event_enterprise_options,
-        name="event_enterprise_options",
-    ),
     path("staff/recruitment/<int:event_id>/", views.event_detail, name="event_detail"),
     path("staff/recruitment/<int:event_id>/restock/", views.event_restock, name="event_restock"),
     path("staff/recruitment/<int:event_id>/poster.pdf", views.event_poster, name="event_poster"),

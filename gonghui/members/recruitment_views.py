@@ -48,57 +48,32 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "members/event_list.html",
-        {"page": page, "may_create": bool(queries.list_recruiting_unions(request.user))},
+        {"page": page, "may_create": queries.home_recruiting_union(request.user) is not None},
     )
-
-
-def _posted_int(request: HttpRequest, name: str) -> int | None:
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @staff_required
 def event_create(request: HttpRequest) -> HttpResponse:
-    org_choices = queries.list_recruiting_unions(request.user)
-    if not org_choices:
+    home = queries.home_recruiting_union(request.user)
+    if home is None:
         raise Http404
-    if request.method == "POST":
-        # Outside the user's scope is a 404, like everywhere, not a form error.
-        get_org_for(request.user, request.POST.get("org", ""), "members.recruit")
-    enterprise_choices = queries.list_event_enterprise_choices(
-        request.user, include=_posted_int(request, "enterprise")
-    )
     form = EventForm(
         request.POST or None,
-        initial={"org": request.GET.get("org") or org_choices[0][0]},
-        org_choices=org_choices,
-        enterprise_choices=enterprise_choices,
+        initial={"org": request.GET.get("org") or home},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        org = get_org_for(request.user, data.pop("org"), "members.recruit")
-        enterprise_id = data.pop("enterprise")
-        enterprise = (
-            get_enterprise_for(request.user, enterprise_id, "members.recruit")
-            if enterprise_id
-            else None
-        )
         with refusal_on(form):
             event = actions.create_recruitment_event(
-                actor=staff_user(request), org=org, enterprise=enterprise, **data
+                actor=staff_user(request),
+                org=data.pop("org"),
+                enterprise=data.pop("enterprise"),
+                **data,
             )
             messages.success(request, _("The event is set up. Print its poster."))
             return redirect("members:event_detail", event_id=event.pk)
     return render(request, "members/event_form.html", {"form": form})
-
-
-@staff_required
-def event_enterprise_options(request: HttpRequest) -> HttpResponse:
-    """The enterprise select's options for a name search (htmx, on the create form)."""
-    choices = queries.list_event_enterprise_choices(
-        request.user, search=request.GET.get("enterprise_q", "")
-    )
-    return render(request, "members/event_form.html#enterprise_options", {"choices": choices})
 
 
 def _detail_context(request: HttpRequest, event: RecruitmentEvent, **extra: Any) -> dict[str, Any]:

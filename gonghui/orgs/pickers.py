@@ -9,16 +9,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core import capabilities
 from gonghui.core.capabilities import Capability
-from gonghui.core.pickers import PickerField, Suggestion
+from gonghui.core.pickers import PickerField, Suggestion, capabilities_in
 from gonghui.core.scoping import Viewer
 from gonghui.orgs import queries
 from gonghui.orgs.models import Org, OrgKind
-
-#: A picker needs at most this many capabilities at once (the roster import needs two).
-MAX_CAPABILITIES = 3
-
 
 @dataclass(frozen=True)
 class OrgSource:
@@ -30,16 +25,11 @@ class OrgSource:
     @classmethod
     def from_query(cls, query: QueryDict) -> "OrgSource":
         """The source a search URL names; an unknown capability or kind is a 404."""
-        needed = query.getlist("cap")[:MAX_CAPABILITIES]
+        needed = capabilities_in(query)
         kinds = query.getlist("exclude")
-        try:
-            for name in needed:
-                capabilities.check(name)
-        except capabilities.UnknownCapabilityError:
-            raise Http404 from None
-        if not needed or any(kind not in OrgKind.values for kind in kinds):
+        if any(kind not in OrgKind.values for kind in kinds):
             raise Http404
-        return cls(tuple(needed), tuple(kinds))  # type: ignore[arg-type]  # checked just above
+        return cls(needed, tuple(kinds))
 
     def search(self, user: Viewer, text: str, limit: int) -> list[Suggestion]:
         found = queries.search_orgs(
@@ -73,7 +63,6 @@ class OrgPickerField(PickerField):
         "ambiguous": _(
             "More than one union is called “%(text)s”: choose one from the suggestions."
         ),
-        "invalid_choice": _("That union is not one you may choose here: choose again."),
     }
     placeholder = _("Type a few characters of the union's name")
 

@@ -767,11 +767,16 @@ STAFF_CASES: dict[str, Case] = {
         ),
         ok={302},
     ),
-    "members:event_enterprise_options": Case(
+    "enterprises:pick": Case(
         "GET",
-        lambda c: (url("members:event_enterprise_options") + "?enterprise_q=被测", {}),
+        lambda c: (url("enterprises:pick") + "?cap=members.recruit&enterprise_text=被测", {}),
         kind="list",
         marker=lambda c: "被测企业",
+    ),
+    "orgs:pick": Case(
+        "GET",
+        lambda c: (url("orgs:pick") + "?cap=members.recruit&org_text=中关村科学城", {}),
+        kind="list",
     ),
     "members:event_detail": Case(
         "GET", lambda c: (url("members:event_detail", event_id=c.recruitment.pk), {}), ok={200}

@@ -368,8 +368,10 @@ def test_staff_create_an_event(tree, make_staff, client_for, make_enterprise):
     enterprise = make_enterprise(tree.zgc, name="搜狐集团（北京）有限公司")
     client = client_for(admin)
     form = client.get(reverse("members:event_create"), headers=EN).content.decode()
-    assert f'<option value="{tree.zgc.pk}" selected>中关村科学城总工会</option>' in form
-    assert f'<option value="{enterprise.pk}">搜狐集团（北京）有限公司</option>' in form
+    # The union picker starts at the staff member's own union; the enterprise is searched.
+    assert f'name="org" value="{tree.zgc.pk}"' in form
+    assert 'name="org_text" value="中关村科学城总工会"' in form
+    assert 'name="enterprise" value=""' in form
     response = client.post(
         reverse("members:event_create"),
         {
@@ -415,15 +417,38 @@ def test_the_event_form_refuses_an_end_before_the_start(tree, make_staff, client
     assert RecruitmentEvent.objects.count() == 0
 
 
-def test_the_enterprise_search_lists_only_enterprises_in_scope(
+def test_the_enterprise_picker_lists_only_enterprises_in_scope(
     tree, make_staff, client_for, make_enterprise
 ):
     make_enterprise(tree.zgc, name="搜狐集团（北京）有限公司")
     make_enterprise(tree.desheng, name="搜索不到的企业")
     client = client_for(make_staff(tree.zgc))
-    page = client.get(reverse("members:event_enterprise_options"), {"enterprise_q": "搜"})
-    names = re.findall(r'<option value="\d+">([^<]+)</option>', page.content.decode())
+    page = client.get(
+        reverse("enterprises:pick"), {"cap": "members.recruit", "enterprise_text": "搜"}
+    )
+    names = re.findall(r'data-label="([^"]+)"', page.content.decode())
     assert names == ["搜狐集团（北京）有限公司"]
+
+
+def test_an_event_at_an_enterprise_typed_by_name_without_javascript(
+    tree, make_staff, client_for, make_enterprise
+):
+    enterprise = make_enterprise(tree.zgc, name="搜狐集团（北京）有限公司")
+    client = client_for(make_staff(tree.zgc))
+    response = client.post(
+        reverse("members:event_create"),
+        {
+            "org_text": "中关村科学城总工会",
+            "enterprise_text": "搜狐集团（北京）有限公司",
+            "title": "活动",
+            "place": "食堂",
+            "starts_at": "2026-11-20T14:00",
+            "ends_at": "2026-11-20T18:00",
+        },
+    )
+    assert response.status_code == 302
+    event = RecruitmentEvent.objects.get()
+    assert (event.org, event.enterprise) == (tree.zgc, enterprise)
 
 
 def test_creating_for_an_org_outside_the_scope_is_not_found(tree, make_staff, client_for):
