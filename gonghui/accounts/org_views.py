@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import User
 from gonghui.accounts.queries import list_grants_at
-from gonghui.core.audit import list_audit_entries
 from gonghui.core import pickers
+from gonghui.core.audit import list_audit_entries
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs import actions, queries
 from gonghui.orgs.forms import OrgCreateForm, OrgEditForm, OrgMoveForm

@@ -6,8 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.forms import MobileField
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.models import Industry
+from gonghui.orgs.models import OrgKind
+from gonghui.orgs.pickers import OrgPickerField
 
 MAX_PERIOD = timedelta(days=366 * 10)
 
@@ -45,15 +49,21 @@ class EnterpriseForm(CheckedTextForm):
     contact_mobile = MobileField(label=_("Contact mobile number"), required=False)
 
 
+# Enterprises are registered under a union that is not itself an enterprise's or a station.
+REGISTERING_KINDS_EXCLUDED = [OrgKind.ENTERPRISE, OrgKind.STATION]
+
+
 class EnterpriseCreateForm(EnterpriseForm):
-    org = forms.TypedChoiceField(label=_("Responsible organisation"), coerce=int)
+    org = OrgPickerField(
+        "enterprises.manage",
+        exclude_kinds=REGISTERING_KINDS_EXCLUDED,
+        label=_("Responsible organisation"),
+    )
     field_order = ["org"]
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["org"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = org_choices
+        bind_pickers(self, user)
 
 
 class EnterpriseEditForm(EnterpriseForm):
@@ -103,17 +113,17 @@ class DocumentForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    org = forms.TypedChoiceField(label=_("Import under"), coerce=int)
+    org = OrgPickerField(
+        "enterprises.manage", exclude_kinds=REGISTERING_KINDS_EXCLUDED, label=_("Import under")
+    )
     file = forms.FileField(
         label=_("Spreadsheet (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["org"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = org_choices
+        bind_pickers(self, user)
 
 
 class PeriodForm(forms.Form):

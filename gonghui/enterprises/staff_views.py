@@ -19,6 +19,7 @@ from gonghui.core.imports import start_import
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.enterprises import actions, queries
 from gonghui.enterprises.forms import (
+    REGISTERING_KINDS_EXCLUDED,
     AdvanceForm,
     DocumentForm,
     EnterpriseCreateForm,
@@ -30,8 +31,8 @@ from gonghui.enterprises.forms import (
 )
 from gonghui.enterprises.models import Industry, Stage
 from gonghui.enterprises.pickers import EnterpriseSource
-from gonghui.orgs.models import Org, OrgKind
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.models import Org
+from gonghui.orgs.queries import get_org_for, home_org_for
 
 BOARD_SHOWS_ESTABLISHED_DAYS = 90
 
@@ -84,21 +85,19 @@ def enterprise_list(request: HtmxRequest) -> HttpResponse:
 
 @staff_required
 def enterprise_create(request: HttpRequest) -> HttpResponse:
-    choices = list_org_choices(
-        request.user, "enterprises.manage", exclude_kinds=[OrgKind.ENTERPRISE, OrgKind.STATION]
+    home = home_org_for(
+        request.user, "enterprises.manage", exclude_kinds=REGISTERING_KINDS_EXCLUDED
     )
-    if not choices:
+    if home is None:
         raise Http404
-    if request.method == "POST":
-        # Outside the user's scope is a 404, like everywhere, not a form error.
-        get_org_for(request.user, request.POST.get("org", ""), "enterprises.manage")
-    initial = {"org": request.GET.get("org") or choices[0][0]}
-    form = EnterpriseCreateForm(request.POST or None, initial=initial, org_choices=choices)
+    initial = {"org": request.GET.get("org") or home}
+    form = EnterpriseCreateForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         with refusal_on(form):
-            org = get_org_for(request.user, data.pop("org"), "enterprises.manage")
-            enterprise = actions.create_enterprise(actor=staff_user(request), org=org, **data)
+            enterprise = actions.create_enterprise(
+                actor=staff_user(request), org=data.pop("org"), **data
+            )
             messages.success(request, _("%(name)s is registered.") % {"name": enterprise.name})
             return redirect("enterprises:detail", enterprise_id=enterprise.pk)
     return render(request, "enterprises/form.html", {"form": form, "creating": True})
@@ -313,20 +312,22 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def enterprise_import(request: HttpRequest) -> HttpResponse:
-    choices = list_org_choices(
-        request.user, "enterprises.manage", exclude_kinds=[OrgKind.ENTERPRISE, OrgKind.STATION]
+    home = home_org_for(
+        request.user, "enterprises.manage", exclude_kinds=REGISTERING_KINDS_EXCLUDED
     )
-    if not choices:
+    if home is None:
         raise Http404
-    if request.method == "POST":
-        get_org_for(request.user, request.POST.get("org", ""), "enterprises.manage")
-    form = ImportForm(request.POST or None, request.FILES or None, org_choices=choices)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"org": request.GET.get("org") or home},
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
-            org = get_org_for(request.user, form.cleaned_data["org"], "enterprises.manage")
             job = start_import(
                 actor=staff_user(request),
-                org=org,
+                org=form.cleaned_data["org"],
                 kind="enterprises",
                 upload=form.cleaned_data["file"],
             )

@@ -9,14 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.forms import MobileField
 from gonghui.core.errors import DomainError
+from gonghui.core.personal import normalize_id_number
 from gonghui.core.pickers import bind_pickers
 from gonghui.core.scoping import Viewer
-from gonghui.core.personal import normalize_id_number
 from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.pickers import EnterprisePickerField
+from gonghui.members.choices import ETHNICITIES, Education, Gender, JobType, PoliticalStatus
 from gonghui.orgs.models import OrgKind
 from gonghui.orgs.pickers import OrgPickerField
-from gonghui.members.choices import ETHNICITIES, Education, Gender, JobType, PoliticalStatus
 
 # Suggestions for the employer field; the names are brands and are shown as written.
 PLATFORMS = [

@@ -16,7 +16,7 @@ from gonghui.enterprises.models import Enterprise
 from gonghui.members import cards
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.orgs.queries import list_org_choices, scope_of
+from gonghui.orgs.queries import home_org_for, scope_of
 
 
 def _pk(value: int | str) -> int:
@@ -386,13 +386,7 @@ def list_receiving_unions(search: str) -> QuerySet[Org]:
 def home_recruiting_union(user: AnyUser) -> Org | None:
     """The highest union the user may run recruitment events for (the form's default); None
     when there is none."""
-    return (
-        Org.objects.filter(is_active=True)
-        .visible_to(user, "members.recruit")
-        .exclude(kind=OrgKind.STATION)
-        .order_by("path")
-        .first()
-    )
+    return home_org_for(user, "members.recruit", exclude_kinds=[OrgKind.STATION])
 
 
 def search_event_applications(
@@ -517,14 +511,7 @@ def find_own_member(user: AnyUser) -> Member | None:
 def home_roster_import_org(user: AnyUser) -> Org | None:
     """The highest union the user may import a roster into (members.manage and imports.run):
     the form's default; None when there is none."""
-    return (
-        Org.objects.filter(is_active=True)
-        .visible_to(user, "members.manage")
-        .visible_to(user, "imports.run")
-        .exclude(kind=OrgKind.STATION)
-        .order_by("path")
-        .first()
-    )
+    return home_org_for(user, "members.manage", "imports.run", exclude_kinds=[OrgKind.STATION])
 
 
 def members_for_export(

@@ -19,11 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_mobile
-from gonghui.enterprises.queries import get_enterprise_for
 from gonghui.members import actions, poster, queries
 from gonghui.members.forms import PLATFORMS, EventForm, JoinForm, OnlineJoinForm, RestockForm
 from gonghui.members.models import Application, RecruitmentEvent
-from gonghui.orgs.queries import get_org_for
 
 # The big screen asks for fresh figures this often (seconds).
 SCREEN_REFRESH = 5

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.accounts.access import staff_required, staff_user
 from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
-from gonghui.core.pickers import bind_pickers
 from gonghui.core.pages import refusal_on
+from gonghui.core.pickers import bind_pickers
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
 from gonghui.members.review_forms import MemberFilterForm

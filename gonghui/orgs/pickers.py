@@ -15,6 +15,7 @@ from gonghui.core.scoping import Viewer
 from gonghui.orgs import queries
 from gonghui.orgs.models import Org, OrgKind
 
+
 @dataclass(frozen=True)
 class OrgSource:
     """Active orgs where the user holds every one of `needed`, less the kinds excluded."""

@@ -25,9 +25,14 @@ def scope_of(user: Viewer, capability: Capability) -> list[str] | None:
     return user.scope_paths(capability)
 
 
-def home_org_for(user: Viewer, capability: Capability) -> Org | None:
-    """The highest organisation where the user holds `capability`: where their lists and
-    dashboards start, and the default of their forms."""
+def home_org_for(
+    user: Viewer, capability: Capability, *also: Capability, exclude_kinds: Iterable[str] = ()
+) -> Org | None:
+    """The highest organisation where the user holds `capability` (and every one of `also`):
+    where their lists and dashboards start, and the default of their forms. With
+    `exclude_kinds`, the highest active one of the other kinds (a form's default union)."""
+    if also or exclude_kinds:
+        return _picker_orgs(user, (capability, *also), exclude_kinds).order_by("path").first()
     paths = scope_of(user, capability)
     if paths is None:
         return Org.objects.filter(parent=None).order_by("path").first()
