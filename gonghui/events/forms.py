@@ -9,9 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.checkins.actions import BatchItem
 from gonghui.checkins.batches import BatchFormat
 from gonghui.checkins.models import Registration
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.forms import DateInput
 from gonghui.events.models import Audience, Category
+from gonghui.orgs.pickers import OrgPickerField
 
 MAX_PLACES_PER_PERSON = 20
 # A card code is a few hundred characters; anything far longer is not a card.
@@ -49,13 +52,8 @@ class MultiplePhotoField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _choice_field(field: forms.Field) -> forms.TypedChoiceField:
-    assert isinstance(field, forms.TypedChoiceField)
-    return field
-
-
 class ActivityForm(CheckedTextForm):
-    org = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
+    org = OrgPickerField("events.manage", label=_("Organiser"))
     title = forms.CharField(label=_("Title"), max_length=120)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     description = forms.CharField(
@@ -68,11 +66,10 @@ class ActivityForm(CheckedTextForm):
     audience = forms.ChoiceField(
         label=_("Open to"), choices=Audience.choices, widget=forms.RadioSelect
     )
-    audience_org = forms.TypedChoiceField(
+    audience_org = OrgPickerField(
+        "events.manage",
         label=_("Members of"),
-        coerce=int,
         required=False,
-        empty_value=None,
         help_text=_("For “members of one organisation”: blank means the organiser."),
     )
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -106,10 +103,9 @@ class ActivityForm(CheckedTextForm):
         label=_("Members who did not register may check in (walk-ins)"), required=False
     )
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self.fields["org"]).choices = org_choices
-        _choice_field(self.fields["audience_org"]).choices = [("", "—"), *org_choices]
+        bind_pickers(self, user)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -120,7 +116,7 @@ class ActivityForm(CheckedTextForm):
         return cleaned
 
     def activity_values(self) -> dict[str, Any]:
-        """The cleaned values as the actions take them (orgs still as ids)."""
+        """The cleaned values as the actions take them."""
         data = dict(self.cleaned_data)
         data.pop("photos", None)
         return data

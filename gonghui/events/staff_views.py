@@ -46,7 +46,7 @@ from gonghui.events.forms import (
 )
 from gonghui.events.models import Activity, ActivityPhoto, Category
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 
 RECENT_SCANS = 20
 SCREEN_REFRESH_SECONDS = 10
@@ -103,14 +103,9 @@ def activity_list(request: HtmxRequest) -> HttpResponse:
     return render(request, "events/staff_list.html", context)
 
 
-def _orgs_of(request: HttpRequest, data: dict[str, Any]) -> tuple[Org, Org | None]:
-    """The organiser and audience orgs picked in the form; 404 outside the scope."""
-    org = get_org_for(request.user, data.pop("org"), "events.manage")
-    audience_org_id = data.pop("audience_org", None)
-    audience_org = (
-        get_org_for(request.user, audience_org_id, "events.manage") if audience_org_id else None
-    )
-    return org, audience_org
+def _orgs_of(data: dict[str, Any]) -> tuple[Org, Org | None]:
+    """The organiser and audience orgs picked in the form (the pickers kept to the scope)."""
+    return data.pop("org"), data.pop("audience_org", None)
 
 
 def _add_photos(
@@ -123,31 +118,22 @@ def _add_photos(
             )
 
 
-def _check_posted_orgs(request: HttpRequest) -> None:
-    # Outside the user's scope is a 404, like everywhere, not a form error.
-    if request.method == "POST":
-        get_org_for(request.user, request.POST.get("org", ""), "events.manage")
-        if request.POST.get("audience_org"):
-            get_org_for(request.user, request.POST["audience_org"], "events.manage")
-
-
 @staff_required
 def activity_create(request: HttpRequest) -> HttpResponse:
-    choices = list_org_choices(request.user, "events.manage")
-    if not choices:
+    home = home_org_for(request.user, "events.manage")
+    if home is None:
         raise Http404
-    _check_posted_orgs(request)
     initial = {
-        "org": request.GET.get("org") or choices[0][0],
+        "org": request.GET.get("org") or home,
         "audience": "subtree",
         "per_person_limit": 1,
     }
     form = ActivityForm(
-        request.POST or None, request.FILES or None, initial=initial, org_choices=choices
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
     )
     if request.method == "POST" and form.is_valid():
         values = form.activity_values()
-        org, audience_org = _orgs_of(request, values)
+        org, audience_org = _orgs_of(values)
         with refusal_on(form):
             # A refused photo leaves no half-made activity behind.
             with transaction.atomic():
@@ -169,8 +155,6 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = queries.get_activity_for(request.user, activity_id, "events.manage")
-    choices = list_org_choices(request.user, "events.manage")
-    _check_posted_orgs(request)
     checkpoint = activity.checkpoint
     initial: dict[str, Any] = {
         "org": activity.org_id,
@@ -192,12 +176,12 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         value = getattr(checkpoint, name)
         initial[name] = timezone.localtime(value) if value else None
     form = ActivityEditForm(
-        request.POST or None, request.FILES or None, initial=initial, org_choices=choices
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
     )
     if request.method == "POST" and form.is_valid():
         values = form.activity_values()
         version = values.pop("version")
-        org, audience_org = _orgs_of(request, values)
+        org, audience_org = _orgs_of(values)
         with refusal_on(form):
             with transaction.atomic():
                 activity = actions.update_activity(
