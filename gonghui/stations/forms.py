@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.periods import Period
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
+from gonghui.orgs.pickers import OrgPickerField
 from gonghui.stations.actions import StationDetails
 from gonghui.stations.hours import WEEKDAYS
 from gonghui.stations.models import Amenity
@@ -35,7 +38,7 @@ class DateInput(forms.DateInput):
 class StationForm(CheckedTextForm):
     name_fields = ("name", "district", "street")
 
-    org = forms.TypedChoiceField(label=_("Operated by"), coerce=int)
+    org = OrgPickerField("stations.manage", label=_("Operated by"))
     name = forms.CharField(label=_("Name"), max_length=120)
     district = forms.CharField(
         label=_("District"),
@@ -87,11 +90,9 @@ class StationForm(CheckedTextForm):
         help_text=_("JPEG or PNG; it is resized and its location data is removed."),
     )
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["org"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = org_choices
+        bind_pickers(self, user)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -17,7 +17,7 @@ from gonghui.accounts.access import staff_required, staff_user
 from gonghui.core.capabilities import Capability
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 from gonghui.stations import actions, codes, hours, queries
 from gonghui.stations.exports import visits_workbook
 from gonghui.stations.forms import PeriodForm, StationEditForm, StationFilterForm, StationForm
@@ -99,29 +99,21 @@ def _form_context(request: HttpRequest, form: StationForm, **extra: Any) -> dict
     }
 
 
-def _check_posted_org(request: HttpRequest) -> Org | None:
-    # Outside the user's scope is a 404, like everywhere, not a form error.
-    if request.method == "POST":
-        return get_org_for(request.user, request.POST.get("org", ""), CAPABILITY)
-    return None
-
-
 @staff_required
 def station_create(request: HttpRequest) -> HttpResponse:
-    choices = list_org_choices(request.user, CAPABILITY, limit=1000)
-    if not choices:
+    home = home_org_for(request.user, CAPABILITY)
+    if home is None:
         raise Http404
-    org = _check_posted_org(request)
-    initial = {"org": request.GET.get("org") or choices[0][0]}
+    initial = {"org": request.GET.get("org") or home}
     form = StationForm(
-        request.POST or None, request.FILES or None, initial=initial, org_choices=choices
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
     )
-    if request.method == "POST" and form.is_valid() and org is not None:
+    if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             # A refused photo leaves no half-made station behind.
             with transaction.atomic():
                 station = actions.create_station(
-                    actor=staff_user(request), org=org, details=form.details()
+                    actor=staff_user(request), org=form.cleaned_data["org"], details=form.details()
                 )
                 if form.cleaned_data["photo"]:
                     actions.set_station_photo(
@@ -139,8 +131,6 @@ def station_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
     station = queries.get_station_for(request.user, station_id, CAPABILITY)
-    choices = list_org_choices(request.user, CAPABILITY, limit=1000)
-    org = _check_posted_org(request)
     initial: dict[str, Any] = {
         "org": station.org_id,
         "name": station.name,
@@ -158,16 +148,16 @@ def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
         "version": station.version,
     }
     form = StationEditForm(
-        request.POST or None, request.FILES or None, initial=initial, org_choices=choices
+        request.POST or None, request.FILES or None, initial=initial, user=request.user
     )
-    if request.method == "POST" and form.is_valid() and org is not None:
+    if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             with transaction.atomic():
                 station = actions.update_station(
                     actor=staff_user(request),
                     station=station,
                     expected_version=form.cleaned_data["version"],
-                    org=org,
+                    org=form.cleaned_data["org"],
                     details=form.details(),
                 )
                 if form.cleaned_data["photo"]:
