@@ -12,11 +12,17 @@ from gonghui.benefits.codes import MAX_CODE
 from gonghui.benefits.models import Audience, Claim, Offer, Provider
 from gonghui.benefits.redeeming import BatchItem
 from gonghui.checkins.batches import BatchFormat
+from gonghui.core.capabilities import Capability
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.forms import DateInput
 from gonghui.events.forms import DateTimeLocalInput, MultiplePhotoField
+from gonghui.orgs.pickers import OrgPickerField
+from gonghui.orgs.queries import find_orgs_named
 
 MAX_SHARE_ROWS = 20
+CAP: Capability = "benefits.manage"
 
 
 def _choices(field: forms.Field) -> forms.ChoiceField:
@@ -30,18 +36,18 @@ def _choices(field: forms.Field) -> forms.ChoiceField:
 class CategoryForm(CheckedTextForm):
     name_fields = ("name",)
 
-    org = forms.TypedChoiceField(label=_("Added by"), coerce=int)
+    org = OrgPickerField(CAP, label=_("Added by"))
     name = forms.CharField(label=_("Name"), max_length=40)
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self.fields["org"]).choices = org_choices
+        bind_pickers(self, user)
 
 
 class ProviderForm(CheckedTextForm):
     name_fields = ("name", "contact_name")
 
-    org = forms.TypedChoiceField(label=_("Managed by"), coerce=int)
+    org = OrgPickerField(CAP, label=_("Managed by"))
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Provider.Kind.choices)
     description = forms.CharField(
@@ -57,9 +63,9 @@ class ProviderForm(CheckedTextForm):
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self.fields["org"]).choices = org_choices
+        bind_pickers(self, user)
 
 
 class ProviderEditForm(ProviderForm):
@@ -83,9 +89,9 @@ class ProviderAccountForm(CheckedTextForm):
 
 class ServiceForm(CheckedTextForm):
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
-    org = forms.TypedChoiceField(
+    org = OrgPickerField(
+        CAP,
         label=_("Managed by"),
-        coerce=int,
         help_text=_("Its staff edit the service; its views are counted there."),
     )
     category = forms.ChoiceField(label=_("Category"))
@@ -120,11 +126,10 @@ class ServiceForm(CheckedTextForm):
     audience = forms.ChoiceField(
         label=_("Open to"), choices=Audience.choices, widget=forms.RadioSelect
     )
-    audience_org = forms.TypedChoiceField(
+    audience_org = OrgPickerField(
+        CAP,
         label=_("Members of"),
-        coerce=int,
         required=False,
-        empty_value=None,
         help_text=_("For “members of one organisation”: blank means the managing organisation."),
     )
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput)
@@ -134,14 +139,13 @@ class ServiceForm(CheckedTextForm):
         self,
         *args: Any,
         provider_choices: list[tuple[int, str]],
-        org_choices: list[tuple[int, str]],
+        user: Viewer,
         category_choices: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        bind_pickers(self, user)
         _choices(self.fields["provider"]).choices = provider_choices
-        _choices(self.fields["org"]).choices = org_choices
-        _choices(self.fields["audience_org"]).choices = [("", "—"), *org_choices]
         _choices(self.fields["category"]).choices = category_choices
 
     def clean(self) -> dict[str, Any]:
@@ -152,7 +156,7 @@ class ServiceForm(CheckedTextForm):
         return cleaned
 
     def service_values(self) -> dict[str, Any]:
-        """The cleaned values as the actions take them (provider and orgs still as ids)."""
+        """The cleaned values as the actions take them (the provider still as an id)."""
         data = dict(self.cleaned_data)
         data.pop("photos", None)
         data.pop("version", None)
@@ -200,10 +204,10 @@ class OfferForm(CheckedTextForm):
         ),
     )
 
-    def __init__(self, *args: Any, share_orgs: dict[str, int], **kwargs: Any) -> None:
-        # share_orgs: the names of the organisations the user may give a share to, with ids.
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
+        # Shares go to organisations the user manages offers for, named exactly.
         super().__init__(*args, **kwargs)
-        self.share_orgs = share_orgs
+        self.user = user
 
     def clean_shares(self) -> list[tuple[int, int]]:
         text: str = self.cleaned_data.get("shares") or ""
@@ -219,12 +223,16 @@ class OfferForm(CheckedTextForm):
                     _("Line %(n)d: write the organisation's name, a space and a number.")
                     % {"n": number}
                 )
-            if name not in self.share_orgs:
+            named = find_orgs_named(self.user, [CAP], name)
+            if len(named) != 1:
                 raise ValidationError(
                     _("Line %(n)d: “%(name)s” is not an organisation you manage.")
                     % {"n": number, "name": name}
+                    if not named
+                    else _("Line %(n)d: more than one organisation is called “%(name)s”.")
+                    % {"n": number, "name": name}
                 )
-            shares.append((self.share_orgs[name], int(amount)))
+            shares.append((named[0].pk, int(amount)))
         if len(shares) > MAX_SHARE_ROWS:
             raise ValidationError(_("At most %(n)d shares.") % {"n": MAX_SHARE_ROWS})
         return shares

@@ -39,7 +39,7 @@ from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.text import spreadsheet_text
 from gonghui.core.uploads import naming_the_file
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 
 CAP: Capability = "benefits.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,19 +55,12 @@ def _list_org(request: HttpRequest) -> Org:
     return org
 
 
-def _org_choices(request: HttpRequest) -> list[tuple[int, str]]:
-    choices = list_org_choices(request.user, CAP)
-    if not choices:
+def _home(request: HttpRequest) -> Org:
+    """The highest org the user manages benefits at (a form's default); 404 without one."""
+    home = home_org_for(request.user, CAP)
+    if home is None:
         raise Http404
-    return choices
-
-
-def _check_posted_orgs(request: HttpRequest, *names: str) -> None:
-    # Outside the user's scope is a 404, like everywhere, not a form error.
-    if request.method == "POST":
-        for name in names:
-            if request.POST.get(name):
-                get_org_for(request.user, request.POST[name], CAP)
+    return home
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -100,7 +93,7 @@ def _service_form(
         request.POST or None,
         request.FILES or None,
         provider_choices=queries.list_provider_choices(request.user, CAP),
-        org_choices=_org_choices(request),
+        user=request.user,
         category_choices=queries.category_choices(),
         **kwargs,
     )
@@ -108,13 +101,10 @@ def _service_form(
 
 def _service_parts(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
     """The provider and orgs picked in the form, fetched through the scope (404 outside)."""
-    audience_org_id = values.pop("audience_org", None)
     return {
         "provider": queries.get_provider_for(request.user, values.pop("provider"), CAP),
-        "org": get_org_for(request.user, values.pop("org"), CAP),
-        "audience_org": get_org_for(request.user, audience_org_id, CAP)
-        if audience_org_id
-        else None,
+        "org": values.pop("org"),
+        "audience_org": values.pop("audience_org", None),
     }
 
 
@@ -126,7 +116,7 @@ def _add_photos(actor: User, service: Service, uploads: list[Any]) -> None:
 
 @staff_required
 def service_create(request: HttpRequest) -> HttpResponse:
-    _check_posted_orgs(request, "org", "audience_org")
+    _home(request)
     if request.method == "POST" and request.POST.get("provider"):
         queries.get_provider_for(request.user, request.POST["provider"], CAP)
     provider = (
@@ -168,7 +158,6 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
 @staff_required
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = queries.get_service_for(request.user, service_id, CAP)
-    _check_posted_orgs(request, "org", "audience_org")
     initial = {name: getattr(service, name) for name in actions.SERVICE_FIELDS}
     initial |= {
         "provider": service.provider_id,
@@ -232,10 +221,6 @@ def photo(request: HttpRequest, photo_id: int) -> FileResponse:
 # --- offers ------------------------------------------------------------------------------------
 
 
-def _share_orgs(request: HttpRequest) -> dict[str, int]:
-    return {name.strip("　"): pk for pk, name in list_org_choices(request.user, CAP)}
-
-
 def _shares(request: HttpRequest, pairs: list[tuple[int, int]]) -> list[tuple[Org, int]]:
     return [(get_org_for(request.user, org_id, CAP), n) for org_id, n in pairs]
 
@@ -245,7 +230,7 @@ def offer_create(request: HttpRequest, service_id: int) -> HttpResponse:
     service = queries.get_service_for(request.user, service_id, CAP)
     now = timezone.localtime().replace(second=0, microsecond=0)
     initial = {"per_member_limit": 1, "claims_open_at": now, "kind": Offer.Kind.COUPON}
-    form = OfferForm(request.POST or None, initial=initial, share_orgs=_share_orgs(request))
+    form = OfferForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             offer = actions.create_offer(
@@ -290,7 +275,7 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
         initial[name] = _local(initial[name])
     initial["version"] = offer.version
     initial["shares"] = "\n".join(f"{s.org.name} {s.quota}" for s in queries.list_shares(offer))
-    form = OfferEditForm(request.POST or None, initial=initial, share_orgs=_share_orgs(request))
+    form = OfferEditForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             offer = actions.update_offer(
@@ -336,15 +321,14 @@ def _provider_values(form: ProviderForm) -> dict[str, Any]:
 
 @staff_required
 def provider_create(request: HttpRequest) -> HttpResponse:
-    _check_posted_orgs(request, "org")
-    choices = _org_choices(request)
+    home = _home(request)
     form = ProviderForm(
         request.POST or None,
-        initial={"org": request.GET.get("org") or choices[0][0], "kind": Provider.Kind.ENTERPRISE},
-        org_choices=choices,
+        initial={"org": request.GET.get("org") or home, "kind": Provider.Kind.ENTERPRISE},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
-        org = get_org_for(request.user, form.cleaned_data["org"], CAP)
+        org = form.cleaned_data["org"]
         with refusal_on(form):
             provider = actions.create_provider(
                 actor=staff_user(request), org=org, **_provider_values(form)
@@ -380,18 +364,15 @@ def _provider_page(
 @staff_required
 def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = queries.get_provider_for(request.user, provider_id, CAP)
-    _check_posted_orgs(request, "org")
     initial = {name: getattr(provider, name) for name in actions.PROVIDER_FIELDS}
     initial |= {
         "org": provider.org_id,
         "is_active": provider.is_active,
         "version": provider.version,
     }
-    form = ProviderEditForm(
-        request.POST or None, initial=initial, org_choices=_org_choices(request)
-    )
+    form = ProviderEditForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        org = get_org_for(request.user, form.cleaned_data["org"], CAP)
+        org = form.cleaned_data["org"]
         with refusal_on(form):
             actions.update_provider(
                 actor=staff_user(request),
@@ -444,11 +425,10 @@ def account_active(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @staff_required
 def categories(request: HttpRequest) -> HttpResponse:
-    _check_posted_orgs(request, "org")
-    choices = _org_choices(request)
-    form = CategoryForm(request.POST or None, initial={"org": choices[0][0]}, org_choices=choices)
+    home = _home(request)
+    form = CategoryForm(request.POST or None, initial={"org": home}, user=request.user)
     if request.method == "POST" and form.is_valid():
-        org = get_org_for(request.user, form.cleaned_data["org"], CAP)
+        org = form.cleaned_data["org"]
         with refusal_on(form):
             category = actions.create_category(
                 actor=staff_user(request), org=org, name=form.cleaned_data["name"]
