@@ -187,7 +187,12 @@ class ApplicationFilters(Schema):
     status: Literal["pending", "approved", "rejected", "all"] = "pending"
     event: Id | None = Field(None, description="Only applications from this event.")
     waiting: bool = Field(False, description="Only those waiting longer than the deadline.")
-    q: str = Field("", max_length=40, description="Part of the name or the employer.")
+    q: str = Field(
+        "",
+        max_length=40,
+        description="Part of the name or the employer, or a whole mobile or ID number (looked "
+        "up by its hash; such a search is audited).",
+    )
     within: Id | None = Field(None, description="Only this organisation's subtree.")
 
 
@@ -401,7 +406,12 @@ class MemberDetailOut(MemberOut):
 
 
 class MemberFilters(Schema):
-    q: str = Field("", max_length=40, description="Part of the name or employer, or a number.")
+    q: str = Field(
+        "",
+        max_length=40,
+        description="Part of the name or employer, a member number, or a whole mobile or ID "
+        "number (looked up by its hash; such a search is audited).",
+    )
     status: Literal["active", "transferred_out", "lapsed", "withdrawn", "deceased", "all"] = (
         "active"
     )
@@ -591,6 +601,9 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) 
     (`all` for every status); `waiting` keeps those past the review deadline. ID and mobile
     numbers are masked."""
     within = get_org_for(request.user, filters.within, "members.view") if filters.within else None
+    actions.record_number_search(
+        actor=api_user(request), search=filters.q.strip(), listing="applications", within=within
+    )
     return queries.list_applications(
         request.user,
         "members.view",
@@ -737,6 +750,9 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     """Members of the caller's subtree by member number; `status` defaults to active (`all`
     for every status). ID and mobile numbers are masked."""
     within = get_org_for(request.user, filters.within, "members.view") if filters.within else None
+    actions.record_number_search(
+        actor=api_user(request), search=filters.q.strip(), listing="members", within=within
+    )
     return queries.list_members(
         request.user,
         "members.view",

@@ -41,10 +41,11 @@ from gonghui.members.models import (
     RecruitmentEvent,
     Transfer,
 )
-from gonghui.members.queries import find_own_member
+from gonghui.members.queries import find_own_member, number_in
 from gonghui.members.signals import consent_withdrawn
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.queries import home_org_for
 
 MIN_AGE = 16  # the Labour Law's minimum working age
 # An event's link keeps working for a while after the planned end: queues run over.
@@ -842,6 +843,32 @@ def reveal_personal_data(*, actor: User, person: Member | Application, field: st
         changes={"field": field},
     )
     return str(getattr(person, field))
+
+
+@transaction.atomic
+def record_number_search(*, actor: User, search: str, listing: str, within: Org | None) -> bool:
+    """Audit a staff search by a whole mobile or ID number (`members.personal_data.searched`,
+    the number masked): its answer tells whether that person is a member or an applicant.
+    Returns whether the search was one; a partial number or a name is not audited."""
+    number = number_in(search)
+    if number is None:
+        return False
+    org = within or home_org_for(actor, "members.view")
+    if org is None:
+        raise NotFoundError("not_found", _("Not found."))
+    require(actor, "members.view", org.path)
+    field, value = number
+    audit.record(
+        actor=actor,
+        action="members.personal_data.searched",
+        org=org,
+        changes={
+            "field": field,
+            "value": mask_mobile(value) if field == "mobile" else mask_id_number(value),
+            "list": listing,
+        },
+    )
+    return True
 
 
 def link_membership_on_sign_in(*, user: User) -> None:

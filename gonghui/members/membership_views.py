@@ -27,6 +27,7 @@ from gonghui.members.review_forms import (
     TransferForm,
     parse_ids,
 )
+from gonghui.members.review_warnings import with_warnings
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for
 
@@ -86,10 +87,14 @@ def review(request: HtmxRequest) -> HttpResponse:
         request.GET, event_choices=queries.list_event_choices(user, "members.view")
     )
     filters = form.filters()
+    actions.record_number_search(
+        actor=user, search=filters.search, listing="applications", within=within
+    )
     page = paginate(
         request,
         queries.list_applications(user, "members.view", filters=filters, within=within),
     )
+    page.object_list = with_warnings(page.object_list)
     reviewable = {a.pk for a in page if permits(user, "members.review", a.org.path)}
     context = {
         "form": form,
@@ -117,6 +122,7 @@ def _application_context(
         "is_member_already": queries.is_already_member(application),
         "members_own_number": queries.is_the_members_own_number(application),
         "other_pending": queries.count_other_pending(application),
+        "review_warnings": queries.list_application_warnings(application),
         "capabilities": capabilities,
         "reject_form": reject_form or RejectForm(),
         "cutoff": queries.waiting_cutoff(),
@@ -201,6 +207,9 @@ def member_list(request: HtmxRequest) -> HttpResponse:
     within = _within(request, "members.view")
     form = MemberFilterForm(request.GET)
     filters = form.filters()
+    actions.record_number_search(
+        actor=user, search=filters.search, listing="members", within=within
+    )
     page = paginate(
         request, queries.list_members(user, "members.view", filters=filters, within=within)
     )

@@ -12,9 +12,13 @@ from django.utils import timezone
 
 from gonghui.accounts.models import AnyUser, User
 from gonghui.core.capabilities import Capability
+from gonghui.core.errors import DomainError
+from gonghui.core.fields import lookup_value
+from gonghui.core.personal import normalize_id_number, normalize_mobile
 from gonghui.enterprises.models import Enterprise
 from gonghui.members import cards
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
+from gonghui.members.review_warnings import ReviewWarning, annotate_warnings, warnings_of
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.queries import home_org_for, scope_of
 
@@ -170,6 +174,23 @@ def waiting_cutoff() -> Any:
     return timezone.now() - timedelta(days=settings.REVIEW_WAITING_DAYS)
 
 
+def number_in(search: str) -> tuple[str, str] | None:
+    """(field, normalised value) when a staff search is a whole mobile or ID number: it is
+    then looked up by its hash (the clear value cannot be searched), and audited by
+    `actions.record_number_search`. Anything else searches names as before."""
+    for field, normalize in (("mobile", normalize_mobile), ("id_number", normalize_id_number)):
+        try:
+            return field, normalize(search)
+        except DomainError:
+            continue
+    return None
+
+
+def number_q(number: tuple[str, str]) -> Q:
+    field, value = number
+    return Q(**{f"{field}_hash": lookup_value(field, value)})
+
+
 def list_applications(
     user: AnyUser,
     capability: Capability,
@@ -186,14 +207,17 @@ def list_applications(
         applications = applications.filter(status=filters.status)
     if filters.event:
         applications = applications.filter(event_id=filters.event)
-    if filters.search:
+    number = number_in(filters.search)
+    if number is not None:
+        applications = applications.filter(number_q(number))
+    elif filters.search:
         applications = applications.filter(
             Q(name__icontains=filters.search) | Q(employer_name__icontains=filters.search)
         )
     if filters.waiting_only:
         applications = applications.filter(submitted_at__lt=waiting_cutoff())
     return (
-        applications.select_related("org", "event")
+        annotate_warnings(applications.select_related("org", "event"))
         .annotate(
             is_member_already=Exists(
                 Member.objects.filter(id_number_hash=OuterRef("id_number_hash"))
@@ -275,7 +299,10 @@ def list_members(
         members = members.filter(status=filters.status)
     if filters.job_type:
         members = members.filter(job_type=filters.job_type)
-    if filters.search:
+    number = number_in(filters.search)
+    if number is not None:
+        members = members.filter(number_q(number))
+    elif filters.search:
         members = members.filter(
             Q(name__icontains=filters.search)
             | Q(number__iexact=filters.search)
@@ -430,6 +457,11 @@ def list_event_choices(user: AnyUser, capability: Capability) -> list[tuple[int,
         .order_by("-starts_at", "-pk")
         .values_list("pk", "title")[:200]
     )
+
+
+def list_application_warnings(application: Application) -> list[ReviewWarning]:
+    """The review warnings of one application (one query)."""
+    return warnings_of(annotate_warnings(Application.objects.filter(pk=application.pk)).get())
 
 
 def is_already_member(application: Application) -> bool:
