@@ -601,9 +601,10 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) 
     (`all` for every status); `waiting` keeps those past the review deadline. ID and mobile
     numbers are masked."""
     within = get_org_for(request.user, filters.within, "members.view") if filters.within else None
-    actions.record_number_search(
-        actor=api_user(request), search=filters.q.strip(), listing="applications", within=within
-    )
+    if queries.number_in(filters.q.strip()):
+        actions.record_number_search(
+            actor=api_user(request), search=filters.q.strip(), listing="applications", within=within
+        )
     return queries.list_applications(
         request.user,
         "members.view",
@@ -750,9 +751,10 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     """Members of the caller's subtree by member number; `status` defaults to active (`all`
     for every status). ID and mobile numbers are masked."""
     within = get_org_for(request.user, filters.within, "members.view") if filters.within else None
-    actions.record_number_search(
-        actor=api_user(request), search=filters.q.strip(), listing="members", within=within
-    )
+    if queries.number_in(filters.q.strip()):
+        actions.record_number_search(
+            actor=api_user(request), search=filters.q.strip(), listing="members", within=within
+        )
     return queries.list_members(
         request.user,
         "members.view",

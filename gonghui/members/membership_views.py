@@ -87,9 +87,10 @@ def review(request: HtmxRequest) -> HttpResponse:
         request.GET, event_choices=queries.list_event_choices(user, "members.view")
     )
     filters = form.filters()
-    actions.record_number_search(
-        actor=user, search=filters.search, listing="applications", within=within
-    )
+    if queries.number_in(filters.search):
+        actions.record_number_search(
+            actor=user, search=filters.search, listing="applications", within=within
+        )
     page = paginate(
         request,
         queries.list_applications(user, "members.view", filters=filters, within=within),
@@ -207,9 +208,10 @@ def member_list(request: HtmxRequest) -> HttpResponse:
     within = _within(request, "members.view")
     form = MemberFilterForm(request.GET)
     filters = form.filters()
-    actions.record_number_search(
-        actor=user, search=filters.search, listing="members", within=within
-    )
+    if queries.number_in(filters.search):
+        actions.record_number_search(
+            actor=user, search=filters.search, listing="members", within=within
+        )
     page = paginate(
         request, queries.list_members(user, "members.view", filters=filters, within=within)
     )
