@@ -234,7 +234,7 @@ def answer(request: HttpRequest, source: PickerSource) -> HttpResponse:
     """A search endpoint's answer: the listbox for the text box that asked (htmx names it in
     `HX-Trigger`) and, out of band, its note ("more: refine", "nothing matches")."""
     list_id, note_id = results_ids(request.headers.get("HX-Trigger"))
-    suggestions = suggest(source, request.user, typed_text(request.GET))  # type: ignore[arg-type]  # staff views pass a signed-in User, a ScopeHolder
+    suggestions = suggest(source, request.user, typed_text(request.GET))
     response = render(
         request,
         "core/picker_results.html",
