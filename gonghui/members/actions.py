@@ -19,7 +19,6 @@ from gonghui.core import audit, ratelimits
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import (
-    birth_date_of,
     mask_id_number,
     mask_mobile,
     normalize_id_number,
@@ -42,12 +41,13 @@ from gonghui.members.models import (
     Transfer,
 )
 from gonghui.members.queries import find_own_member, number_in
+from gonghui.members.review_warnings import MINIMUM_AGE, age_on
 from gonghui.members.signals import consent_withdrawn
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.queries import home_org_for
 
-MIN_AGE = 16  # the Labour Law's minimum working age
+MIN_AGE = MINIMUM_AGE  # the Labour Law's minimum working age
 # An event's link keeps working for a while after the planned end: queues run over.
 EVENT_GRACE = timedelta(hours=12)
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off a poster
@@ -94,9 +94,8 @@ def clean_person(fields: dict[str, Any], *, today: date | None = None) -> dict[s
     except DomainError as error:
         raise _field_error("id_number", error.code, str(error.message)) from None
     today = today or timezone.localdate()
-    born = birth_date_of(cleaned["id_number"])
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    if age < MIN_AGE:
+    age = age_on(cleaned["id_number"], today)
+    if age is not None and age < MIN_AGE:
         raise _field_error(
             "id_number",
             "too_young",
