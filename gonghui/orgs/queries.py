@@ -12,9 +12,6 @@ from gonghui.core.scoping import Viewer
 from gonghui.core.tree import subtree_q
 from gonghui.orgs.models import CHILD_KINDS, Org
 
-# Form choices list at most this many orgs (a federation's staff pick from a search beyond).
-CHOICES_LIMIT = 500
-
 
 def scope_of(user: Viewer, capability: Capability) -> list[str] | None:
     """The paths of the subtrees where the user holds `capability`: None for everywhere (a
@@ -37,24 +34,6 @@ def home_org_for(
     if paths is None:
         return Org.objects.filter(parent=None).order_by("path").first()
     return Org.objects.filter(path__in=paths).order_by("path").first()
-
-
-def list_org_choices(
-    user: Viewer,
-    capability: Capability,
-    *also: Capability,
-    exclude_kinds: Iterable[str] = (),
-    limit: int = CHOICES_LIMIT,
-) -> list[tuple[int, str]]:
-    """Active organisations where the user holds `capability` (and every one of `also`), as
-    form choices (id, name) in tree order, each indented by its depth below the highest one
-    listed."""
-    orgs = Org.objects.filter(is_active=True)
-    for needed in (capability, *also):
-        orgs = orgs.visible_to(user, needed)
-    listed = list(orgs.exclude(kind__in=list(exclude_kinds)).order_by("path")[:limit])
-    top = min((org.depth for org in listed), default=0)
-    return [(org.pk, "　" * (org.depth - top) + org.name) for org in listed]
 
 
 def list_orgs(
