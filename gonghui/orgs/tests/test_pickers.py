@@ -110,7 +110,9 @@ def test_the_exact_name_comes_first_then_names_starting_with_the_text(
 def test_nothing_found_says_so(tree, make_staff, client_for, english):
     client = client_for(make_staff(tree.zgc))
     response = client.get(
-        PICK, {"cap": "orgs.view", "org_text": "德胜"}, headers={"HX-Trigger": "id_org"}
+        PICK,
+        {"cap": "orgs.view", "org_text": "德胜"},
+        headers={"HX-Trigger": "id_org", "Accept-Language": "en"},
     )
     assert labels(response) == []
     assert note(response) == "Nothing you may choose matches “德胜”."
@@ -148,7 +150,9 @@ def test_ten_thousand_unions_one_query_and_a_capped_list(
     assert many.more is True
     assert took < 1.0  # both searches over 10,000 unions (a few ms each here)
     response = client_for(staff).get(
-        PICK, {"cap": "members.recruit", "org_text": "分公司"}, headers={"HX-Trigger": "id_org"}
+        PICK,
+        {"cap": "members.recruit", "org_text": "分公司"},
+        headers={"HX-Trigger": "id_org", "Accept-Language": "en"},
     )
     assert len(labels(response)) == 20
     assert note(response) == (
