@@ -24,6 +24,7 @@ from gonghui.core.personal import normalize_mobile as normalize_mobile_number
 from gonghui.members import actions, cards, queries
 from gonghui.members.choices import ETHNICITY_NAMES, Education, Gender, JobType, PoliticalStatus
 from gonghui.members.models import Application, Episode, Member, RecruitmentEvent, Transfer
+from gonghui.members.review_warnings import warnings_of
 from gonghui.orgs.queries import get_org_for
 
 router = Router(tags=["members"])
@@ -150,6 +151,12 @@ class ApplicationOut(_PersonResolvers):
     also_applied: bool = Field(
         description="Another application with the same ID number is waiting for review."
     )
+    warnings: list[str] = Field(
+        description="What to look at twice before approving: mobile_of_member, "
+        "mobile_of_applicant (the mobile number is another person's), under_age, "
+        "past_retirement (the age by the ID number), member_elsewhere (an active member of "
+        "another union)."
+    )
     reject_reason: str
     reviewed_at: datetime | None
     member_id: int | None
@@ -157,6 +164,12 @@ class ApplicationOut(_PersonResolvers):
     @staticmethod
     def resolve_event_title(obj: Application) -> str:
         return _event_title(obj)
+
+    @staticmethod
+    def resolve_warnings(obj: Application) -> list[str]:
+        if hasattr(obj, "mobile_of_member"):  # a list's row, annotated
+            return [warning.code for warning in warnings_of(obj)]
+        return [warning.code for warning in queries.list_application_warnings(obj)]
 
     @staticmethod
     def resolve_status_label(obj: Application) -> str:

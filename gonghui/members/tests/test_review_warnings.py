@@ -203,3 +203,17 @@ def test_a_whole_number_outside_the_scope_finds_nobody(world, tree, make_staff, 
     # The member is at 德胜: a 回龙观 reviewer learns nothing by typing their number.
     client = client_for(make_staff(tree.hlg, "reviewer"))
     assert names_in(client.get(reverse("members:members"), {"q": "13900001111"}).text) == []
+
+
+def test_the_api_lists_and_shows_the_warnings(world, tree, make_staff, api_client_for):
+    _member, applications = world
+    client = api_client_for(make_staff(tree.hlg, "reviewer"))
+    listed = client.get("/api/v1/applications", {"page_size": 50}).json()["items"]
+    assert {item["id"]: item["warnings"] for item in listed} == {
+        applications[key].pk: codes for key, codes in EXPECTED.items()
+    }
+    one = client.get(f"/api/v1/applications/{applications['member_mobile'].pk}").json()
+    assert one["warnings"] == ["mobile_of_member"]
+    found = client.get("/api/v1/applications", {"q": "13700002222"}).json()["items"]
+    assert sorted(item["name"] for item in found) == ["孙共号", "钱共号"]
+    assert AuditEntry.objects.filter(action="members.personal_data.searched").count() == 1
