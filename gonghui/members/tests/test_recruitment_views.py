@@ -15,6 +15,7 @@ from gonghui.enterprises.models import Enterprise
 from gonghui.members import actions
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.members.tests.factories import id_number, person
+from gonghui.orgs.models import Org
 
 EN = {"Accept-Language": "en"}
 
@@ -397,6 +398,22 @@ def test_staff_create_an_event(tree, make_staff, client_for, make_enterprise):
     )
     assert timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-11-20 14:00"
     assert len(event.code) == 8
+
+
+def test_the_event_form_stays_small_with_hundreds_of_unions(tree, make_staff, client_for):
+    Org.objects.bulk_create(
+        Org(
+            name=f"第{n}分公司工会",
+            kind="enterprise",
+            parent=tree.zgc,
+            path=f"{tree.zgc.path}{n + 10:05d}",
+        )
+        for n in range(600)
+    )
+    page = client_for(make_staff(tree.zgc)).get(reverse("members:event_create"))
+    assert page.status_code == 200
+    assert "分公司" not in page.text  # searched as the user types, never listed
+    assert len(page.content) < 20_000
 
 
 def test_the_event_form_refuses_an_end_before_the_start(tree, make_staff, client_for):
