@@ -89,6 +89,10 @@ def roster_export(request: HttpRequest) -> FileResponse:
         else None
     )
     filters = MemberFilterForm(request.GET).filters()
+    if queries.number_in(filters.search):
+        actions.record_number_search(
+            actor=staff_user(request), search=filters.search, listing="export", within=within
+        )
     export = exports.export_members(
         actor=staff_user(request), filters=filters, within=within, unmasked=unmasked
     )

@@ -217,3 +217,11 @@ def test_the_api_lists_and_shows_the_warnings(world, tree, make_staff, api_clien
     found = client.get("/api/v1/applications", {"q": "13700002222"}).json()["items"]
     assert sorted(item["name"] for item in found) == ["孙共号", "钱共号"]
     assert AuditEntry.objects.filter(action="members.personal_data.searched").count() == 1
+
+
+def test_exporting_a_search_by_a_whole_number_is_audited(world, tree, make_staff, client_for):
+    client = client_for(make_staff(tree.root))
+    response = client.get(reverse("members:roster_export"), {"q": "13900001111"})
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="members.personal_data.searched")
+    assert entry.changes == {"field": "mobile", "value": "139****1111", "list": "export"}
