@@ -59,9 +59,13 @@ class PickerSource(Protocol):
         """Up to `limit` suggestions for the typed text, best first."""
         ...
 
-    def exact(self, user: Viewer, text: str) -> list[models.Model]:
-        """The rows whose name or code is exactly `text` (at most two: one is an answer, two
-        are ambiguous)."""
+    def exact(self, user: Viewer, text: str, limit: int) -> list[models.Model]:
+        """The rows whose name or code is exactly `text`, at most `limit` (one is an answer,
+        more are ambiguous: the form lists them to choose from)."""
+        ...
+
+    def describe(self, obj: Any) -> Suggestion:
+        """The row as a suggestion (label and what tells it apart)."""
         ...
 
     def get(self, user: Viewer, pk: int) -> models.Model | None:
@@ -130,6 +134,8 @@ class PickerWidget(forms.Widget):
         super().__init__(attrs)
         self.source: PickerSource | None = None
         self.placeholder: Any = ""
+        # Rows that all bear the typed name, offered as radio buttons (works without JS).
+        self.candidates: list[Suggestion] = []
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
         return (str(data.get(name, "")).strip(), str(data.get(f"{name}_text", "")))
@@ -146,6 +152,7 @@ class PickerWidget(forms.Widget):
         # Reversed when drawn, not when the form class is defined (URLs may not be loaded yet).
         widget["search_url"] = self.source.search_url() if self.source is not None else ""
         widget["placeholder"] = self.placeholder
+        widget["candidates"] = self.candidates
         return context
 
 
@@ -156,9 +163,7 @@ class PickerField(forms.Field):
     widget = PickerWidget
     default_error_messages = {
         "not_found": _("Nothing you may choose here is called “%(text)s”."),
-        "ambiguous": _(
-            "More than one match “%(text)s”: choose one from the suggestions, or type its code."
-        ),
+        "ambiguous": _("More than one match “%(text)s”: choose one."),
     }
     placeholder = _("Type a name or a code")
 
@@ -207,12 +212,15 @@ class PickerField(forms.Field):
             return obj
         if not text:
             return None
-        found = self.source.exact(self.user, text)
+        found = self.source.exact(self.user, text, SUGGESTIONS)
+        assert isinstance(self.widget, PickerWidget)
+        self.widget.candidates = []
         if not found:
             raise ValidationError(
                 self.error_messages["not_found"], "not_found", params={"text": text}
             )
         if len(found) > 1:
+            self.widget.candidates = [self.source.describe(obj) for obj in found]
             raise ValidationError(
                 self.error_messages["ambiguous"], "ambiguous", params={"text": text}
             )

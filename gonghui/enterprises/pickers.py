@@ -28,10 +28,14 @@ class EnterpriseSource:
 
     def search(self, user: Viewer, text: str, limit: int) -> list[Suggestion]:
         found = queries.search_enterprises(user, self.capability, text, limit=limit)
-        return [Suggestion(e.pk, e.name, e.credit_code) for e in found]
+        return [self.describe(e) for e in found]
 
-    def exact(self, user: Viewer, text: str) -> list[Any]:
-        return queries.find_enterprises_named(user, self.capability, text)
+    def exact(self, user: Viewer, text: str, limit: int) -> list[Any]:
+        return queries.find_enterprises_named(user, self.capability, text, limit=limit)
+
+    def describe(self, obj: Any) -> Suggestion:
+        assert isinstance(obj, Enterprise)
+        return Suggestion(obj.pk, obj.name, obj.credit_code)
 
     def get(self, user: Viewer, pk: int) -> Enterprise | None:
         return queries.get_picked_enterprise(user, self.capability, pk)
@@ -50,7 +54,8 @@ class EnterprisePickerField(PickerField):
     default_error_messages = {
         "not_found": _("No enterprise you may choose here is called “%(text)s”."),
         "ambiguous": _(
-            "More than one enterprise is called “%(text)s”: type its unified social credit code."
+            "More than one enterprise is called “%(text)s”: choose one, or type its unified "
+            "social credit code."
         ),
     }
     placeholder = _("Type part of the name or the credit code")

@@ -247,13 +247,15 @@ def search_enterprises(
     )
 
 
-def find_enterprises_named(user: Viewer, capability: Capability, text: str) -> list[Enterprise]:
-    """At most two enterprises in scope whose name or credit code is exactly `text`."""
+def find_enterprises_named(
+    user: Viewer, capability: Capability, text: str, *, limit: int = 2
+) -> list[Enterprise]:
+    """Enterprises in scope whose name or credit code is exactly `text` (at most `limit`)."""
     code = _credit_code_prefix(text)
     return list(
         Enterprise.objects.visible_to(user, capability)
         .filter(Q(name=text) | Q(credit_code=code) if code else Q(name=text))
-        .order_by("pk")[:2]
+        .order_by("pk")[:limit]
     )
 
 

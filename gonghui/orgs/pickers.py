@@ -36,12 +36,16 @@ class OrgSource:
         found = queries.search_orgs(
             user, self.needed, text, exclude_kinds=self.exclude_kinds, limit=limit
         )
-        return [
-            Suggestion(org.pk, org.name, org.parent.name if org.parent else "") for org in found
-        ]
+        return [self.describe(org) for org in found]
 
-    def exact(self, user: Viewer, text: str) -> list[Any]:
-        return queries.find_orgs_named(user, self.needed, text, exclude_kinds=self.exclude_kinds)
+    def exact(self, user: Viewer, text: str, limit: int) -> list[Any]:
+        return queries.find_orgs_named(
+            user, self.needed, text, exclude_kinds=self.exclude_kinds, limit=limit
+        )
+
+    def describe(self, obj: Any) -> Suggestion:
+        assert isinstance(obj, Org)
+        return Suggestion(obj.pk, obj.name, obj.parent.name if obj.parent else "")
 
     def get(self, user: Viewer, pk: int) -> Org | None:
         return queries.get_picked_org(user, self.needed, pk, exclude_kinds=self.exclude_kinds)
@@ -61,9 +65,7 @@ class OrgPickerField(PickerField):
 
     default_error_messages = {
         "not_found": _("No union you may choose here is called “%(text)s”."),
-        "ambiguous": _(
-            "More than one union is called “%(text)s”: choose one from the suggestions."
-        ),
+        "ambiguous": _("More than one union is called “%(text)s”: choose one."),
     }
     placeholder = _("Type a few characters of the union's name")
 

@@ -132,11 +132,18 @@ def search_orgs(
 
 
 def find_orgs_named(
-    user: Viewer, needed: Iterable[Capability], text: str, *, exclude_kinds: Iterable[str] = ()
+    user: Viewer,
+    needed: Iterable[Capability],
+    text: str,
+    *,
+    exclude_kinds: Iterable[str] = (),
+    limit: int = 2,
 ) -> list[Org]:
-    """At most two active orgs in scope whose name or short name is exactly `text`."""
+    """Active orgs in scope whose name or short name is exactly `text` (at most `limit`),
+    with their parents."""
     orgs = _picker_orgs(user, needed, exclude_kinds)
-    return list(orgs.filter(Q(name=text) | Q(short_name=text)).order_by("path")[:2])
+    named = orgs.filter(Q(name=text) | Q(short_name=text)).select_related("parent")
+    return list(named.order_by("path")[:limit])
 
 
 def get_picked_org(

@@ -210,14 +210,30 @@ def test_without_javascript_a_name_not_in_scope_is_a_form_error(
     assert form.errors == {"org": [message]}
 
 
-def test_without_javascript_an_ambiguous_name_is_a_form_error(tree, operator, make_staff, english):
-    create_org(actor=operator, parent=tree.zgc, name="职工之家工会", kind=OrgKind.ENTERPRISE)
-    create_org(actor=operator, parent=tree.sohu, name="职工之家工会", kind=OrgKind.ENTERPRISE)
-    form = ImportInto(post(org_text="职工之家工会"), user=make_staff(tree.zgc))
+def test_without_javascript_an_ambiguous_name_offers_the_unions_bearing_it(
+    tree, operator, make_staff, english
+):
+    first = create_org(
+        actor=operator, parent=tree.zgc, name="职工之家工会", kind=OrgKind.ENTERPRISE
+    )
+    second = create_org(
+        actor=operator, parent=tree.sohu, name="职工之家工会", kind=OrgKind.ENTERPRISE
+    )
+    staff = make_staff(tree.zgc)
+    form = ImportInto(post(org="", org_text="职工之家工会"), user=staff)
     assert not form.is_valid()
-    assert form.errors == {
-        "org": ["More than one union is called “职工之家工会”: choose one from the suggestions."]
-    }
+    assert form.errors == {"org": ["More than one union is called “职工之家工会”: choose one."]}
+    html = str(form["org"])
+    radios = re.findall(r'<input type="radio" name="org" value="(\d+)"> ([^<]+) <span', html)
+    # In tree order: the one under 搜狐 sits before 中关村's later child.
+    assert radios == [(str(second.pk), "职工之家工会"), (str(first.pk), "职工之家工会")]
+    assert "中关村科学城总工会</span>" in html
+    assert "搜狐集团（北京）工会</span>" in html
+    # The radio button comes after the empty hidden id: the browser posts both, the last wins.
+    data = QueryDict("org=&org_text=职工之家工会&org=" + str(second.pk))
+    chosen = ImportInto(data, user=staff)
+    assert chosen.is_valid(), chosen.errors
+    assert chosen.cleaned_data["org"] == second
 
 
 def test_the_widget_shows_the_chosen_unions_name(tree, make_staff):
