@@ -73,3 +73,16 @@ def test_the_import_picker_finds_sohu_by_typing_and_posts_it(transactional_db, n
     page.wait_for_url(re.compile(r"/staff/imports/\d+/"))
     job = ImportJob.objects.get()
     assert (job.kind, job.org) == ("members", sohu)
+
+    # The recruitment form has two pickers (union, enterprise): both work side by side.
+    page.goto(reverse("members:event_create"))
+    assert axe_problems(page) == []
+    enterprise = page.get_by_role("combobox", name=re.compile("企业"))
+    enterprise.press_sequentially("搜狐", delay=50)
+    first = page.locator("#id_enterprise_list [role=option]").first
+    expect(first).to_contain_text("搜狐")
+    enterprise.press("ArrowDown")
+    enterprise.press("Enter")
+    expect(page.locator("input[name=enterprise]")).not_to_have_value("")
+    expect(page.get_by_role("combobox", name="接收工会")).to_have_value("中关村科学城总工会")
+    assert axe_problems(page) == []
