@@ -245,3 +245,20 @@ def test_the_widget_shows_the_chosen_unions_name(tree, make_staff):
     # An initial union outside the scope is never named.
     outside = ImportInto(initial={"org": tree.hlg.pk}, user=make_staff(tree.zgc))
     assert "回龙观" not in str(outside["org"])
+
+
+def test_the_endpoint_costs_the_same_queries_for_one_match_or_many(tree, make_staff, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    many_unions(tree.zgc, 300)
+    client = client_for(make_staff(tree.zgc))
+    client.get(PICK, {"cap": "orgs.view", "org_text": "搜狐"})  # warm the session
+    counts = []
+    for text in ("搜狐", "分公司", "没有这个名字"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(PICK, {"cap": "orgs.view", "org_text": text})
+        assert response.status_code == 200
+        counts.append(len(queries))
+    # The session, the user, their grants, then the one search.
+    assert counts == [4, 4, 4]
