@@ -1,5 +1,5 @@
-"""The one searchable picker of the staff forms: a union, an enterprise or a member chosen by
-typing a few characters of a name or a code (see ADR 0019).
+"""The one searchable picker of the staff forms: a union or an enterprise chosen by typing a
+few characters of a name or a code (see ADR 0019).
 
 The widget is a text box with a hidden id beside it. With JavaScript (`core/picker.js`) it is
 an ARIA combobox: htmx fetches suggestions from the app's search endpoint as the user types,
@@ -7,11 +7,11 @@ the arrow keys move through them, Enter chooses, Escape closes. Without JavaScri
 text field: the server resolves an exact name or code within the caller's scope, and says so
 when nothing or more than one thing matches.
 
-core knows nothing of orgs, enterprises or members: each app gives a `PickerSource` (its
-search over the caller's scope, through the funnel) and a field class naming it
-(`orgs.pickers.OrgPickerField`, `enterprises.pickers.EnterprisePickerField`,
-`members.pickers.MemberPickerField`). A form holding picker fields calls `bind_pickers(form,
-user)` in its `__init__`, so every field searches and validates within that user's scope.
+core knows nothing of orgs or enterprises: each app gives a `PickerSource` (its search over
+the caller's scope, through the funnel) and a field class naming it
+(`orgs.pickers.OrgPickerField`, `enterprises.pickers.EnterprisePickerField`). A form holding
+picker fields calls `bind_pickers(form, user)` in its `__init__`, so every field searches and
+validates within that user's scope.
 """
 
 from dataclasses import dataclass
@@ -71,8 +71,6 @@ class PickerSource(Protocol):
     def get(self, user: Viewer, pk: int) -> models.Model | None:
         """The row with this id if it is in the user's scope, else None."""
         ...
-
-    def label(self, obj: Any) -> str: ...
 
     def search_url(self) -> str:
         """The endpoint the widget asks (its query string names the scope, never the user)."""
@@ -189,14 +187,14 @@ class PickerField(forms.Field):
         if isinstance(value, tuple):
             return value
         if isinstance(value, models.Model):
-            return (str(value.pk), self.source.label(value))
+            return (str(value.pk), self.source.describe(value).label)
         if value in (None, ""):
             return ("", "")
         try:
             obj = self.source.get(self.user, int(value))
         except (TypeError, ValueError):
             return ("", "")
-        return (str(value), self.source.label(obj)) if obj is not None else ("", "")
+        return (str(value), self.source.describe(obj).label) if obj is not None else ("", "")
 
     def to_python(self, value: Any) -> models.Model | None:
         pk, text = value if isinstance(value, tuple) else (str(value or ""), "")

@@ -40,10 +40,6 @@ class EnterpriseSource:
     def get(self, user: Viewer, pk: int) -> Enterprise | None:
         return queries.get_picked_enterprise(user, self.capability, pk)
 
-    def label(self, obj: Any) -> str:
-        assert isinstance(obj, Enterprise)
-        return obj.name
-
     def search_url(self) -> str:
         return f"{reverse('enterprises:pick')}?{urlencode({'cap': self.capability})}"
 

@@ -50,10 +50,6 @@ class OrgSource:
     def get(self, user: Viewer, pk: int) -> Org | None:
         return queries.get_picked_org(user, self.needed, pk, exclude_kinds=self.exclude_kinds)
 
-    def label(self, obj: Any) -> str:
-        assert isinstance(obj, Org)
-        return obj.name
-
     def search_url(self) -> str:
         query = urlencode({"cap": self.needed, "exclude": self.exclude_kinds}, doseq=True)
         return f"{reverse('orgs:pick')}?{query}"
