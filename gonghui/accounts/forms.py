@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.accounts.roles import Role
 from gonghui.core.errors import DomainError
 from gonghui.core.personal import normalize_mobile
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
+from gonghui.orgs.pickers import OrgPickerField
 
 
 class MobileField(forms.CharField):
@@ -96,8 +99,12 @@ class StaffCreateForm(CheckedTextForm):
 
 
 class GrantForm(forms.Form):
-    org = forms.IntegerField(label=_("Organisation"))
+    org = OrgPickerField("accounts.manage", label=_("Organisation"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bind_pickers(self, user)
 
 
 class ApiTokenForm(CheckedTextForm):

@@ -41,7 +41,7 @@ def staff_create(request: HttpRequest, org_id: int) -> HttpResponse:
 @staff_required
 def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff, org = queries.get_staff_for(request.user, staff_id, "accounts.view")
-    grant_form = GrantForm(initial={"org": org.pk})
+    grant_form = GrantForm(initial={"org": org}, user=request.user)
     return render(
         request,
         "accounts/staff_detail.html",
@@ -93,16 +93,18 @@ def staff_reset_two_factor(request: HttpRequest, staff_id: int) -> HttpResponse:
 @require_POST
 def grant_create(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff, _org = queries.get_staff_for(request.user, staff_id, "accounts.manage")
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, user=request.user)
     if form.is_valid():
-        org = get_org_for(request.user, form.cleaned_data["org"], "accounts.manage")
         with refusal_on(request):
             actions.grant_role(
-                actor=staff_user(request), user=staff, org=org, role=form.cleaned_data["role"]
+                actor=staff_user(request),
+                user=staff,
+                org=form.cleaned_data["org"],
+                role=form.cleaned_data["role"],
             )
             messages.success(request, _("Role granted."))
     else:
-        messages.error(request, _("Choose an organisation and a role."))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("accounts:staff_detail", staff_id=staff.pk)
 
 

@@ -262,3 +262,22 @@ def test_the_endpoint_costs_the_same_queries_for_one_match_or_many(tree, make_st
         counts.append(len(queries))
     # The session, the user, their grants, then the one search.
     assert counts == [4, 4, 4]
+
+
+def test_an_administrator_grants_a_role_at_a_union_found_by_name(tree, make_staff, client_for):
+    from gonghui.accounts.models import RoleGrant
+
+    admin = make_staff(tree.zgc)
+    clerk = make_staff(tree.zgc, Role.VIEWER)
+    client = client_for(admin)
+    page = client.get(reverse("accounts:staff_detail", args=[clerk.pk])).text
+    assert 'name="org_text" value="中关村科学城总工会"' in page
+    response = client.post(
+        reverse("accounts:grant_create", args=[clerk.pk]),
+        {"org": "", "org_text": "搜狐集团（北京）工会", "role": Role.OPERATOR},
+    )
+    assert response.status_code == 302
+    assert list(RoleGrant.objects.filter(user=clerk).order_by("pk").values_list("org", "role")) == [
+        (tree.zgc.pk, Role.VIEWER),
+        (tree.sohu.pk, Role.OPERATOR),
+    ]
