@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern] = [
     ),
     # staff: members
     path("staff/members/", staff.member_list, name="members"),
+    path("staff/members/unions/", staff.union_pick, name="union_pick"),
     path("staff/members/<int:member_id>/", staff.member_detail, name="member_detail"),
     path(
         "staff/members/<int:member_id>/reveal/<slug:field>/",

@@ -3,20 +3,22 @@
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from gonghui.accounts.access import staff_required, staff_user
+from gonghui.core import pickers
 from gonghui.core.capabilities import Capability
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.scoping import permits
 from gonghui.members import actions, queries
 from gonghui.members.models import Application, Member, Transfer
+from gonghui.members.pickers import ReceivingUnionSource
 from gonghui.members.review_forms import (
     DeclineForm,
     LeavingForm,
@@ -24,7 +26,7 @@ from gonghui.members.review_forms import (
     RejectForm,
     ReviewFilterForm,
     RevokeCardForm,
-    TransferForm,
+    StaffTransferForm,
     parse_ids,
 )
 from gonghui.members.review_warnings import with_warnings
@@ -237,8 +239,7 @@ def _member_context(request: HttpRequest, member: Member, **forms: Any) -> dict[
     }
     if "members.manage" in capabilities and member.is_active:
         if pending is None:
-            context["transfer_form"] = forms.get("transfer_form") or TransferForm()
-            context["chosen_union"] = forms.get("chosen_union")
+            context["transfer_form"] = forms.get("transfer_form") or StaffTransferForm()
         context["leaving_form"] = forms.get("leaving_form") or LeavingForm()
         context["revoke_form"] = forms.get("revoke_form") or RevokeCardForm()
     return context
@@ -258,23 +259,13 @@ def member_reveal(request: HttpRequest, member_id: int, field: str) -> HttpRespo
     return _revealed(request, member, field, reveal_url)
 
 
-def _chosen_union(form: TransferForm) -> Org | None:
-    if not form.is_valid():
-        return None
-    try:
-        return queries.get_receiving_union(form.cleaned_data["to_org"])
-    except Http404:
-        form.add_error("to_org", _("Choose a union from the search results."))
-        return None
-
-
 @staff_required
 @require_POST
 def member_transfer(request: HttpRequest, member_id: int) -> HttpResponse:
     member = queries.get_member_for(request.user, member_id, "members.manage")
-    form = TransferForm(request.POST)
-    union = _chosen_union(form)
-    if union is not None:
+    form = StaffTransferForm(request.POST)
+    if form.is_valid():
+        union = form.cleaned_data["to_org"]
         with refusal_on(form):
             actions.start_transfer(
                 actor=staff_user(request),
@@ -288,7 +279,7 @@ def member_transfer(request: HttpRequest, member_id: int) -> HttpResponse:
                 % {"union": union.name},
             )
             return redirect("members:member_detail", member_id=member.pk)
-    context = _member_context(request, member, transfer_form=form, chosen_union=union)
+    context = _member_context(request, member, transfer_form=form)
     return render(request, "members/member_detail.html", context, status=400)
 
 
@@ -410,3 +401,11 @@ def transfer_decline(request: HttpRequest, transfer_id: int) -> HttpResponse:
             _("The transfer of %(name)s is declined.") % {"name": transfer.member.name},
         )
     return redirect(_back(request, reverse("members:transfers")))
+
+
+@staff_required
+@require_GET
+def union_pick(request: HttpRequest) -> HttpResponse:
+    """The staff transfer form's picker (htmx): receiving unions by name, anywhere (public
+    names, as the worker's own transfer search)."""
+    return pickers.answer(request, ReceivingUnionSource())

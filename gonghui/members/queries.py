@@ -20,7 +20,7 @@ from gonghui.members import cards
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
 from gonghui.members.review_warnings import ReviewWarning, annotate_warnings, warnings_of
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.orgs.queries import home_org_for, scope_of
+from gonghui.orgs.queries import home_org_for, rank_by_name, scope_of
 
 
 def _pk(value: int | str) -> int:
@@ -515,6 +515,22 @@ def list_outgoing_transfers(user: AnyUser, capability: Capability) -> QuerySet[T
         .select_related("member", "from_org", "to_org")
         .order_by("-requested_at", "-pk")
     )
+
+
+def search_receiving_unions(text: str, *, limit: int) -> list[Org]:
+    """Unions a membership may move to whose name contains `text`, best first (the staff
+    transfer form's picker; the names are public)."""
+    return rank_by_name(_receiving_unions(), text, limit=limit)
+
+
+def find_receiving_unions_named(text: str, *, limit: int) -> list[Org]:
+    """Unions a membership may move to whose name or short name is exactly `text`."""
+    named = _receiving_unions().filter(Q(name=text) | Q(short_name=text))
+    return list(named.select_related("parent").order_by("path")[:limit])
+
+
+def _receiving_unions() -> QuerySet[Org]:
+    return Org.objects.filter(is_active=True).exclude(kind=OrgKind.STATION)
 
 
 def get_receiving_union(org_id: int | str) -> Org:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.members.choices import JobType
 from gonghui.members.models import Application, Member
+from gonghui.members.pickers import ReceivingUnionPickerField
 from gonghui.members.queries import ApplicationFilters, MemberFilters
 
 REASON_MAX = 200
@@ -131,6 +132,13 @@ class TransferForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": _("Search for the receiving union and choose it.")},
     )
+    new_employer_name = forms.CharField(label=_("New employer or platform"), max_length=120)
+
+
+class StaffTransferForm(forms.Form):
+    """Move a membership from the staff pages: the receiving union chosen with the picker."""
+
+    to_org = ReceivingUnionPickerField(label=_("Receiving union"))
     new_employer_name = forms.CharField(label=_("New employer or platform"), max_length=120)
 
 

@@ -117,14 +117,19 @@ def search_orgs(
     """Active orgs where the user holds every capability in `needed`, whose name or short name
     contains `text`: the exact name first, then names starting with it, then the rest, each in
     tree order. One query, whatever the size of the scope (the picker's search)."""
+    return rank_by_name(_picker_orgs(user, needed, exclude_kinds), text, limit=limit)
+
+
+def rank_by_name(orgs: QuerySet[Org], text: str, *, limit: int) -> list[Org]:
+    """The orgs whose name or short name contains `text`: the exact name first, then names
+    starting with it, then the rest, each in tree order; with their parents. One query."""
     rank = Case(
         When(Q(name=text) | Q(short_name=text), then=Value(0)),
         When(Q(name__startswith=text) | Q(short_name__startswith=text), then=Value(1)),
         default=Value(2),
     )
     return list(
-        _picker_orgs(user, needed, exclude_kinds)
-        .filter(Q(name__icontains=text) | Q(short_name__icontains=text))
+        orgs.filter(Q(name__icontains=text) | Q(short_name__icontains=text))
         .annotate(rank=rank)
         .select_related("parent")
         .order_by("rank", "path")[:limit]

@@ -868,6 +868,12 @@ STAFF_CASES: dict[str, Case] = {
         ok={302},
         took_effect=member_moving,
     ),
+    # Receiving unions are public names: every staff member gets the same suggestions.
+    "members:union_pick": Case(
+        "GET",
+        lambda c: (url("members:union_pick") + "?to_org_text=回龙观", {}),
+        kind="unscoped",
+    ),
     "members:member_leave": Case(
         "POST",
         lambda c: (

@@ -225,3 +225,21 @@ def test_exporting_a_search_by_a_whole_number_is_audited(world, tree, make_staff
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="members.personal_data.searched")
     assert entry.changes == {"field": "mobile", "value": "139****1111", "list": "export"}
+
+
+def test_staff_pick_the_receiving_union_of_a_transfer_anywhere(world, tree, make_staff, client_for):
+    member, _applications = world  # a member of 德胜
+    client = client_for(make_staff(tree.desheng))
+    response = client.get(reverse("members:union_pick"), {"to_org_text": "回龙观"})
+    # Outside the staff member's scope, but a union the membership may move to; its station
+    # receives no members.
+    assert re.findall(r'data-label="([^"]+)"', response.text) == ["回龙观街道总工会"]
+    page = client.get(reverse("members:member_detail", args=[member.pk])).text
+    assert 'name="to_org_text"' in page
+    response = client.post(
+        reverse("members:member_transfer", args=[member.pk]),
+        {"to_org": "", "to_org_text": "回龙观街道总工会", "new_employer_name": "京东物流"},
+    )
+    assert response.status_code == 302
+    transfer = member.transfers.get()
+    assert (transfer.to_org, transfer.status) == (tree.hlg, "pending")
