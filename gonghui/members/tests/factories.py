@@ -2,7 +2,10 @@
 
 from datetime import date, timedelta
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gonghui.members.models import Member
 
 _serial = count(1)
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -40,7 +43,7 @@ def person(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-def member_with_account(*, actor: Any, org: Any, mobile: str, name: str = "周骑手") -> Any:
+def member_with_account(*, actor: Any, org: Any, mobile: str, name: str = "周骑手") -> "Member":
     """A member of `org` joined today whose worker account signs in with `mobile` (by SMS, as
     the browser tests do)."""
     from django.utils import timezone
