@@ -24,11 +24,20 @@ from gonghui.checkins.batches import MAX_BATCH as MAX_BATCH  # the API and the d
 from gonghui.checkins.models import CheckIn, Checkpoint, Registration
 from gonghui.checkins.nonces import MAX_NONCE, answer_once, check_upload
 from gonghui.checkins.verdict import ScanResult as ScanResult  # callers read it here
-from gonghui.checkins.verdict import already, day_of, decide, not_a_member, read_card, refused
+from gonghui.checkins.verdict import (
+    already,
+    day_of,
+    decide,
+    decide_departure,
+    not_a_member,
+    read_card,
+    refused,
+)
 from gonghui.core import audit
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.scoping import require
 from gonghui.core.sms import send_sms_on_commit
+from gonghui.members.cards import CardClaims
 from gonghui.members.models import Member
 from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
@@ -75,9 +84,13 @@ def _org_now(checkpoint: Checkpoint) -> int:
 
 
 @transaction.atomic
-def register(*, member: Member, checkpoint: Checkpoint, places: int = 1) -> Registration:
+def register(
+    *, member: Member, checkpoint: Checkpoint, places: int = 1, waiting_list: bool = True
+) -> Registration:
     """A member registers: confirmed while places last, then on the waiting list; held as
-    pending when the organiser approves registrations. The caller checked the audience."""
+    pending when the organiser approves registrations. The caller checked the audience.
+    Without a `waiting_list` (a volunteer shift) a full checkpoint refuses (`full`) and
+    nothing is written."""
     now = timezone.now()
     if not member.is_active:
         raise DomainError("membership_ended", _("Only active members can register."))
@@ -104,6 +117,8 @@ def register(*, member: Member, checkpoint: Checkpoint, places: int = 1) -> Regi
         status = Registration.Status.PENDING
     elif _take_places(checkpoint, places):
         status = Registration.Status.CONFIRMED
+    elif not waiting_list:
+        raise ConflictError("full", _("“%(title)s” is full.") % {"title": checkpoint.title})
     else:
         status = Registration.Status.WAITLISTED
     try:
@@ -435,6 +450,16 @@ def check_in_by_screen(
     refusal = not_a_member(member)
     if refusal is not None:
         return refusal
+    refusal = _screen_code_refusal(member, checkpoint, code, at)
+    if refusal is not None:
+        return refusal
+    return _check_in_member(checkpoint, member, method=CheckIn.Method.SCREEN, at=at)
+
+
+def _screen_code_refusal(
+    member: Member | None, checkpoint: Checkpoint, code: str, at: datetime
+) -> ScanResult | None:
+    """Why a rotating screen code lets nobody in at this checkpoint now, else None."""
     pk, window, signature = parse_screen_code(code)
     if pk != checkpoint.pk:
         # A genuine code from another screen: the member stands at the wrong activity.
@@ -443,7 +468,7 @@ def check_in_by_screen(
         return refused("code_invalid", _("This code is not valid for this check-in."), member)
     if window not in {_window(at), _window(at) - 1}:
         return refused("code_expired", _("This code has expired; scan the screen again."), member)
-    return _check_in_member(checkpoint, member, method=CheckIn.Method.SCREEN, at=at)
+    return None
 
 
 def check_in_by_poster(
@@ -529,6 +554,7 @@ class BatchItem:
     nonce: str
     card_code: str
     scanned_at: datetime
+    departure: bool = False  # a departure scan (a checkpoint that records departures)
 
 
 def upload_batch(
@@ -569,12 +595,33 @@ def upload_batch(
 def _judge_batch(
     actor: User, checkpoint: Checkpoint, fresh: list[BatchItem], now: datetime
 ) -> dict[str, ScanResult]:
-    """Judge and record the scans of a batch that were not answered before: the facts of
-    every member read at once, each scan decided by `decide`, the accepted rows inserted in
-    one statement."""
-    cards = {item.nonce: read_card(item.card_code) for item in fresh}
+    """Judge and record the scans of a batch that were not answered before: the arrivals
+    first (so a departure later in the same batch finds its arrival), then the departures."""
+    arrivals = [item for item in fresh if not item.departure]
+    departures = [item for item in fresh if item.departure]
+    results = _judge_arrivals(actor, checkpoint, arrivals, now) if arrivals else {}
+    if departures:
+        results.update(_judge_departures(checkpoint, departures, now))
+    return results
+
+
+def _members_of_cards(
+    items: list[BatchItem],
+) -> tuple[dict[str, CardClaims | None], dict[str, Member]]:
+    """Each item's verified card (None: not genuine) and the members those cards name, by
+    number (one query)."""
+    cards = {item.nonce: read_card(item.card_code) for item in items}
     numbers = {card.number for card in cards.values() if card is not None}
     members = {m.number: m for m in Member.objects.filter(number__in=numbers).only(*SCAN_COLUMNS)}
+    return cards, members
+
+
+def _judge_arrivals(
+    actor: User, checkpoint: Checkpoint, fresh: list[BatchItem], now: datetime
+) -> dict[str, ScanResult]:
+    """The arrivals of a batch: the facts of every member read at once, each scan decided by
+    `decide`, the accepted rows inserted in one statement."""
+    cards, members = _members_of_cards(fresh)
     member_ids = [m.pk for m in members.values()]
     registered = set(
         Registration.objects.filter(
@@ -646,6 +693,138 @@ def _judge_batch(
     return results
 
 
+def _judge_departures(
+    checkpoint: Checkpoint, fresh: list[BatchItem], now: datetime
+) -> dict[str, ScanResult]:
+    """The departures of a batch, earliest first, each judged by `decide_departure` against
+    the member's arrival as stored (one query for all) and written by its own conditional
+    UPDATE (`_leave`)."""
+    cards, members = _members_of_cards(fresh)
+    stays: dict[int, tuple[datetime | None, datetime | None]] = {
+        member_id: (arrived, left)
+        for member_id, arrived, left in CheckIn.objects.filter(
+            checkpoint=checkpoint, member_id__in=[m.pk for m in members.values()]
+        ).values_list("member_id", "checked_in_at", "left_at")
+    }
+    results: dict[str, ScanResult] = {}
+    for item in sorted(fresh, key=lambda item: item.scanned_at):
+        at = min(item.scanned_at, now)
+        card = cards[item.nonce]
+        member = members.get(card.number) if card is not None else None
+        arrived, left = stays.get(member.pk, (None, None)) if member else (None, None)
+        verdict = decide_departure(
+            checkpoint,
+            at=at,
+            member=member,
+            arrived_at=arrived,
+            left_at=left,
+            by_card=True,
+            card=card,
+            offline=True,
+        )
+        if verdict.ok and member is not None:
+            verdict = _leave(checkpoint, member, verdict, method=CheckIn.Method.BATCH, at=at)
+            if verdict.ok:
+                stays[member.pk] = (arrived, at)
+        results[item.nonce] = verdict
+    return results
+
+
+# --- departure (checkpoints that record departures: volunteer shifts) --------------------------
+
+
+def _no_departures(checkpoint: Checkpoint) -> None:
+    if not checkpoint.records_departures:
+        raise DomainError("no_departures", _("Departures are not recorded here."))
+
+
+def _stay_of(checkpoint: Checkpoint, member: Member) -> tuple[Any, Any]:
+    """(arrived_at, left_at) of the member's check-in here, (None, None) without one."""
+    row = (
+        CheckIn.objects.filter(checkpoint=checkpoint, member=member)
+        .values_list("checked_in_at", "left_at")
+        .first()
+    )
+    return row or (None, None)
+
+
+def _leave(
+    checkpoint: Checkpoint, member: Member, verdict: ScanResult, *, method: str, at: datetime
+) -> ScanResult:
+    """Store an accepted departure with one conditional UPDATE (no departure yet, none before
+    the arrival): of two concurrent departure scans the first stands and the other answers
+    with its time."""
+    if not verdict.ok:
+        return verdict
+    stored = CheckIn.objects.filter(
+        checkpoint=checkpoint, member=member, left_at__isnull=True, checked_in_at__lte=at
+    ).update(left_at=at, left_method=method)
+    if stored:
+        return verdict
+    arrived_at, left_at = _stay_of(checkpoint, member)
+    return decide_departure(
+        checkpoint, at=at, member=member, arrived_at=arrived_at, left_at=left_at
+    )
+
+
+def check_out_by_screen(
+    *,
+    member: Member | None,
+    checkpoint: Checkpoint,
+    code: str,
+    at: datetime | None = None,
+    turned_away: ScanResult | None = None,
+) -> ScanResult:
+    """A signed-in member scanned the rotating code again on leaving: the departure of their
+    check-in here (see decide_departure). The code is checked as for an arrival."""
+    _no_departures(checkpoint)
+    if turned_away is not None:
+        return turned_away
+    at = at or timezone.now()
+    refusal = not_a_member(member) or _screen_code_refusal(member, checkpoint, code, at)
+    if refusal is not None:
+        return refusal
+    assert member is not None
+    arrived_at, left_at = _stay_of(checkpoint, member)
+    verdict = decide_departure(
+        checkpoint, at=at, member=member, arrived_at=arrived_at, left_at=left_at
+    )
+    return _leave(checkpoint, member, verdict, method=CheckIn.Method.SCREEN, at=at)
+
+
+def check_out_by_card(
+    *,
+    actor: User,
+    checkpoint: Checkpoint,
+    card_code: str,
+    at: datetime | None = None,
+    turned_away: ScanResult | None = None,
+) -> ScanResult:
+    """Staff or the leader (checkins.scan) scanned the member's card on their departure."""
+    require(actor, "checkins.scan", checkpoint.org.path)
+    _no_departures(checkpoint)
+    if turned_away is not None:
+        return turned_away
+    at = at or timezone.now()
+    card = read_card(card_code)
+    member = None
+    if card is not None:
+        member = Member.objects.filter(number=card.number).only(*SCAN_COLUMNS).first()
+    arrived_at, left_at = _stay_of(checkpoint, member) if member else (None, None)
+    verdict = decide_departure(
+        checkpoint,
+        at=at,
+        member=member,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        by_card=True,
+        card=card,
+    )
+    if member is None:
+        return verdict
+    return _leave(checkpoint, member, verdict, method=CheckIn.Method.CARD, at=at)
+
+
 _INSERT_COLUMNS = [
     "checkpoint",
     "member",
@@ -654,6 +833,7 @@ _INSERT_COLUMNS = [
     "method",
     "walk_in",
     "recorded_by",
+    "left_method",
 ]
 
 

@@ -42,6 +42,9 @@ class Checkpoint(models.Model):
     # A station is visited day after day: a member checks in at most once a day there, and
     # once ever at anything else (an activity, a shift). See CheckIn.day.
     once_a_day = models.BooleanField(_("once a day"), default=False)
+    # A volunteer shift records when each person left as well as when they came (their hours
+    # are computed from both): a departure scan then sets CheckIn.left_at.
+    records_departures = models.BooleanField(_("records departures"), default=False)
     # Secret of the rotating on-screen codes; never leaves the server.
     code_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     # Exact counters, kept by the actions in the same transaction as the rows they count, so
@@ -132,6 +135,10 @@ class CheckIn(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The departure, at a checkpoint that records departures: set once, by one conditional
+    # UPDATE (left_at IS NULL and not before the arrival), never changed afterwards.
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_method = models.CharField(max_length=10, choices=Method.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -146,6 +153,10 @@ class CheckIn(models.Model):
                 fields=["checkpoint", "member", "day"],
                 condition=Q(day__isnull=False),
                 name="checkin_once_a_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=F("checked_in_at")),
+                name="checkin_left_after_arrival",
             ),
         ]
         indexes = [models.Index(fields=["checkpoint", "checked_in_at"])]

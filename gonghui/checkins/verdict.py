@@ -31,6 +31,7 @@ class ScanResult:
     member_number: str = ""
     checked_in_at: str = ""  # ISO time of the (first) check-in
     walk_in: bool = False
+    left_at: str = ""  # ISO time of the departure (a departure scan)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,4 +163,62 @@ def decide(
         member_number=member.number,
         checked_in_at=timezone.localtime(at).isoformat(),
         walk_in=walk_in,
+    )
+
+
+def _local(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%H:%M")
+
+
+def decide_departure(
+    checkpoint: Checkpoint,
+    *,
+    at: datetime,
+    member: Member | None,
+    arrived_at: datetime | None,
+    left_at: datetime | None,
+    by_card: bool = False,
+    card: CardClaims | None = None,
+    offline: bool = False,
+) -> ScanResult:
+    """The verdict on a departure scan at `at` (a checkpoint that records departures): the
+    card or the signed-in person as for an arrival; then `not_arrived` (no arrival recorded),
+    `already_left` (with the first departure's time), `left_before_arrival`, `closed` (after
+    the window). An accepted departure answers `left`, its time `at`.
+
+    `arrived_at`/`left_at`: the member's check-in here and its departure, if any."""
+    refusal = card_refusal(card, member) if by_card else not_a_member(member)
+    if refusal is not None:
+        return refusal
+    assert member is not None  # refused above in both branches
+    if arrived_at is None:
+        return refused("not_arrived", _("No arrival recorded here: report for duty first."), member)
+    if left_at is not None:
+        message = _("Departure already recorded at %(time)s.") % {"time": _local(left_at)}
+        result = refused("already_left", message, member)
+        first = timezone.localtime(left_at).isoformat()
+        return ScanResult(**{**result.as_dict(), "left_at": first})
+    if at < arrived_at:
+        message = _("The departure (%(left)s) is before the arrival (%(arrived)s).") % {
+            "left": _local(at),
+            "arrived": _local(arrived_at),
+        }
+        return refused("left_before_arrival", message, member)
+    if checkpoint.closes_at and at > checkpoint.closes_at:
+        if offline:
+            return refused("closed", _("Scanned after the window closed."), member)
+        return refused(
+            "closed",
+            _("The window closed at %(time)s: ask the leader to record your departure.")
+            % {"time": _local(checkpoint.closes_at)},
+            member,
+        )
+    return ScanResult(
+        ok=True,
+        code="left",
+        message=_("Departure recorded at %(time)s.") % {"time": _local(at)},
+        member_name=mask_name(member.name),
+        member_number=member.number,
+        checked_in_at=timezone.localtime(arrived_at).isoformat(),
+        left_at=timezone.localtime(at).isoformat(),
     )
