@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "gonghui.events",
     "gonghui.benefits",
     "gonghui.stations",
+    "gonghui.volunteers",
     "gonghui.dashboards",
     "gonghui.web",
     "gonghui.api",

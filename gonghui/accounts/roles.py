@@ -47,6 +47,7 @@ CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "checkins.scan": _("Run check-in: show rotating codes, scan cards, upload offline scans"),
     "benefits.manage": _("Manage service providers, services and member offers"),
     "stations.manage": _("Manage stations and their check-in codes"),
+    "volunteers.manage": _("Run volunteer teams, projects and shifts, and certify hours"),
     "dashboards.view": _("See dashboards and export their figures"),
 }
 
@@ -61,6 +62,7 @@ _OPERATOR: set[Capability] = _VIEWER | {
     "checkins.scan",
     "benefits.manage",
     "stations.manage",
+    "volunteers.manage",
 }
 _REVIEWER: set[Capability] = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN: set[Capability] = (

@@ -32,6 +32,7 @@ Capability = Literal[
     "checkins.scan",
     "benefits.manage",
     "stations.manage",
+    "volunteers.manage",
     "dashboards.view",
 ]
 
