@@ -36,6 +36,11 @@ def volunteer(operator: User, org: Org, *, name: str = "") -> Member:
     return member
 
 
+def user_of(member: Member) -> User:
+    assert member.user is not None
+    return member.user
+
+
 @dataclass
 class Setting:
     organiser: User

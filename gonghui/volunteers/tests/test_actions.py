@@ -17,7 +17,7 @@ from gonghui.orgs import tallies
 from gonghui.volunteers import actions, hours
 from gonghui.volunteers.models import Certification, Correction, Reminder
 from gonghui.volunteers.records import record_rows
-from gonghui.volunteers.tests.factories import local, setting, shift, volunteer
+from gonghui.volunteers.tests.factories import local, setting, shift, user_of, volunteer
 
 pytestmark = pytest.mark.usefixtures("tallies_exact")
 
@@ -173,7 +173,7 @@ def test_nobody_certifies_their_own_hours_and_a_missing_departure_is_flagged(
         actions.sign_up(member=member, shift=s)
         arrive(member, s, local(NEXT_YEAR, 3, 1, 9))
     leave(leader_member, s, local(NEXT_YEAR, 3, 1, 11))
-    leader = leader_member.user
+    leader = user_of(leader_member)
     with pytest.raises(DomainError) as caught:
         actions.certify_hours(actor=leader, shift=s, member=leader_member)
     assert (caught.value.code, caught.value.status) == ("own_hours", 403)
@@ -185,7 +185,7 @@ def test_nobody_certifies_their_own_hours_and_a_missing_departure_is_flagged(
     assert Certification.objects.count() == 0
     # The volunteer asks for a correction; the leader (someone else) approves it.
     correction = actions.request_correction(
-        actor=other.user,
+        actor=user_of(other),
         shift=s,
         member=other,
         arrived_at=local(NEXT_YEAR, 3, 1, 9),
@@ -193,7 +193,7 @@ def test_nobody_certifies_their_own_hours_and_a_missing_departure_is_flagged(
         reason="忘记签退",
     )
     with pytest.raises(DomainError) as caught:
-        actions.decide_correction(actor=other.user, correction=correction, approve=True)
+        actions.decide_correction(actor=user_of(other), correction=correction, approve=True)
     assert caught.value.code == "not_found"  # not a leader at all
     decided = actions.decide_correction(actor=leader, correction=correction, approve=True)
     assert decided.status == Correction.Status.APPROVED
@@ -214,7 +214,7 @@ def test_corrections_out_of_order_are_refused_precisely(place, tree, operator, e
     member = volunteer(operator, tree.hlg)
     with pytest.raises(DomainError) as caught:
         actions.request_correction(
-            actor=member.user,
+            actor=user_of(member),
             shift=s,
             member=member,
             arrived_at=local(NEXT_YEAR, 3, 1, 10),
@@ -237,10 +237,10 @@ def test_cancel_and_swap_before_the_cutoff_only(place, tree, operator, english):
     member = volunteer(operator, tree.hlg)
     actions.sign_up(member=member, shift=near)
     with pytest.raises(DomainError) as caught:
-        actions.cancel_sign_up(actor=member.user, member=member, shift=near)
+        actions.cancel_sign_up(actor=user_of(member), member=member, shift=near)
     assert caught.value.code == "past_cutoff"
     actions.sign_up(member=member, shift=far)
-    moved = actions.swap_shift(actor=member.user, member=member, leaving=far, joining=farther)
+    moved = actions.swap_shift(actor=user_of(member), member=member, leaving=far, joining=farther)
     assert (moved.checkpoint_id, moved.status) == (farther.checkpoint_id, "confirmed")
     far.checkpoint.refresh_from_db()
     assert far.checkpoint.confirmed_places == 0
@@ -282,7 +282,7 @@ def test_a_certified_record_survives_a_transfer_to_another_union(place, tree, op
     assert [(row.minutes, row.certified, row.shift.project.org.name) for row in after] == [
         (120, True, "回龙观街道总工会")
     ]
-    certificate = actions.issue_certificate(actor=member.user, member=member, year=NEXT_YEAR)
+    certificate = actions.issue_certificate(actor=user_of(member), member=member, year=NEXT_YEAR)
     assert (certificate.minutes, certificate.shifts) == (120, 1)
 
 
