@@ -51,7 +51,7 @@ def _local(at: datetime, pattern: str = "%m-%d %H:%M") -> str:
     return timezone.localtime(at).strftime(pattern)
 
 
-# --- teams, sites, projects, shifts (volunteers.manage) ---------------------------------------
+# --- teams, sites, projects, shifts (volunteers.manage) ---
 
 
 @transaction.atomic
@@ -194,7 +194,7 @@ def add_shift(
     return shift
 
 
-# --- sign-up, swap, cancel (the volunteer) -----------------------------------------------------
+# --- sign-up, swap, cancel (the volunteer) ---
 
 
 def _live_shifts(member: Member) -> Any:
@@ -344,7 +344,7 @@ def send_reminders(*, on: date) -> int:
     return sent
 
 
-# --- reporting for duty (报到) and departure ----------------------------------------------------
+# --- reporting for duty (报到) and departure ---
 
 
 def _turned_away(
@@ -430,7 +430,7 @@ def upload_reports(
     )
 
 
-# --- certifying hours and corrections (a leader) ------------------------------------------------
+# --- certifying hours and corrections (a leader) ---
 
 
 def may_lead(user: User, shift: Shift) -> bool:
@@ -621,7 +621,7 @@ def decide_correction(*, actor: User, correction: Correction, approve: bool) -> 
     return current
 
 
-# --- certificates (the volunteer's own) ----------------------------------------------------------
+# --- certificates (the volunteer's own) ---
 
 
 def certified_minutes(member: Member, year: int) -> tuple[int, int]:

@@ -17,7 +17,15 @@ from gonghui.core.tree import subtree_q
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
 from gonghui.volunteers import hours
-from gonghui.volunteers.models import Certificate, Correction, Project, Shift, TeamMember
+from gonghui.volunteers.models import (
+    Certificate,
+    Correction,
+    Project,
+    Shift,
+    Site,
+    Team,
+    TeamMember,
+)
 from gonghui.volunteers.records import RecordRow, effective, record_rows
 
 HOLDING = ("confirmed", "offered")
@@ -30,7 +38,7 @@ def _pk(value: int | str) -> int:
         raise Http404 from None
 
 
-# --- staff ---------------------------------------------------------------------------------------
+# --- staff ---
 
 
 def list_projects(user: AnyUser, org: Org) -> QuerySet[Project]:
@@ -197,7 +205,7 @@ def get_member_on_shift(shift: Shift, member_id: int | str) -> Member:
         raise Http404 from None
 
 
-# --- the volunteer ------------------------------------------------------------------------------
+# --- the volunteer ---
 
 
 def list_open_shifts(*, on_or_after: date) -> QuerySet[Shift]:
@@ -260,6 +268,10 @@ class YearTotal:
     minutes: int
     shifts: int
 
+    @property
+    def hours(self) -> str:
+        return f"{self.minutes / 60:g}"
+
 
 def record_of(member: Member) -> tuple[list[RecordRow], list[YearTotal]]:
     """The volunteer's record, newest first, with certified hours by year."""
@@ -299,3 +311,52 @@ def organisers_of(member: Member, year: int) -> list[tuple[str, int]]:
         if row.certified and row.day.year == year:
             totals[row.shift.project.org.name] += row.minutes
     return sorted(totals.items())
+
+
+# --- sites and teams (staff) ---
+
+
+def list_sites(user: AnyUser) -> QuerySet[Site]:
+    return (
+        Site.objects.visible_to(user, "volunteers.manage")
+        .select_related("org")
+        .order_by("org__path", "name", "pk")
+    )
+
+
+def list_teams(user: AnyUser) -> QuerySet[Team]:
+    return (
+        Team.objects.visible_to(user, "volunteers.manage")
+        .select_related("org")
+        .annotate(size=Count("memberships"))
+        .order_by("org__path", "name", "pk")
+    )
+
+
+def get_site_for(user: AnyUser, site_id: int | str) -> Site:
+    try:
+        return Site.objects.visible_to(user, "volunteers.manage").get(pk=_pk(site_id))
+    except Site.DoesNotExist:
+        raise Http404 from None
+
+
+def get_team_for(user: AnyUser, team_id: int | str) -> Team:
+    try:
+        return (
+            Team.objects.visible_to(user, "volunteers.manage")
+            .select_related("org")
+            .get(pk=_pk(team_id))
+        )
+    except Team.DoesNotExist:
+        raise Http404 from None
+
+
+def list_team_members(team: Team) -> QuerySet[TeamMember]:
+    return team.memberships.select_related("member").order_by("-is_leader", "member__number")
+
+
+def find_member_by_number(user: AnyUser, number: str) -> Member | None:
+    """A member in the user's scope (volunteers.manage) by member number."""
+    return (
+        Member.objects.visible_to(user, "volunteers.manage").filter(number=number.strip()).first()
+    )

@@ -34,6 +34,7 @@ SIDEBAR: list[tuple[str, str | Promise]] = [
     ("members:transfers", _("Transfers")),
     ("events:staff_list", _("Activities")),
     ("stations:staff_list", _("Stations")),
+    ("volunteers:staff_projects", _("Volunteer service")),
     ("benefits:staff_services", _("Member services")),
     ("accounts:staff_list", _("Staff accounts")),
     ("accounts:roles", _("Roles")),
