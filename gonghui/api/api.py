@@ -10,6 +10,7 @@ from gonghui.api import (
     members,
     orgs,
     stations,
+    volunteers,
 )
 from gonghui.api.auth import AUTH
 from gonghui.api.errors import install_error_handlers
@@ -36,4 +37,5 @@ api.add_router("", imports.router)
 api.add_router("", activities.router)
 api.add_router("", benefits.router)
 api.add_router("", stations.router)
+api.add_router("", volunteers.router)
 api.add_router("", dashboards.router)

@@ -80,7 +80,12 @@ INT_QUERY_PARAMS = [
 
 
 # A member's own lists and reads: a caller without a membership is told so (404).
-MEMBERS_ONLY = {"/api/v1/me/registrations", "/api/v1/me/claims", "/api/v1/me/claims/{claim_id}"}
+MEMBERS_ONLY = {
+    "/api/v1/me/registrations",
+    "/api/v1/me/claims",
+    "/api/v1/me/claims/{claim_id}",
+    "/api/v1/volunteers/shifts",
+}
 
 
 def _call(client: Client, method: str, path: str, query: str = "") -> Any:
