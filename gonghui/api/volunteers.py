@@ -22,7 +22,7 @@ from gonghui.checkins import actions as checkins
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.personal import mask_name
 from gonghui.members.models import Member
-from gonghui.orgs.queries import get_org_for, home_org_for
+from gonghui.orgs.queries import get_org_for
 from gonghui.volunteers import actions, queries
 from gonghui.volunteers.forms import MAX_CARD_CODE
 from gonghui.volunteers.models import Project, Shift
@@ -232,13 +232,7 @@ def _duty(answer: checkins.ScanResult | dict[str, Any]) -> dict[str, Any]:
 @paginate(Pages, page_size=50)
 def list_projects(request: HttpRequest, query: Query[VolunteerProjectsQuery]) -> Any:
     """Projects organised in the caller's subtree (volunteers.manage), newest first."""
-    if query.within:
-        org = get_org_for(request.user, query.within, "volunteers.manage")
-    else:
-        found = home_org_for(request.user, "volunteers.manage")
-        if found is None:
-            raise NotFoundError("not_found", _("Not found."))
-        org = found
+    org = get_org_for(request.user, query.within, "volunteers.manage") if query.within else None
     return queries.list_projects(request.user, org)
 
 

@@ -26,8 +26,14 @@ from gonghui.checkins import metrics as checkins_metrics
 from gonghui.members import metrics as members_metrics
 from gonghui.orgs.models import Tally
 from gonghui.orgs.tallies import Part
+from gonghui.volunteers import metrics as volunteers_metrics
 
-SOURCES = [*members_metrics.SOURCES, *checkins_metrics.SOURCES, *benefits_metrics.SOURCES]
+SOURCES = [
+    *members_metrics.SOURCES,
+    *checkins_metrics.SOURCES,
+    *benefits_metrics.SOURCES,
+    *volunteers_metrics.SOURCES,
+]
 METRICS: tuple[str, ...] = tuple(m for source in SOURCES for m in source.metrics)
 
 

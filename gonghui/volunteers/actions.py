@@ -25,8 +25,9 @@ from gonghui.core.scoping import permits, require
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import check_free_text
 from gonghui.members.models import Member
+from gonghui.orgs import tallies
 from gonghui.orgs.models import Org
-from gonghui.volunteers import hours
+from gonghui.volunteers import hours, metrics
 from gonghui.volunteers.models import (
     Certificate,
     Certification,
@@ -256,7 +257,9 @@ def sign_up(*, member: Member, shift: Shift) -> Registration:
         raise NotFoundError("not_found", _("Not found."))
     _lock_member(member)
     _check_schedule(member, shift)
-    return checkins.register(member=member, checkpoint=shift.checkpoint, waiting_list=False)
+    registration = checkins.register(member=member, checkpoint=shift.checkpoint, waiting_list=False)
+    tallies.count(shift.project.org_id, metrics.SIGN_UPS, on=registration.created_at)
+    return registration
 
 
 def _live_registration(member: Member, shift: Shift) -> Registration:
@@ -302,7 +305,9 @@ def swap_shift(*, actor: User, member: Member, leaving: Shift, joining: Shift) -
     registration = _live_registration(member, leaving)
     _check_schedule(member, joining, leaving=leaving)
     checkins.cancel_registration(actor=actor, registration=registration)
-    return checkins.register(member=member, checkpoint=joining.checkpoint, waiting_list=False)
+    joined = checkins.register(member=member, checkpoint=joining.checkpoint, waiting_list=False)
+    tallies.count(joining.project.org_id, metrics.SIGN_UPS, on=joined.created_at)
+    return joined
 
 
 def send_reminders(*, on: date) -> int:
@@ -505,20 +510,37 @@ def certify_hours(*, actor: User, shift: Shift, member: Member) -> Certification
     minutes = hours.capped(
         computed.credited, already_that_day=_credited_that_day(member, day, leaving_out=shift)
     )
+    return _certify(
+        actor, shift, member, arrived_at=stay.arrived_at, left_at=stay.left_at, minutes=minutes
+    )
+
+
+def _certify(
+    actor: User,
+    shift: Shift,
+    member: Member,
+    *,
+    arrived_at: datetime,
+    left_at: datetime,
+    minutes: int,
+    correction: Correction | None = None,
+) -> Certification:
+    """Write the one certification of a stay and count its minutes on the shift's day."""
     certification = Certification.objects.create(
         shift=shift,
         member=member,
-        arrived_at=stay.arrived_at,
-        left_at=stay.left_at,
+        arrived_at=arrived_at,
+        left_at=left_at,
         minutes=minutes,
         certified_by=actor,
     )
+    tallies.count(shift.project.org_id, metrics.MINUTES, minutes, on=shift.starts_at)
     audit.record(
         actor=actor,
         action="volunteers.hours.certified",
         org=shift.project.org,
         target=certification,
-        changes={"minutes": minutes},
+        changes={"minutes": minutes, "correction": correction.pk if correction else None},
     )
     return certification
 
@@ -533,11 +555,17 @@ def request_correction(
     left_at: datetime,
     reason: str,
 ) -> Correction:
-    """The volunteer (for their own record) or a leader asks to correct a stay's times. The
-    times must lie in the shift's reporting window; the departure after the arrival; the
-    day's credited hours within the cap. Nothing is changed until someone else approves."""
+    """The volunteer (for their own record) or a leader asks to correct a stay's times before
+    they are certified (a forgotten departure, a scan that failed). The times must lie in the
+    shift's reporting window, the departure after the arrival, the day's credited hours
+    within the cap. Nothing changes until someone else approves: approving certifies the
+    corrected times. Certified hours are final."""
     if member.user_id != actor.pk:
         _require_leader(actor, shift)
+    if Certification.objects.filter(shift=shift, member=member).exists():
+        raise ConflictError(
+            "already_certified", _("These hours are already certified: they are final.")
+        )
     if left_at <= arrived_at:
         message = _("The departure (%(left)s) is before the arrival (%(arrived)s).") % {
             "left": _local(left_at, "%H:%M"),
@@ -592,13 +620,15 @@ def request_correction(
 
 @transaction.atomic
 def decide_correction(*, actor: User, correction: Correction, approve: bool) -> Correction:
-    """A leader approves or rejects a correction: never the volunteer, never the requester."""
+    """A leader approves or rejects a correction: never the volunteer, never the requester.
+    Approving certifies the corrected times (the check-in itself stays as it was scanned)."""
     current = (
         Correction.objects.select_for_update()
         .select_related("shift__project__org", "member")
         .get(pk=correction.pk)
     )
-    _require_leader(actor, current.shift)
+    shift = current.shift
+    _require_leader(actor, shift)
     if actor.pk in {current.member.user_id, current.requested_by_id}:
         raise PermissionDeniedError(
             "own_correction",
@@ -606,6 +636,10 @@ def decide_correction(*, actor: User, correction: Correction, approve: bool) -> 
         )
     if current.status != Correction.Status.PENDING:
         raise ConflictError("already_decided", _("This correction was already decided."))
+    if approve and Certification.objects.filter(shift=shift, member=current.member).exists():
+        raise ConflictError(
+            "already_certified", _("These hours are already certified: they are final.")
+        )
     status = Correction.Status.APPROVED if approve else Correction.Status.REJECTED
     Correction.objects.filter(pk=current.pk).update(
         status=status, decided_by=actor, decided_at=timezone.now()
@@ -613,10 +647,22 @@ def decide_correction(*, actor: User, correction: Correction, approve: bool) -> 
     audit.record(
         actor=actor,
         action="volunteers.correction.decided",
-        org=current.shift.project.org,
+        org=shift.project.org,
         target=current,
         changes={"status": status},
     )
+    if approve:
+        day = timezone.localdate(shift.starts_at)
+        already = _credited_that_day(current.member, day, leaving_out=shift)
+        _certify(
+            actor,
+            shift,
+            current.member,
+            arrived_at=current.arrived_at,
+            left_at=current.left_at,
+            minutes=hours.capped(current.minutes, already_that_day=already),
+            correction=current,
+        )
     current.refresh_from_db()
     return current
 
@@ -625,8 +671,7 @@ def decide_correction(*, actor: User, correction: Correction, approve: bool) -> 
 
 
 def certified_minutes(member: Member, year: int) -> tuple[int, int]:
-    """(minutes, shifts) certified to the member in a local year: each shift's latest approved
-    correction where there is one, else its certification."""
+    """(minutes, shifts) certified to the member in a local year."""
     rows = [row for row in record_rows(member) if row.day.year == year and row.certified]
     return sum(row.minutes for row in rows), len(rows)
 

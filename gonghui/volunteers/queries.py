@@ -41,12 +41,14 @@ def _pk(value: int | str) -> int:
 # --- staff ---
 
 
-def list_projects(user: AnyUser, org: Org) -> QuerySet[Project]:
-    """The projects organised in the org's subtree, newest first, with their shift count."""
+def list_projects(user: AnyUser, org: Org | None) -> QuerySet[Project]:
+    """The projects organised in the org's subtree (None: wherever the user may see them),
+    newest first, with their shift count."""
+    projects = Project.objects.visible_to(user, "volunteers.manage")
+    if org is not None:
+        projects = projects.filter(subtree_q("org__path", [org.path]))
     return (
-        Project.objects.visible_to(user, "volunteers.manage")
-        .filter(subtree_q("org__path", [org.path]))
-        .select_related("org")
+        projects.select_related("org")
         .annotate(shift_count=Count("shifts"))
         .order_by("-created_at", "-pk")
     )
@@ -145,25 +147,22 @@ def attendance_of(shift: Shift, *, now: datetime | None = None) -> list[Attendan
         ).values_list("member_id", "checked_in_at", "left_at")
     }
     certifications = {c.member_id: c for c in shift.certifications.select_related("certified_by")}
-    corrections: dict[int, Correction] = {}
-    pending: set[int] = set()
-    for c in shift.corrections.select_related("decided_by"):
-        if c.status == Correction.Status.APPROVED:
-            corrections[c.member_id] = c
-        elif c.status == Correction.Status.PENDING:
-            pending.add(c.member_id)
-    ids = signed | set(stays) | set(certifications) | set(corrections)
+    pending = set(
+        shift.corrections.filter(status=Correction.Status.PENDING).values_list(
+            "member_id", flat=True
+        )
+    )
+    ids = signed | set(stays) | set(certifications)
     members = Member.objects.filter(pk__in=ids).only("pk", "name", "number", "user_id")
     started = now > shift.starts_at + hours.GRACE
     rows = []
     for member in sorted(members, key=lambda m: m.number):
-        known = member.pk in stays or member.pk in certifications or member.pk in corrections
+        known = member.pk in stays or member.pk in certifications
         row = (
             effective(
                 shift,
                 stay=stays.get(member.pk),
                 certification=certifications.get(member.pk),
-                correction=corrections.get(member.pk),
                 pending=member.pk in pending,
             )
             if known

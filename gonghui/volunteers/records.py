@@ -1,6 +1,6 @@
 """What stands in the record for a person's stays, one row per shift: the actual times and the
-hours computed from them (hours.of_stay), a certification, and the latest approved correction,
-which wins over both (the rows themselves are never edited).
+hours computed from them (hours.of_stay) until a leader certifies them, then the
+certification (from the scans, or from an approved correction's times). No row is edited.
 
 Rows are read by `Member` (the person, whose number a transfer keeps), so a volunteer's record
 follows them to another union; the shift's organiser stays the one who certified.
@@ -37,7 +37,6 @@ def effective(
     *,
     stay: tuple[datetime, datetime | None] | None,
     certification: Certification | None,
-    correction: Correction | None,
     pending: bool,
 ) -> RecordRow:
     """One shift's row from what was read for it."""
@@ -51,12 +50,6 @@ def effective(
         else None
     )
     late = computed.late if computed else 0
-    if correction is not None:
-        assert correction.decided_by is not None
-        return RecordRow(
-            shift, day, correction.arrived_at, correction.left_at, correction.minutes, True,
-            correction.decided_by.name, late, False, pending,
-        )  # fmt: skip
     if certification is not None:
         return RecordRow(
             shift, day, certification.arrived_at, certification.left_at, certification.minutes,
@@ -72,9 +65,7 @@ def record_rows(member: Member) -> list[RecordRow]:
     """The member's stays and certified hours, every shift once, oldest first (four queries)."""
     shifts = list(
         Shift.objects.filter(
-            Q(checkpoint__checkins__member=member)
-            | Q(certifications__member=member)
-            | Q(corrections__member=member, corrections__status=Correction.Status.APPROVED)
+            Q(checkpoint__checkins__member=member) | Q(certifications__member=member)
         )
         .distinct()
         .select_related("project__org", "site")
@@ -93,21 +84,16 @@ def record_rows(member: Member) -> list[RecordRow]:
             "certified_by"
         )
     }
-    corrections: dict[int, Correction] = {}
-    pending: set[int] = set()
-    for c in Correction.objects.filter(member=member, shift__in=shifts).select_related(
-        "decided_by"
-    ):
-        if c.status == Correction.Status.APPROVED:
-            corrections[c.shift_id] = c  # ordered by request: the latest approved wins
-        elif c.status == Correction.Status.PENDING:
-            pending.add(c.shift_id)
+    pending = set(
+        Correction.objects.filter(
+            member=member, shift__in=shifts, status=Correction.Status.PENDING
+        ).values_list("shift_id", flat=True)
+    )
     return [
         effective(
             shift,
             stay=stays.get(shift.pk),
             certification=certifications.get(shift.pk),
-            correction=corrections.get(shift.pk),
             pending=shift.pk in pending,
         )
         for shift in shifts

@@ -51,6 +51,7 @@ from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.stations.tests import matrix as stations
+from gonghui.volunteers.tests import matrix as volunteers
 
 RELATIONS = ["same", "ancestor", "descendant", "sibling", "outsider"]
 ALLOWED = {"same", "ancestor"}
@@ -353,6 +354,148 @@ STATION_API_CASES: dict[str, Case] = {
 }
 
 
+# Volunteers (volunteers.manage; checkins.scan for the code and the desk): 被测志愿项目 is
+# organised by T, with a shift the matrix's member holds (gonghui/volunteers/tests/matrix.py).
+def _vx(name: str, **kwargs: Any) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    def build(c: Ctx) -> tuple[str, dict[str, Any]]:
+        values = {key: make(c) for key, make in kwargs.items()}
+        return url(f"volunteers:{name}", **values), {}
+
+    return build
+
+
+def _shift_id(c: Ctx) -> int:
+    return volunteers.shift_of(c).pk
+
+
+VOLUNTEER_STAFF_CASES: dict[str, Case] = {
+    "volunteers:staff_projects": Case(
+        "GET",
+        lambda c: (volunteers.after_shift(c, url("volunteers:staff_projects")), {}),
+        kind="list",
+        marker=lambda c: volunteers.TITLE,
+    ),
+    "volunteers:staff_sites": Case(
+        "GET",
+        lambda c: (volunteers.after_shift(c, url("volunteers:staff_sites")), {}),
+        kind="list",
+        marker=lambda c: volunteers.SITE,
+    ),
+    "volunteers:staff_team": Case(
+        "GET", _vx("staff_team", team_id=lambda c: volunteers.team_of(c).pk), ok={200}
+    ),
+    "volunteers:staff_project": Case(
+        "GET", _vx("staff_project", project_id=lambda c: volunteers.project_of(c).pk), ok={200}
+    ),
+    "volunteers:staff_project_publish": Case(
+        "POST",
+        _vx("staff_project_publish", project_id=lambda c: volunteers.project_of(c).pk),
+        ok={302},
+    ),
+    "volunteers:staff_records_xlsx": Case(
+        "GET",
+        _vx("staff_records_xlsx", project_id=lambda c: volunteers.project_of(c).pk),
+        ok={200},
+    ),
+    "volunteers:staff_shift": Case("GET", _vx("staff_shift", shift_id=_shift_id), ok={200}),
+    "volunteers:staff_certify": Case(
+        "POST",
+        _vx("staff_certify", shift_id=_shift_id, member_id=lambda c: c.member.pk),
+        ok={302},  # refused (no arrival yet) is a flash message on the shift page
+    ),
+    "volunteers:staff_correction_request": Case(
+        "POST",
+        _vx("staff_correction_request", shift_id=_shift_id, member_id=lambda c: c.member.pk),
+        ok={200},  # an empty form answers with its errors
+    ),
+    "volunteers:staff_correction_decide": Case(
+        "POST",
+        lambda c: (
+            url(
+                "volunteers:staff_correction_decide",
+                shift_id=_shift_id(c),
+                correction_id=volunteers.correction_of(c).pk,
+            ),
+            {"decision": "approve"},
+        ),
+        ok={302},
+        took_effect=volunteers.certified,
+    ),
+    "volunteers:staff_card_scan": Case(
+        "POST",
+        lambda c: (
+            url("volunteers:staff_card_scan", shift_id=_shift_id(c)),
+            {"card": c.card, "direction": "arrive"},
+        ),
+        ok={200},
+    ),
+    "volunteers:staff_screen": Case("GET", _vx("staff_screen", shift_id=_shift_id), ok={200}),
+    "volunteers:staff_screen_code": Case(
+        "GET", _vx("staff_screen_code", shift_id=_shift_id), ok={200}
+    ),
+}
+VOLUNTEER_API_CASES: dict[str, Case] = {
+    "list_volunteer_projects": Case(
+        "GET",
+        lambda c: (volunteers.after_shift(c, "/api/v1/volunteers/projects"), {}),
+        kind="list",
+        marker=lambda c: volunteers.TITLE,
+        api=True,
+    ),
+    "list_volunteer_project_shifts": Case(
+        "GET",
+        lambda c: (f"/api/v1/volunteers/projects/{volunteers.project_of(c).pk}/shifts", {}),
+        api=True,
+        ok={200},
+    ),
+    "get_volunteer_shift_attendance": Case(
+        "GET",
+        lambda c: (f"/api/v1/volunteers/shifts/{_shift_id(c)}/attendance", {}),
+        api=True,
+        ok={200},
+    ),
+    "certify_volunteer_hours": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/volunteers/shifts/{_shift_id(c)}/certify",
+            {"member_id": c.member.pk},
+        ),
+        api=True,
+        ok={409},  # in scope, and refused: no arrival recorded yet
+    ),
+    "upload_volunteer_reports": Case(
+        "POST",
+        lambda c: (f"/api/v1/volunteers/shifts/{_shift_id(c)}/reports/batch", volunteers.batch(c)),
+        api=True,
+        ok={200},  # answered per item (scanned before the window opens: not_open)
+    ),
+    "list_open_volunteer_shifts": Case(
+        "GET", lambda c: ("/api/v1/volunteers/shifts", {}), kind="own", api=True
+    ),
+    "sign_up_for_volunteer_shift": Case(
+        "POST",
+        lambda c: (f"/api/v1/volunteers/shifts/{_shift_id(c)}/sign-up", {}),
+        kind="own",
+        api=True,
+    ),
+    "cancel_volunteer_shift": Case(
+        "POST",
+        lambda c: (f"/api/v1/volunteers/shifts/{_shift_id(c)}/cancel", {}),
+        kind="own",
+        api=True,
+    ),
+    "report_for_volunteer_duty": Case(
+        "POST",
+        lambda c: (f"/api/v1/volunteers/shifts/{_shift_id(c)}/duty", {"code": "GC1.1.1.A"}),
+        kind="own",
+        api=True,
+    ),
+    "get_my_volunteer_hours": Case(
+        "GET", lambda c: ("/api/v1/me/volunteering", {}), kind="own", api=True
+    ),
+}
+
+
 # Benefits (benefits.manage): 被测服务商 and its 被测服务 are managed by T; the matrix's member
 # holds a claim (gonghui/benefits/tests/matrix.py). Member and provider-account operations are
 # "own": staff without a membership or a provider account get 404 (provider accounts have their
@@ -582,6 +725,7 @@ BENEFITS_API_CASES: dict[str, Case] = {
 
 STAFF_CASES: dict[str, Case] = {
     **DASHBOARD_STAFF_CASES,
+    **VOLUNTEER_STAFF_CASES,
     **STATION_STAFF_CASES,
     **BENEFITS_STAFF_CASES,
     "web:staff_home": Case("GET", lambda c: (url("web:staff_home"), {}), kind="unscoped"),
@@ -1068,6 +1212,7 @@ STAFF_CASES: dict[str, Case] = {
 
 API_CASES: dict[str, Case] = {
     **DASHBOARD_API_CASES,
+    **VOLUNTEER_API_CASES,
     **STATION_API_CASES,
     **BENEFITS_API_CASES,
     "get_me": Case("GET", lambda c: ("/api/v1/me", {}), kind="unscoped", api=True),

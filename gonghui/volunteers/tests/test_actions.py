@@ -2,6 +2,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -334,3 +335,13 @@ def test_sign_up_storm_is_exact(tree, make_staff):
     for s in shifts:
         s.checkpoint.refresh_from_db()
         assert s.checkpoint.confirmed_places == 10
+
+
+def test_the_reminder_command_texts_tomorrows_volunteers(place, tree, operator, sms_outbox, capsys):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    start = local(tomorrow.year, tomorrow.month, tomorrow.day, 15)
+    s = shift(place, start, start + timedelta(hours=2))
+    actions.sign_up(member=volunteer(operator, tree.hlg), shift=s)
+    call_command("send_shift_reminders")
+    assert capsys.readouterr().out == f"1 reminders for {tomorrow.isoformat()}\n"
+    assert Reminder.objects.count() == 1
