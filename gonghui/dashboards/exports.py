@@ -67,6 +67,7 @@ def summary_rows(org: Org, period: Period) -> list[SummaryRow]:
     membership = figures.membership(org, period)
     activities = figures.activities(org, period)
     benefits = figures.benefits(org, period)
+    volunteers = figures.volunteer_service(org, period)
     section = _("Coverage")
     rows = [
         _compared_row(section, _("Enterprises with an established union"), coverage.with_union),
@@ -112,6 +113,12 @@ def summary_rows(org: Org, period: Period) -> list[SummaryRow]:
         _compared_row(section, _("Benefits claimed"), benefits.claims),
         _compared_row(section, _("Benefits redeemed"), benefits.redemptions),
         _compared_row(section, _("Station visits"), benefits.station_visits),
+    ]
+    section = _("Volunteer service")
+    rows += [
+        _compared_row(section, _("Shift places taken"), volunteers.sign_ups),
+        _compared_row(section, _("Reports for duty"), volunteers.reported),
+        _compared_row(section, _("Service hours certified"), volunteers.hours),
     ]
     return rows
 

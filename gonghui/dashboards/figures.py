@@ -32,6 +32,7 @@ from gonghui.members.choices import GIG_JOB_TYPES, JobType
 from gonghui.members.models import Application, RecruitmentEvent
 from gonghui.orgs.models import Org, Tally
 from gonghui.orgs.tallies import STOCK_DAY
+from gonghui.volunteers import metrics as volunteers_metrics
 
 # How many rows a tile's table shows; the Excel export of the table has them all.
 EVENTS_SHOWN = 50
@@ -554,6 +555,31 @@ def benefits(org: Org, period: Period) -> BenefitsTile:
     )
 
 
+# --- volunteer service -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolunteersTile:
+    sign_ups: Compared  # places taken on shifts
+    reported: Compared  # reports for duty (shift check-ins)
+    hours: Compared  # certified service hours, whole hours (minutes are kept exactly)
+
+
+def volunteer_service(org: Org, period: Period) -> VolunteersTile:
+    metrics = [
+        volunteers_metrics.SIGN_UPS,
+        checkins_metrics.SHIFT_CHECKINS,
+        volunteers_metrics.MINUTES,
+    ]
+    sums = tally_sums(org, period, metrics)
+    minutes = sums[volunteers_metrics.MINUTES]
+    return VolunteersTile(
+        sign_ups=sums[volunteers_metrics.SIGN_UPS],
+        reported=sums[checkins_metrics.SHIFT_CHECKINS],
+        hours=Compared(minutes.value // 60, minutes.previous // 60),
+    )
+
+
 # --- the big screen --------------------------------------------------------------------------
 
 
@@ -693,5 +719,6 @@ TILES: dict[str, Tile] = {
     "membership": membership,
     "activities": activities,
     "benefits": benefits,
+    "volunteers": volunteer_service,
     "live": live,
 }

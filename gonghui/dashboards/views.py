@@ -130,6 +130,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         membership=membership,
         activities=activities,
         benefits=figures.benefits(org, period),
+        volunteers=figures.volunteer_service(org, period),
         charts=_charts(coverage, recruitment, membership, activities),
         links=_drill_links(request, org, period),
         categories=dict(Category.choices),

@@ -345,3 +345,28 @@ def test_the_reminder_command_texts_tomorrows_volunteers(place, tree, operator, 
     call_command("send_shift_reminders")
     assert capsys.readouterr().out == f"1 reminders for {tomorrow.isoformat()}\n"
     assert Reminder.objects.count() == 1
+
+
+def test_the_dashboard_tile_counts_sign_ups_reports_and_certified_hours(
+    place, tree, operator, make_staff
+):
+    from gonghui.core.periods import Period
+    from gonghui.dashboards.figures import volunteer_service
+
+    s = shift(place, local(NEXT_YEAR, 3, 1, 9), local(NEXT_YEAR, 3, 1, 11))
+    members = [volunteer(operator, tree.hlg) for _ in range(3)]
+    for member in members:
+        actions.sign_up(member=member, shift=s)
+    for member in members[:2]:
+        arrive(member, s, local(NEXT_YEAR, 3, 1, 9))
+        leave(member, s, local(NEXT_YEAR, 3, 1, 10, 30))
+        actions.certify_hours(actor=place.organiser, shift=s, member=member)
+    day = timezone.localdate()
+    signed = volunteer_service(tree.root, Period(day, day))
+    assert (signed.sign_ups.value, signed.reported.value, signed.hours.value) == (3, 0, 0)
+    served = volunteer_service(tree.root, Period(s.starts_at.date(), s.starts_at.date()))
+    assert (served.sign_ups.value, served.reported.value, served.hours.value) == (0, 2, 3)
+    assert (
+        volunteer_service(tree.desheng, Period(s.starts_at.date(), s.starts_at.date())).hours.value
+        == 0
+    )
