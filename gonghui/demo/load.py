@@ -24,12 +24,14 @@ from gonghui.demo.enterprises import load_enterprises
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
 from gonghui.demo.members import DEMO_WORKER_NAME, load_members
 from gonghui.demo.stations import load_stations
+from gonghui.demo.volunteers import load_volunteers
 from gonghui.enterprises.models import Enterprise, FoundingCase
 from gonghui.events.models import Activity
 from gonghui.members.models import Application, Member, RecruitmentEvent
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind, Tally
 from gonghui.stations.models import Station
+from gonghui.volunteers.models import Certification, Shift
 
 ROOT_NAME = "北京市总工会"
 
@@ -216,6 +218,11 @@ def _load(done: Callable[[str, str], None]) -> None:
         "services",
         f"{Service.objects.count()} services, {Offer.objects.count()} offers,"
         f" {Claim.objects.count()} claims",
+    )
+    load_volunteers(operator=operator, staff=staff, worker=worker)
+    done(
+        "volunteer service",
+        f"{Shift.objects.count()} shifts, {Certification.objects.count()} certified stays",
     )
     # The loaders write in bulk, past the actions that keep the daily tallies: count them once.
     rebuild_tallies()

@@ -67,7 +67,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
 def _found_line() -> str:
     return (
         f"Using the existing demo data in {connection.settings_dict['NAME']}: "
-        "625 unions, 15713 members"
+        "625 unions, 15737 members"
     )
 
 
@@ -85,7 +85,7 @@ def test_the_first_start_loads_and_says_each_stage_with_its_counts(loaded):
     stages = [line.split(":")[0].strip() for line in loaded[1:]]
     assert stages == [
         "union tree", "enterprises", "recruitment", "activities", "stations", "services",
-        "daily tallies",
+        "volunteer service", "daily tallies",
     ]  # fmt: skip
     assert loaded[3].startswith("  recruitment: 24 events, 5229 applications, 5176 members (")
     assert loaded[-1].endswith(" s)")
@@ -93,7 +93,7 @@ def test_the_first_start_loads_and_says_each_stage_with_its_counts(loaded):
 
 def test_a_second_start_does_not_reload_and_says_what_it_found(loaded):
     before = _sizes()
-    assert before[:2] == (625, 15713)
+    assert before[:2] == (625, 15737)
     lines: list[str] = []
     load_or_find_demo(report=lines.append)
     assert lines == [_found_line()]
