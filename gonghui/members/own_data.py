@@ -125,6 +125,10 @@ NOT_ABOUT_THE_WORKER: dict[str, str] = {
     "benefits.Claim.redeemed_by": "the provider's account that redeemed a claim",
     "stations.Station.created_by": "staff who created a station",
     "dashboards.ExportJob.created_by": "staff who asked for a figures export",
+    "volunteers.Certification.certified_by": "the leader who certified hours",
+    "volunteers.Correction.requested_by": "who asked for a correction (the volunteer's "
+    "corrections are reported through Correction.member)",
+    "volunteers.Correction.decided_by": "the leader who decided a correction",
 }
 
 

@@ -55,7 +55,8 @@ def test_hours_are_certified_by_someone_else_and_the_tile_sums_them(loaded):
     )
     first = Shift.objects.order_by("starts_at").first()
     last = Shift.objects.order_by("-starts_at").first()
-    assert first is not None and last is not None
+    assert first is not None
+    assert last is not None
     tile = volunteer_service(shunyi, Period(first.starts_at.date(), last.starts_at.date()))
     assert tile.hours.value == minutes // 60
     assert minutes > 0
