@@ -16,8 +16,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.checkins.actions import screen_code
-from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_staff
+from gonghui.core.tests.browser import PHONE, PageFactory, axe_problems, sign_in_staff
 from gonghui.core.tests.pdf import pdf_lines
+from gonghui.volunteers import actions
 from gonghui.volunteers.models import Certificate, Certification
 from gonghui.volunteers.tests.factories import setting, shift, volunteer
 from gonghui.volunteers.tests.test_views import pass_time
@@ -92,3 +93,44 @@ def test_a_volunteer_reports_for_duty_and_leaves_and_the_leader_certifies(
     pdf = phone.request.get(reverse("volunteers:certificate_pdf", args=[serial])).body()
     assert f"{year}年：志愿服务 2 小时，共 1 个班次" in pdf_lines(pdf)
     assert "志愿者：王志愿" in pdf_lines(pdf)
+
+
+def test_the_volunteer_pages_pass_axe(
+    transactional_db, new_page: PageFactory, tree, operator, make_staff, sms_outbox
+):
+    leader = make_staff(tree.hlg, "operator", name="张队长")
+    place = setting(leader, tree.hlg)
+    start = timezone.now() + timedelta(minutes=20)
+    cleaning = shift(place, start, start + timedelta(hours=2), places=5)
+    member = volunteer(operator, tree.hlg, name="王志愿")
+    actions.sign_up(member=member, shift=cleaning)
+    problems: dict[str, list[str]] = {}
+
+    def check(page: Page, url: str) -> None:
+        response = page.goto(url)
+        assert response is not None
+        assert response.status == 200, url
+        found = axe_problems(page)
+        if found:
+            problems[url] = found
+
+    phone = new_page(**PHONE, bypass_csp=True)
+    sign_in_by_sms(phone, str(member.mobile), sms_outbox)
+    for url in (
+        reverse("volunteers:shifts"),
+        reverse("volunteers:duty", kwargs={"code": screen_code(cleaning.checkpoint)}),
+        reverse("volunteers:record"),
+    ):
+        check(phone, url)
+    desk = new_page(bypass_csp=True)
+    sign_in_staff(desk, str(leader.username))
+    for url in (
+        reverse("volunteers:staff_projects"),
+        reverse("volunteers:staff_project", args=[cleaning.project_id]),
+        reverse("volunteers:staff_shift", args=[cleaning.pk]),
+        reverse("volunteers:staff_sites"),
+        reverse("volunteers:staff_team", args=[place.team.pk]),
+        reverse("volunteers:staff_screen", args=[cleaning.pk]),
+    ):
+        check(desk, url)
+    assert not problems, problems
