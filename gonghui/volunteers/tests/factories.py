@@ -5,12 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
 from gonghui.accounts.models import User
-from gonghui.members import actions as member_actions
 from gonghui.members.models import Member
-from gonghui.members.tests.factories import person
+from gonghui.members.tests.factories import member_with_account, mobile
 from gonghui.orgs.models import Org
 from gonghui.volunteers import actions
 from gonghui.volunteers.models import Project, Shift, Site, Team
@@ -22,16 +19,11 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def volunteer(operator: User, org: Org, *, name: str = "") -> Member:
-    """An active member with an account of their own, as after their first sign-in."""
-    fields = person()
-    if name:
-        fields["name"] = name
-    member = member_actions.import_member(
-        actor=operator, org=org, joined_on=timezone.localdate(), **fields
-    )
-    user = User.objects.create_user(None, None, name=member.name, mobile=str(member.mobile))
-    Member.objects.filter(pk=member.pk).update(user=user)
+def volunteer(operator: User, org: Org, *, name: str = "周骑手") -> Member:
+    """An active member with an account of their own (named like them), as after their first
+    sign-in."""
+    member: Member = member_with_account(actor=operator, org=org, mobile=mobile(), name=name)
+    User.objects.filter(member=member).update(name=member.name)
     member.refresh_from_db()
     return member
 

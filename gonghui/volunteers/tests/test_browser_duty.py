@@ -9,6 +9,7 @@ pytest-django's live server).
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -16,7 +17,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from gonghui.checkins.actions import screen_code
-from gonghui.core.tests.browser import PHONE, PageFactory, axe_problems, sign_in_staff
+from gonghui.core.tests.browser import (
+    PHONE,
+    PageFactory,
+    axe_problems,
+    sign_in_staff,
+    sign_in_worker,
+)
 from gonghui.core.tests.pdf import pdf_lines
 from gonghui.volunteers import actions
 from gonghui.volunteers.models import Certificate, Certification
@@ -28,15 +35,9 @@ pytestmark = pytest.mark.browser
 ENGLISH = {"locale": "en-US", "timezone_id": "Asia/Shanghai"}
 
 
-def sign_in_by_sms(page: Page, mobile: str, sms_outbox) -> None:
+def sign_in_by_sms(page: Page, mobile: str, sms_outbox: list[Any]) -> None:
     page.goto("/accounts/login/")
-    page.locator("input[name=mobile]").fill(mobile)
-    page.locator("main form.form button").click()
-    expect(page.locator("input[name=code]")).to_be_visible()
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", sms_outbox[-1].text)
-    assert len(found) == 1, sms_outbox[-1].text
-    page.locator("input[name=code]").fill(found[0])
-    page.locator("main form.form button").click()
+    sign_in_worker(page, sms_outbox, mobile)
     page.wait_for_url(re.compile(r"/me/$"))
 
 
