@@ -22,7 +22,7 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
 def volunteer(operator: User, org: Org, *, name: str = "周骑手") -> Member:
     """An active member with an account of their own (named like them), as after their first
     sign-in."""
-    member: Member = member_with_account(actor=operator, org=org, mobile=mobile(), name=name)
+    member = member_with_account(actor=operator, org=org, mobile=mobile(), name=name)
     User.objects.filter(member=member).update(name=member.name)
     member.refresh_from_db()
     return member
