@@ -359,3 +359,25 @@ def find_member_by_number(user: AnyUser, number: str) -> Member | None:
     return (
         Member.objects.visible_to(user, "volunteers.manage").filter(number=number.strip()).first()
     )
+
+
+# --- a team leader's own view (a member, not necessarily staff) ---
+
+
+def list_led_shifts(member: Member | None) -> QuerySet[Shift]:
+    """The shifts of the teams the member leads, coming and past, by start."""
+    if member is None:
+        return Shift.objects.none()
+    return (
+        Shift.objects.filter(team__memberships__member=member, team__memberships__is_leader=True)
+        .select_related("project__org", "site", "team", "checkpoint")
+        .order_by("-starts_at", "group", "pk")
+    )
+
+
+def get_led_shift(member: Member | None, shift_id: int | str) -> Shift:
+    """A shift of a team the member leads (404 for any other)."""
+    try:
+        return list_led_shifts(member).get(pk=_pk(shift_id))
+    except Shift.DoesNotExist:
+        raise Http404 from None

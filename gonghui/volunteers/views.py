@@ -29,6 +29,8 @@ from gonghui.volunteers.models import Shift
 
 # The answer to a duty scan, carried across the redirect after the POST (shown once).
 DUTY_RESULT_KEY = "volunteers.duty_result"
+# A leader's list shows the latest shifts of their teams.
+LED_SHIFTS = 100
 
 
 def _active_member(request: HttpRequest) -> Member | None:
@@ -266,3 +268,44 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         "hours": certificates.hours_text(certificate.minutes) if certificate else "",
     }
     return render(request, "volunteers/verify.html", context, status=200 if certificate else 404)
+
+
+# --- a team leader's pages: coverage and gaps, attendance, certifying ---
+
+
+@login_required
+@require_GET
+def lead(request: HttpRequest) -> HttpResponse:
+    """The shifts of the teams the volunteer leads: places, taken, the gap, reported."""
+    member = _active_member(request)
+    if member is None:
+        return members_only_page(request)
+    shifts = list(queries.list_led_shifts(member)[:LED_SHIFTS])
+    return render(request, "volunteers/member_lead.html", {"shifts": shifts})
+
+
+@login_required
+@require_GET
+def lead_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
+    member = _active_member(request)
+    if member is None:
+        return members_only_page(request)
+    shift = queries.get_led_shift(member, shift_id)
+    context = {"shift": shift, "rows": queries.attendance_of(shift), "me": member}
+    return render(request, "volunteers/member_lead_shift.html", context)
+
+
+@login_required
+@require_POST
+def lead_certify(request: HttpRequest, shift_id: int, member_id: int) -> HttpResponse:
+    leader = _active_member(request)
+    if leader is None:
+        return members_only_page(request)
+    shift = queries.get_led_shift(leader, shift_id)
+    volunteer = queries.get_member_on_shift(shift, member_id)
+    with refusal_on(request):
+        certification = actions.certify_hours(actor=_user(request), shift=shift, member=volunteer)
+        messages.success(
+            request, _("Certified: %(minutes)d minutes.") % {"minutes": certification.minutes}
+        )
+    return redirect("volunteers:lead_shift", shift_id=shift.pk)

@@ -121,6 +121,7 @@ def test_the_volunteer_pages_pass_axe(
         reverse("volunteers:shifts"),
         reverse("volunteers:duty", kwargs={"code": screen_code(cleaning.checkpoint)}),
         reverse("volunteers:record"),
+        reverse("volunteers:lead"),
     ):
         check(phone, url)
     desk = new_page(bypass_csp=True)

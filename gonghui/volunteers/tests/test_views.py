@@ -169,3 +169,41 @@ def test_list_pages_take_a_fixed_number_of_queries(
     with django_assert_num_queries(6):
         assert staff.get(reverse("volunteers:staff_projects")).status_code == 200
     assert Project.objects.count() == 1
+
+
+def test_a_team_leader_who_is_no_staff_certifies_on_the_phone_but_never_their_own(
+    place, soon, tree, operator, client_for, django_assert_num_queries, english
+):
+    leader = volunteer(operator, tree.hlg, name="张队长")
+    actions.add_team_member(actor=place.organiser, team=place.team, member=leader, leader=True)
+    helper = volunteer(operator, tree.hlg, name="李志愿")
+    outsider = volunteer(operator, tree.hlg, name="赵旁观")
+    for member in (leader, helper):
+        actions.sign_up(member=member, shift=soon)
+        at = soon.starts_at
+        code = checkins.screen_code(soon.checkpoint, at=at)
+        actions.report_by_code(member=member, shift=soon, code=code, departure=False, at=at)
+        end = soon.ends_at
+        code = checkins.screen_code(soon.checkpoint, at=end)
+        actions.report_by_code(member=member, shift=soon, code=code, departure=True, at=end)
+    phone = client_for(user_of(leader))
+    phone.get(reverse("volunteers:lead"))
+    with django_assert_num_queries(5):
+        listing = phone.get(reverse("volunteers:lead"))
+    assert f'data-shift="{soon.pk}"' in listing.content.decode()
+    page = phone.get(reverse("volunteers:lead_shift", args=[soon.pk])).content.decode()
+    assert page.count('class="button certify"') == 1  # the helper's, not the leader's own
+    own = phone.post(reverse("volunteers:lead_certify", args=[soon.pk, leader.pk]))
+    assert own.status_code == 403
+    assert "不能认证自己的服务时长：须由其他队长认证。" in own.content.decode()
+    assert Certification.objects.count() == 0
+    phone.post(reverse("volunteers:lead_certify", args=[soon.pk, helper.pk]))
+    certification = Certification.objects.get()
+    assert (certification.member_id, certification.minutes) == (helper.pk, 120)
+    assert certification.certified_by_id == leader.user_id
+    stranger = client_for(user_of(outsider))
+    assert stranger.get(reverse("volunteers:lead_shift", args=[soon.pk])).status_code == 404
+    assert (
+        stranger.post(reverse("volunteers:lead_certify", args=[soon.pk, helper.pk])).status_code
+        == 404
+    )
