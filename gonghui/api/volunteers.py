@@ -101,6 +101,10 @@ class SignUpOut(Schema):
     status: str
 
 
+class SwapIn(Schema):
+    to_shift_id: Id = Field(description="The shift to take instead.")
+
+
 class DutyIn(Schema):
     code: str = Field(max_length=200, description="The shift's rotating code (GC1.…).")
     departure: bool = Field(False, description="True on leaving, false on arrival.")
@@ -363,6 +367,23 @@ def cancel(request: HttpRequest, shift_id: Id) -> dict[str, Any]:
     shift = queries.get_open_shift(shift_id)
     registration = actions.cancel_sign_up(actor=api_user(request), member=member, shift=shift)
     return {"shift_id": shift.pk, "status": registration.status}
+
+
+@router.post(
+    "/volunteers/shifts/{id:shift_id}/swap",
+    response={200: SignUpOut, **ERROR_RESPONSES},
+    operation_id="swap_volunteer_shift",
+)
+def swap(request: HttpRequest, shift_id: Id, payload: SwapIn) -> dict[str, Any]:
+    """Give this shift up for another in one step, before this one's cut-off: both happen or
+    neither (409 `full`, `overlapping`, `over_daily_cap`, `past_cutoff`)."""
+    member = _member(request)
+    leaving = queries.get_open_shift(shift_id)
+    joining = queries.get_open_shift(payload.to_shift_id)
+    registration = actions.swap_shift(
+        actor=api_user(request), member=member, leaving=leaving, joining=joining
+    )
+    return {"shift_id": joining.pk, "status": registration.status}
 
 
 @router.post(

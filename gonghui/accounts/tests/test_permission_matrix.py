@@ -484,6 +484,15 @@ VOLUNTEER_API_CASES: dict[str, Case] = {
         kind="own",
         api=True,
     ),
+    "swap_volunteer_shift": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/volunteers/shifts/{_shift_id(c)}/swap",
+            {"to_shift_id": _shift_id(c)},
+        ),
+        kind="own",
+        api=True,
+    ),
     "report_for_volunteer_duty": Case(
         "POST",
         lambda c: (f"/api/v1/volunteers/shifts/{_shift_id(c)}/duty", {"code": "GC1.1.1.A"}),

@@ -148,3 +148,19 @@ def test_staff_operations_are_scoped(
         f"/api/v1/volunteers/shifts/{cleaning.pk}/attendance",
     ):
         assert client.get(path, headers=EN).status_code == status, path
+
+
+def test_a_swap_is_one_step_and_refuses_a_full_shift(place, tree, operator, api_client_for):
+    first = shift(place, local(NEXT_YEAR, 4, 1, 9), local(NEXT_YEAR, 4, 1, 11), places=1)
+    second = shift(place, local(NEXT_YEAR, 4, 2, 9), local(NEXT_YEAR, 4, 2, 11), places=1)
+    third = shift(place, local(NEXT_YEAR, 4, 3, 9), local(NEXT_YEAR, 4, 3, 11), places=1)
+    me, other = volunteer(operator, tree.hlg), volunteer(operator, tree.hlg)
+    client = api_client_for(user_of(me))
+    post(client, f"/api/v1/volunteers/shifts/{first.pk}/sign-up")
+    post(api_client_for(user_of(other)), f"/api/v1/volunteers/shifts/{third.pk}/sign-up")
+    swapped = post(client, f"/api/v1/volunteers/shifts/{first.pk}/swap", {"to_shift_id": second.pk})
+    assert swapped.json() == {"shift_id": second.pk, "status": "confirmed"}
+    refused = post(client, f"/api/v1/volunteers/shifts/{second.pk}/swap", {"to_shift_id": third.pk})
+    assert (refused.status_code, refused.json()["code"]) == (409, "full")
+    held = Registration.objects.filter(member=me, status="confirmed")
+    assert [r.checkpoint_id for r in held] == [second.checkpoint_id]
