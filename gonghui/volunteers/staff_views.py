@@ -84,6 +84,7 @@ def _project_page(request: HttpRequest, project: Project, form: ShiftForm) -> Ht
         "project": project,
         "coverage": coverage,
         "gaps": sum(row.gap for row in coverage),
+        "team_hours": queries.hours_by_team(project),
         "form": form,
     }
     return render(request, "volunteers/staff_project.html", context)

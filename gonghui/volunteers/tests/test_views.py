@@ -128,6 +128,10 @@ def test_the_records_export_masks_unless_the_registry_needs_ids(
     assert sheet is not None
     assert sheet.cell(2, 3).value == str(member.id_number)
     assert AuditEntry.objects.filter(action="volunteers.export.unmasked").count() == 1
+    page = client_for(place.organiser).get(
+        reverse("volunteers:staff_project", args=[soon.project_id])
+    )
+    assert '<td class="num hours">2</td>' in page.content.decode()
 
 
 @pytest.mark.parametrize(
