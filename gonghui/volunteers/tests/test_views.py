@@ -168,7 +168,7 @@ def test_list_pages_take_a_fixed_number_of_queries(
     staff.get(project_page)
     with django_assert_num_queries(6):
         assert phone.get(reverse("volunteers:shifts")).status_code == 200
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert staff.get(project_page).status_code == 200
     with django_assert_num_queries(6):
         assert staff.get(reverse("volunteers:staff_projects")).status_code == 200
