@@ -1,4 +1,4 @@
-"""Hours of service from the actual times (ADR 0019): the rule, printed on every certificate.
+"""Hours of service from the actual times (ADR 0020): the rule, printed on every certificate.
 
 - Counted from the arrival, but never before the shift starts (waiting and travel before it
   are not service); an arrival up to GRACE after the start counts from the start.

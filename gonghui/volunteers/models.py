@@ -4,7 +4,7 @@ projects with shifts by date, time slot and group, and the hours served.
 A shift is a checkpoint of the check-in mechanism (kind `shift`, records departures): sign-up
 is a checkins Registration (capacity, no waiting list), reporting for duty (报到) a CheckIn
 and its departure `CheckIn.left_at`. Hours are computed from those actual times
-(`hours.py`, ADR 0019) and certified by a leader into an append-only `Certification`;
+(`hours.py`, ADR 0020) and certified by a leader into an append-only `Certification`;
 corrections are requests decided by someone else, never edits. A volunteer's record is kept
 by `Member` (the person and their number, which a transfer to another union keeps), never by
 employer or union."""
