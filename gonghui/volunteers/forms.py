@@ -7,8 +7,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.enterprises.forms import DateInput
+from gonghui.orgs.pickers import OrgPickerField
 from gonghui.volunteers.models import Site, Team
 
 MAX_PLACES = 10_000
@@ -24,7 +27,7 @@ class TimeInput(forms.TimeInput):
 
 class ProjectForm(CheckedTextForm):
     name_fields = ("title",)
-    org = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
+    org = OrgPickerField("volunteers.manage", label=_("Organiser"))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -34,9 +37,9 @@ class ProjectForm(CheckedTextForm):
     )
     publish = forms.BooleanField(label=_("Publish now"), required=False)
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = org_choices  # type: ignore[attr-defined]  # ChoiceField
+        bind_pickers(self, user)
 
 
 class ShiftForm(CheckedTextForm):
@@ -73,26 +76,26 @@ class ShiftForm(CheckedTextForm):
 
 class SiteForm(CheckedTextForm):
     name_fields = ("name",)
-    org = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    org = OrgPickerField("volunteers.manage", label=_("Organisation"))
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Site.Kind.choices)
     address = forms.CharField(label=_("Address"), max_length=200)
     contact = forms.CharField(label=_("Contact"), max_length=120, required=False)
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = org_choices  # type: ignore[attr-defined]  # ChoiceField
+        bind_pickers(self, user)
 
 
 class TeamForm(CheckedTextForm):
     name_fields = ("name",)
-    org = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    org = OrgPickerField("volunteers.manage", label=_("Organisation"))
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Team.Kind.choices)
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = org_choices  # type: ignore[attr-defined]  # ChoiceField
+        bind_pickers(self, user)
 
 
 class TeamMemberForm(forms.Form):

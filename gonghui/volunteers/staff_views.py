@@ -19,7 +19,7 @@ from gonghui.accounts.access import staff_required, staff_user
 from gonghui.checkins import actions as checkins
 from gonghui.core.pages import refusal_on
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 from gonghui.volunteers import actions, exports, queries
 from gonghui.volunteers.forms import (
     CardScanForm,
@@ -49,15 +49,13 @@ def _list_org(request: HttpRequest) -> Org:
 def project_list(request: HttpRequest) -> HttpResponse:
     """The projects of the org's subtree; a new one from the form below the list."""
     org = _list_org(request)
-    choices = list_org_choices(request.user, "volunteers.manage")
-    form = ProjectForm(request.POST or None, org_choices=choices, initial={"org": org.pk})
+    form = ProjectForm(request.POST or None, user=request.user, initial={"org": org})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner = get_org_for(request.user, data["org"], "volunteers.manage")
         with refusal_on(form):
             project = actions.create_project(
                 actor=staff_user(request),
-                org=owner,
+                org=data["org"],
                 title=data["title"],
                 description=data["description"],
                 cutoff_hours=data["cutoff_hours"],
@@ -272,23 +270,28 @@ def screen_code(request: HttpRequest, shift_id: int) -> HttpResponse:
 
 @staff_required
 def sites_and_teams(request: HttpRequest) -> HttpResponse:
-    choices = list_org_choices(request.user, "volunteers.manage")
-    if not choices:
+    home = home_org_for(request.user, "volunteers.manage")
+    if home is None:
         raise Http404
     posted = request.POST.get("form")
     site_form = SiteForm(
-        request.POST if posted == "site" else None, org_choices=choices, prefix="site"
+        request.POST if posted == "site" else None,
+        user=request.user,
+        initial={"org": home},
+        prefix="site",
     )
     team_form = TeamForm(
-        request.POST if posted == "team" else None, org_choices=choices, prefix="team"
+        request.POST if posted == "team" else None,
+        user=request.user,
+        initial={"org": home},
+        prefix="team",
     )
     if posted == "site" and site_form.is_valid():
         data = site_form.cleaned_data
-        org = get_org_for(request.user, data["org"], "volunteers.manage")
         with refusal_on(site_form):
             actions.create_site(
                 actor=staff_user(request),
-                org=org,
+                org=data["org"],
                 name=data["name"],
                 kind=data["kind"],
                 address=data["address"],
@@ -297,10 +300,9 @@ def sites_and_teams(request: HttpRequest) -> HttpResponse:
             return redirect("volunteers:staff_sites")
     if posted == "team" and team_form.is_valid():
         data = team_form.cleaned_data
-        org = get_org_for(request.user, data["org"], "volunteers.manage")
         with refusal_on(team_form):
             team = actions.create_team(
-                actor=staff_user(request), org=org, name=data["name"], kind=data["kind"]
+                actor=staff_user(request), org=data["org"], name=data["name"], kind=data["kind"]
             )
             return redirect("volunteers:staff_team", team_id=team.pk)
     context = {

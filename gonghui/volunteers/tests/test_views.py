@@ -211,3 +211,53 @@ def test_a_team_leader_who_is_no_staff_certifies_on_the_phone_but_never_their_ow
         stranger.post(reverse("volunteers:lead_certify", args=[soon.pk, helper.pk])).status_code
         == 404
     )
+
+
+def test_staff_set_up_a_project_site_team_and_a_night_shift_through_the_forms(
+    tree, operator, make_staff, client_for
+):
+    from gonghui.volunteers.models import Site, Team, TeamMember
+
+    organiser = make_staff(tree.hlg, "operator")
+    staff = client_for(organiser)
+    sites = reverse("volunteers:staff_sites")
+    site_form = {
+        "form": "site",
+        "site-org": tree.hlg.pk,
+        "site-name": "裕龙花园",
+        "site-kind": "community",
+        "site-address": "裕龙街2号",
+    }
+    assert staff.post(sites, site_form).status_code == 302
+    team_form = {
+        "form": "team",
+        "team-org": tree.hlg.pk,
+        "team-name": "路客联盟",
+        "team-kind": "couriers",
+    }
+    answer = staff.post(sites, team_form)
+    team = Team.objects.get()
+    assert answer["Location"] == reverse("volunteers:staff_team", args=[team.pk])
+    member = volunteer(operator, tree.hlg)
+    staff.post(answer["Location"], {"number": member.number, "leader": "on"})
+    assert TeamMember.objects.get().is_leader
+    created = staff.post(
+        reverse("volunteers:staff_projects"),
+        {"org": tree.hlg.pk, "title": "社区防疫", "cutoff_hours": 12, "publish": "on"},
+    )
+    project = Project.objects.get()
+    assert created["Location"] == reverse("volunteers:staff_project", args=[project.pk])
+    assert project.status == "published"
+    day = timezone.localdate() + timedelta(days=3)
+    staff.post(
+        created["Location"],
+        {"site": Site.objects.get().pk, "team": team.pk, "group": "晚班", "tasks": "发放防疫包",
+         "day": day.isoformat(), "start": "22:00", "end": "02:00", "places": 6},
+    )  # fmt: skip
+    night = Shift.objects.get()
+    assert (night.ends_at - night.starts_at, night.places, night.team_id) == (
+        timedelta(hours=4),
+        6,
+        team.pk,
+    )
+    assert timezone.localdate(night.ends_at) == day + timedelta(days=1)
