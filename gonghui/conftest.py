@@ -170,3 +170,16 @@ def tallies_exact(db: None, request: pytest.FixtureRequest) -> Iterator[None]:
     drift = verify()
     if drift:
         pytest.fail("tallies drifted from their rows:\n" + "\n".join(map(str, drift)))
+
+
+@pytest.fixture
+def ledger_exact(db: None) -> Iterator[None]:
+    """After the test, the trial balance of the whole ledger must be 0 for every commodity
+    (every entry balances, so any other figure means a write went past the journal). Opt in
+    per module, as with tallies_exact: `pytest.mark.usefixtures("ledger_exact")`."""
+    yield
+    from gonghui.ledger.queries import trial_balance
+
+    off = {code: total for code, total in trial_balance().items() if total}
+    if off:
+        pytest.fail(f"the trial balance is not 0: {off}")

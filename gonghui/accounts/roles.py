@@ -49,9 +49,19 @@ CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "stations.manage": _("Manage stations and their check-in codes"),
     "volunteers.manage": _("Run volunteer teams, projects and shifts, and certify hours"),
     "dashboards.view": _("See dashboards and export their figures"),
+    "ledger.view": _("See the ledger, care campaigns and their reconciliation"),
+    "ledger.correct": _("Correct ledger entries by reversing them"),
+    "ledger.close": _("Close the ledger's periods"),
+    "care.manage": _("Run care campaigns: stock, shipments and relief to people"),
 }
 
-_VIEWER: set[Capability] = {"orgs.view", "enterprises.view", "members.view", "dashboards.view"}
+_VIEWER: set[Capability] = {
+    "orgs.view",
+    "enterprises.view",
+    "members.view",
+    "dashboards.view",
+    "ledger.view",
+}
 # Operators (经办人) do the data work: registers, imports, founding cases, recruitment events.
 _OPERATOR: set[Capability] = _VIEWER | {
     "enterprises.manage",
@@ -63,12 +73,21 @@ _OPERATOR: set[Capability] = _VIEWER | {
     "benefits.manage",
     "stations.manage",
     "volunteers.manage",
+    "care.manage",
 }
 _REVIEWER: set[Capability] = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN: set[Capability] = (
     _REVIEWER
     | _OPERATOR
-    | {"orgs.manage", "accounts.view", "accounts.manage", "audit.view", "members.manage"}
+    | {
+        "orgs.manage",
+        "accounts.view",
+        "accounts.manage",
+        "audit.view",
+        "members.manage",
+        "ledger.correct",
+        "ledger.close",
+    }
 )
 # Unmasked personal-data exports leave the platform's protection: federation level only.
 _FEDERATION_ADMIN: set[Capability] = _ORG_ADMIN | {"orgs.move", "members.export_personal"}

@@ -34,6 +34,10 @@ Capability = Literal[
     "stations.manage",
     "volunteers.manage",
     "dashboards.view",
+    "ledger.view",
+    "ledger.correct",
+    "ledger.close",
+    "care.manage",
 ]
 
 CAPABILITIES: frozenset[Capability] = frozenset(get_args(Capability))
