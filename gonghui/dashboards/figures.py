@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, TruncMinute, TruncMonth
 from django.utils import timezone
 
 from gonghui.benefits import metrics as benefits_metrics
+from gonghui.care import queries as care_queries
 from gonghui.checkins import metrics as checkins_metrics
 from gonghui.core.periods import Period
 from gonghui.core.tree import STEP, subtree_q
@@ -580,6 +581,13 @@ def volunteer_service(org: Org, period: Period) -> VolunteersTile:
     )
 
 
+def care(org: Org, period: Period) -> care_queries.CareFigures:
+    """People reached, sites served, goods delivered and handed out, money by fund source:
+    read from the ledger's postings of the subtree and period (not from tallies: the ledger
+    is already the exact record, one posting a movement)."""
+    return care_queries.figures(org, period.start, period.end)
+
+
 # --- the big screen --------------------------------------------------------------------------
 
 
@@ -720,5 +728,6 @@ TILES: dict[str, Tile] = {
     "activities": activities,
     "benefits": benefits,
     "volunteers": volunteer_service,
+    "care": care,
     "live": live,
 }

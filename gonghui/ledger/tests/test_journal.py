@@ -33,7 +33,12 @@ def _legs(tree, packs, *amounts):
 
 def _write(tree, packs, *amounts):
     return journal.write_entry(
-        actor_id=None, org=tree.desheng, day=DAY, kind="test", purpose="test:1", memo="",
+        actor_id=None,
+        org=tree.desheng,
+        day=DAY,
+        kind="test",
+        purpose="test:1",
+        memo="",
         legs=_legs(tree, packs, *amounts),
     )
 
@@ -65,8 +70,9 @@ def test_money_is_shown_in_yuan():
 def _raw(tree, packs, entry_id, *amounts):
     Posting.objects.bulk_create(
         [
-            Posting(entry_id=entry_id, org=tree.desheng, day=DAY, account=a, commodity=packs,
-                    amount=n)
+            Posting(
+                entry_id=entry_id, org=tree.desheng, day=DAY, account=a, commodity=packs, amount=n
+            )
             for a, n in zip([Account.SOURCE, Account.STOCK], amounts, strict=False)
         ]
     )
@@ -78,19 +84,25 @@ def _check_now():
             cursor.execute("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
 
 
-def test_the_database_refuses_an_unbalanced_entry_written_past_the_action(tree, packs):
+def _write_raw(tree, packs, *amounts, check_now=True):
+    """Postings and their entry straight into the tables, past the action."""
     entry_id = uuid.uuid4()
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        _check_now()
-        _raw(tree, packs, entry_id, -5, 4)
+    with transaction.atomic():
+        if check_now:
+            _check_now()
+        _raw(tree, packs, entry_id, *amounts)
         Entry.objects.create(id=entry_id, org=tree.desheng, day=DAY, kind="raw")
+
+
+def test_the_database_refuses_an_unbalanced_entry_written_past_the_action(tree, packs):
+    with pytest.raises(IntegrityError, match="does not balance"):
+        _write_raw(tree, packs, -5, 4)
     assert not Entry.objects.exists()
 
 
-def test_the_database_refuses_an_entry_without_postings(tree):
-    with pytest.raises(IntegrityError, match="no postings"), transaction.atomic():
-        _check_now()
-        Entry.objects.create(org=tree.desheng, day=DAY, kind="raw")
+def test_the_database_refuses_an_entry_without_postings(tree, packs):
+    with pytest.raises(IntegrityError, match="no postings"):
+        _write_raw(tree, packs)
 
 
 def test_a_written_entry_takes_no_more_postings(tree, packs):
@@ -123,16 +135,19 @@ def test_postgres_refuses_deleting_postings_and_entries(tree, packs):
 
 @pytest.mark.postgres
 def test_postgres_checks_the_balance_at_commit(transactional_db, tree, packs):
-    entry_id = uuid.uuid4()
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        _raw(tree, packs, entry_id, -5, 4)
-        Entry.objects.create(id=entry_id, org=tree.desheng, day=DAY, kind="raw")
+    with pytest.raises(IntegrityError, match="does not balance"):
+        _write_raw(tree, packs, -5, 4, check_now=False)
     assert not Posting.objects.exists()
 
 
 def test_balances_of_a_parent_include_its_subtree(tree, packs):
     journal.write_entry(
-        actor_id=None, org=tree.root, day=DAY, kind="test", purpose="", memo="",
+        actor_id=None,
+        org=tree.root,
+        day=DAY,
+        kind="test",
+        purpose="",
+        memo="",
         legs=[
             Leg(tree.root, Account.STOCK, packs, -10, Fund.DONATION),
             Leg(tree.desheng, Account.STOCK, packs, 6, Fund.DONATION),

@@ -4,6 +4,8 @@ from django import template
 from django.http import HttpRequest
 
 from gonghui.core.personal import mask_id_number, mask_mobile, mask_name
+from gonghui.ledger.journal import yuan as yuan_of
+from gonghui.ledger.models import Fund
 from gonghui.web.nav import NavLink, sidebar
 
 register = template.Library()
@@ -37,6 +39,20 @@ def number(value: Any) -> str:
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def yuan(fen: Any) -> str:
+    """Money kept in fen, shown in yuan with two decimals: 4095000 → 40,950.00."""
+    if fen is None or fen == "":
+        return "—"
+    return yuan_of(int(fen))
+
+
+@register.filter
+def fund_label(value: str) -> str:
+    """A fund source's name (上级拨款, 专项资金 …)."""
+    return str(Fund(value).label) if value in Fund.values else value
 
 
 register.filter("mask_mobile", mask_mobile)
