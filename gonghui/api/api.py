@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from gonghui.api import (
     activities,
     benefits,
+    care,
     dashboards,
     enterprises,
     imports,
@@ -38,4 +39,5 @@ api.add_router("", activities.router)
 api.add_router("", benefits.router)
 api.add_router("", stations.router)
 api.add_router("", volunteers.router)
+api.add_router("", care.router)
 api.add_router("", dashboards.router)

@@ -22,7 +22,8 @@ from gonghui.care.models import (
     Shipment,
 )
 from gonghui.core.capabilities import Capability
-from gonghui.core.tree import subtree_q
+from gonghui.core.errors import DomainError
+from gonghui.core.tree import ancestor_paths, subtree_q
 from gonghui.ledger.models import Account, Commodity, Posting
 from gonghui.members.models import Member
 from gonghui.members.queries import check_card
@@ -121,6 +122,36 @@ def find_campaign_member(campaign: Campaign, member_id: int | str) -> Member:
     try:
         return Member.objects.in_subtree(campaign.org.path).get(pk=_pk(member_id))
     except Member.DoesNotExist:
+        raise Http404 from None
+
+
+def find_campaign_member_by_number(campaign: Campaign, number: str) -> Member:
+    """The member with this number in the campaign organiser's subtree, or a refusal."""
+    member = (
+        Member.objects.in_subtree(campaign.org.path)
+        .select_related("org")
+        .filter(number=number.strip()[:24])
+        .first()
+    )
+    if member is None:
+        message = _("No member of the campaign's unions has this number.")
+        raise DomainError("unknown_member", message, fields={"member_number": [str(message)]})
+    return member
+
+
+def list_items_of_org(org: Org) -> QuerySet[Item]:
+    """Goods a campaign of this org may use: its own and those of the unions above it."""
+    return Item.objects.filter(org__path__in=[*ancestor_paths(org.path), org.path]).order_by("name")
+
+
+def get_campaign_shipment(campaign: Campaign, shipment_id: int | str) -> Shipment:
+    try:
+        return (
+            list_shipments(campaign)
+            .select_related("campaign__org", "site__org")
+            .get(pk=_pk(shipment_id))
+        )
+    except Shipment.DoesNotExist:
         raise Http404 from None
 
 

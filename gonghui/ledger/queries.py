@@ -1,6 +1,7 @@
 """Reading the ledger: balances for any subtree and period, the trial balance, entries."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
@@ -9,6 +10,7 @@ from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
 from gonghui.core.periods import Period
 from gonghui.core.tree import subtree_q
+from gonghui.ledger.journal import closed_through
 from gonghui.ledger.models import Commodity, Entry, Posting
 from gonghui.orgs.models import Org
 
@@ -67,6 +69,20 @@ def list_entries(
     if purpose is not None:
         entries = entries.filter(purpose=purpose)
     return entries.order_by("-created_at")
+
+
+def list_entries_in(org: Org) -> QuerySet[Entry]:
+    """Entries written at the org or below it, newest first (the caller checked access)."""
+    return (
+        Entry.objects.in_subtree(org.path)
+        .select_related("org", "reverses")
+        .prefetch_related("postings__commodity")
+        .order_by("-created_at")
+    )
+
+
+def closed_through_of(org: Org) -> date | None:
+    return closed_through(org)
 
 
 def get_entry_for(user: AnyUser, entry_id: str, capability: Capability) -> Entry:

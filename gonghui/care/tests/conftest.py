@@ -92,13 +92,14 @@ def received(shipment) -> Shipment:
 @pytest.fixture
 def make_member(operator) -> Callable[..., Member]:
     def make(org: Org, **overrides: Any) -> Member:
-        return member_actions.import_member(
+        member: Member = member_actions.import_member(
             actor=operator, org=org, joined_on=timezone.localdate(), **person(**overrides)
         )
+        return member
 
     return make
 
 
 @pytest.fixture
-def member(tree, make_member) -> Member:
+def member(tree, make_member):
     return make_member(tree.desheng, name="赵建国")

@@ -163,26 +163,29 @@ def test_the_yearly_cap_counts_every_care_campaign(staff, campaign, site, member
         ),
         sites=[site],
     )
-    cash = {"kind": Relief.Kind.CASH, "fund": Fund.OWN_BUDGET}
+
+    def cash(amount: int) -> Handout:
+        return Handout(member=member, kind=Relief.Kind.CASH, fund=Fund.OWN_BUDGET, amount=amount)
+
     actions.hand_out(
         actor=staff,
         campaign=campaign,
         site=site,
-        handout=Handout(member=member, amount=300_000, **cash),
+        handout=cash(300_000),
     )
     with pytest.raises(DomainError) as refused:
         actions.hand_out(
             actor=staff,
             campaign=second,
             site=site,
-            handout=Handout(member=member, amount=300_001, **cash),
+            handout=cash(300_001),
         )
     assert refused.value.code == "over_visit_cap"
     actions.hand_out(
         actor=staff,
         campaign=second,
         site=site,
-        handout=Handout(member=member, amount=300_000, **cash),
+        handout=cash(300_000),
     )
     third = actions.create_campaign(
         actor=staff,
@@ -197,9 +200,7 @@ def test_the_yearly_cap_counts_every_care_campaign(staff, campaign, site, member
         sites=[site],
     )
     with pytest.raises(DomainError) as refused:
-        actions.hand_out(
-            actor=staff, campaign=third, site=site, handout=Handout(member=member, amount=1, **cash)
-        )
+        actions.hand_out(actor=staff, campaign=third, site=site, handout=cash(1))
     assert refused.value.code == "over_year_cap"
     assert "6,000.00" in str(refused.value)
     assert Relief.objects.count() == 2
