@@ -21,7 +21,7 @@ MARGIN = 18 * mm
 def delivery_note(shipment: Shipment, url: str) -> bytes:
     font = poster_font()
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=font)
     with printed_language():
         canvas.setTitle(_("Delivery note %(n)s") % {"n": shipment.pk})
         canvas.setFont(font, 20)
@@ -60,7 +60,7 @@ def disclosure_pdf(disclosure: Disclosure) -> bytes:
     font = poster_font()
     campaign = disclosure.campaign
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=font)
     published = formats.date_format(timezone.localtime(disclosure.published_at), "Y-m-d H:i")
 
     def header() -> float:
