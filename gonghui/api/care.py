@@ -28,7 +28,12 @@ from gonghui.orgs.queries import get_org_for
 router = Router(tags=["care"])
 MANAGE: Capability = "care.manage"
 VIEW: Capability = "ledger.view"
-FEN = Field(ge=0, le=actions.MAX_FEN, description="Money in fen (1 yuan = 100 fen)")
+
+
+def fen(default: int | None = 0) -> Any:
+    return Field(default, ge=0, le=actions.MAX_FEN, description="Money in fen (1 yuan = 100 fen)")
+
+
 FundCode = Literal["upper_grant", "own_budget", "special", "donation", "fiscal", "employer"]
 
 
@@ -37,7 +42,7 @@ class BudgetOut(Schema):
     amount: int
 
 
-class CampaignOut(Schema):
+class CampaignFields(Schema):
     id: int
     title: str
     purpose: str
@@ -51,6 +56,8 @@ class CampaignOut(Schema):
     budgets: list[BudgetOut]
     site_ids: list[int]
 
+
+class CampaignOut(CampaignFields):
     @staticmethod
     def resolve_org_name(obj: Campaign) -> str:
         return obj.org.name
@@ -92,7 +99,7 @@ class DifferenceOut(Schema):
     unit: str
 
 
-class CampaignDetailOut(CampaignOut):
+class CampaignDetailOut(CampaignFields):
     goods: list[GoodsLineOut]
     money: list[MoneyLineOut]
     differences: list[DifferenceOut]
@@ -105,8 +112,8 @@ class CampaignIn(Schema):
     starts_on: Day
     ends_on: Day
     budgets: dict[FundCode, int] = Field(default_factory=dict)
-    cap_per_visit: int | None = FEN
-    cap_per_year: int | None = FEN
+    cap_per_visit: int | None = fen(None)
+    cap_per_year: int | None = fen(None)
     cash_allowed: bool = False
     site_ids: list[Id] = Field(default_factory=list, max_length=500)
 
@@ -132,7 +139,7 @@ class ItemIn(Schema):
     org_id: Id
     name: str = Field(max_length=120)
     unit: str = Field(max_length=20)
-    unit_value: int = FEN
+    unit_value: int = fen()
 
 
 class ItemOut(Schema):
@@ -148,7 +155,7 @@ class StockIn(Schema):
     fund: FundCode
     supplier: str = Field(max_length=120)
     invoice_number: str = Field("", max_length=40)
-    unit_price: int = FEN
+    unit_price: int = Field(ge=0, le=actions.MAX_FEN, description="Fen per unit")
     quantity: int = Field(ge=1, le=actions.MAX_QUANTITY)
     day: Day
 
@@ -182,7 +189,7 @@ class ReliefIn(Schema):
     fund: FundCode
     item_id: Id | None = None
     quantity: int = Field(0, ge=0, le=10_000)
-    amount: int = FEN
+    amount: int = fen()
 
 
 class ReliefOut(Schema):
@@ -200,7 +207,7 @@ class QueuedReliefIn(Schema):
     fund: FundCode
     item_id: Id | None = None
     quantity: int = Field(0, ge=0, le=10_000)
-    amount: int = FEN
+    amount: int = fen()
     handed_at: Moment
 
 
@@ -295,9 +302,19 @@ def get_care_campaign(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
     every difference to act on."""
     campaign = queries.get_campaign_for(request.user, campaign_id, VIEW)
     report = queries.reconcile([campaign])
-    base = CampaignOut.from_orm(campaign).dict()
     return {
-        **base,
+        "id": campaign.pk,
+        "title": campaign.title,
+        "purpose": campaign.purpose,
+        "org_id": campaign.org_id,
+        "org_name": campaign.org.name,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "cap_per_visit": campaign.cap_per_visit,
+        "cap_per_year": campaign.cap_per_year,
+        "cash_allowed": campaign.cash_allowed,
+        "budgets": CampaignOut.resolve_budgets(campaign),
+        "site_ids": CampaignOut.resolve_site_ids(campaign),
         "goods": [
             {
                 "site_id": g.site.pk,

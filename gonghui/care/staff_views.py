@@ -71,6 +71,14 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _posted_org(request: HttpRequest, field: str, capability: Capability) -> Org | None:
+    """The org a posted form names, resolved before the form is read: an org outside the
+    actor's scope is a 404 like any other object there."""
+    if request.method != "POST":
+        return None
+    return get_org_for(request.user, request.POST.get(field, ""), capability)
+
+
 def _campaign_form(request: HttpRequest, data: Any = None) -> CampaignForm:
     form = CampaignForm(data)
     set_choices(form, "org", list_org_choices(request.user, MANAGE))
@@ -87,13 +95,14 @@ def _campaign_form(request: HttpRequest, data: Any = None) -> CampaignForm:
 
 @staff_required
 def campaign_create(request: HttpRequest) -> HttpResponse:
+    org = _posted_org(request, "org", MANAGE)
     form = _campaign_form(request, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if org is not None and form.is_valid():
         with refusal_on(form):
             data = form.cleaned_data
             campaign = actions.create_campaign(
                 actor=staff_user(request),
-                org=get_org_for(request.user, data["org"], MANAGE),
+                org=org,
                 details=form.details(),
                 sites=[queries.get_site_for(request.user, pk, MANAGE) for pk in data["sites"]],
             )
@@ -108,8 +117,10 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 def site_list(request: HttpRequest) -> HttpResponse:
     """Sites and goods: both lists, and the forms that add to them."""
     site_form, item_form = SiteForm(prefix="site"), ItemForm(prefix="item")
+    posted = "site" if "site-name" in request.POST else "item"
+    org = _posted_org(request, f"{posted}-org", MANAGE)
     if request.method == "POST":
-        if "site-name" in request.POST:
+        if posted == "site":
             site_form = SiteForm(request.POST, prefix="site")
         else:
             item_form = ItemForm(request.POST, prefix="item")
@@ -119,9 +130,10 @@ def site_list(request: HttpRequest) -> HttpResponse:
         if site_form.is_bound and site_form.is_valid():
             with refusal_on(site_form):
                 data = site_form.cleaned_data
+                assert org is not None
                 actions.create_site(
                     actor=staff_user(request),
-                    org=get_org_for(request.user, data["org"], MANAGE),
+                    org=org,
                     name=data["name"],
                     kind=data["kind"],
                     address=data["address"],
@@ -132,9 +144,10 @@ def site_list(request: HttpRequest) -> HttpResponse:
         if item_form.is_bound and item_form.is_valid():
             with refusal_on(item_form):
                 data = item_form.cleaned_data
+                assert org is not None
                 actions.create_item(
                     actor=staff_user(request),
-                    org=get_org_for(request.user, data["org"], MANAGE),
+                    org=org,
                     name=data["name"],
                     unit=data["unit"],
                     unit_value=data["unit_value"] or 0,
@@ -331,14 +344,15 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 @staff_required
 def ledger(request: HttpRequest) -> HttpResponse:
     org = _org(request, VIEW)
+    closing = _posted_org(request, "org", "ledger.close")
     close_form = CloseForm(request.POST or None)
     closing_orgs = list_org_choices(request.user, "ledger.close")
     set_choices(close_form, "org", closing_orgs)
-    if request.method == "POST" and close_form.is_valid():
+    if closing is not None and close_form.is_valid():
         with refusal_on(close_form):
             ledger_actions.close_period(
                 actor=staff_user(request),
-                org=get_org_for(request.user, close_form.cleaned_data["org"], "ledger.close"),
+                org=closing,
                 through=close_form.cleaned_data["through"],
             )
             messages.success(request, _("The period is closed."))

@@ -30,6 +30,8 @@ from gonghui.accounts.models import RoleGrant, User
 from gonghui.accounts.roles import Role
 from gonghui.api.api import api
 from gonghui.benefits.tests import matrix as benefits
+from gonghui.care.models import Campaign, CareSite, Item
+from gonghui.care.tests import matrix as care
 from gonghui.checkins.actions import screen_code
 from gonghui.checkins.models import CheckIn, Registration
 from gonghui.checkins.tests.qr_images import qr_png
@@ -732,9 +734,225 @@ BENEFITS_API_CASES: dict[str, Case] = {
     ),
 }
 
+
+# Care campaigns and the ledger (care.manage, ledger.*): 被测慰问活动 is organised by T
+# (gonghui/care/tests/matrix.py).
+def _campaign_url(name: str, **more: Any) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (url(f"care:{name}", campaign_id=care.campaign_of(c).pk, **more), {})
+
+
+def _at_target(name: str) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    def build(c: Ctx) -> tuple[str, dict[str, Any]]:
+        care.campaign_of(c)
+        return url(f"care:{name}") + f"?org={c.target.pk}", {}
+
+    return build
+
+
+CARE_STAFF_CASES: dict[str, Case] = {
+    "care:list": Case("GET", _at_target("list")),
+    "care:reconciliation": Case("GET", _at_target("reconciliation")),
+    "care:ledger": Case("GET", _at_target("ledger")),
+    "care:ledger_xlsx": Case("GET", _at_target("ledger_xlsx")),
+    "care:sites": Case(
+        "GET",
+        lambda c: (care.campaign_of(c) and url("care:sites"), {}),
+        kind="list",
+        marker=lambda c: care.SITE,
+    ),
+    "care:create": Case(
+        "POST",
+        lambda c: (url("care:create"), care.campaign_form(c)),
+        ok={302},
+        took_effect=care.named(Campaign, "新建慰问", "title"),
+    ),
+    "care:detail": Case("GET", _campaign_url("detail")),
+    "care:xlsx": Case("GET", _campaign_url("xlsx")),
+    "care:publish": Case("POST", _campaign_url("publish"), ok={302}, took_effect=care.published),
+    "care:post": Case(
+        "POST",
+        lambda c: (
+            url("care:post", campaign_id=care.campaign_of(c).pk, which="stock"),
+            care.stock_form(c),
+        ),
+        ok={302},
+        took_effect=care.purchases,
+    ),
+    "care:delivery_note": Case(
+        "GET",
+        lambda c: (
+            url(
+                "care:delivery_note",
+                campaign_id=care.campaign_of(c).pk,
+                shipment_id=care.shipment_of(c).pk,
+            ),
+            {},
+        ),
+    ),
+    "care:reverse": Case(
+        "POST",
+        lambda c: (
+            url("care:reverse", entry_id=care.relief_entry_of(c).pk),
+            {"reason": "发错了", "next": "/staff/care/"},
+        ),
+        ok={302},
+        took_effect=care.reversed_,
+    ),
+}
+CARE_API_CASES: dict[str, Case] = {
+    "list_care_campaigns": Case(
+        "GET",
+        lambda c: (care.campaign_of(c) and "/api/v1/care/campaigns", {}),
+        kind="list",
+        api=True,
+        marker=lambda c: care.TITLE,
+    ),
+    "get_care_campaign": Case(
+        "GET", lambda c: (f"/api/v1/care/campaigns/{care.campaign_of(c).pk}", {}), api=True
+    ),
+    "create_care_campaign": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/care/campaigns",
+            {
+                "org_id": c.target.pk,
+                "title": "接口慰问",
+                "starts_on": care.today(),
+                "ends_on": care.today(),
+                "budgets": {"special": 100},
+            },
+        ),
+        api=True,
+        ok={201},
+        took_effect=care.named(Campaign, "接口慰问", "title"),
+    ),
+    "create_care_site": Case(
+        "POST",
+        lambda c: (
+            "/api/v1/care/sites",
+            {"org_id": c.target.pk, "name": "接口网点", "kind": "depot"},
+        ),
+        api=True,
+        ok={201},
+        took_effect=care.named(CareSite, "接口网点"),
+    ),
+    "create_care_item": Case(
+        "POST",
+        lambda c: ("/api/v1/care/items", {"org_id": c.target.pk, "name": "接口物资", "unit": "份"}),
+        api=True,
+        ok={201},
+        took_effect=care.named(Item, "接口物资"),
+    ),
+    "receive_care_stock": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/care/campaigns/{care.campaign_of(c).pk}/stock",
+            {
+                "item_id": care.item_of(c).pk,
+                "fund": "special",
+                "supplier": "华联",
+                "unit_price": 100,
+                "quantity": 2,
+                "day": care.today(),
+            },
+        ),
+        api=True,
+        ok={201},
+        took_effect=care.purchases,
+    ),
+    "ship_care_goods": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/care/campaigns/{care.campaign_of(c).pk}/shipments",
+            {
+                "site_id": care.site_of(c).pk,
+                "item_id": care.item_of(c).pk,
+                "fund": "special",
+                "quantity": 2,
+                "day": care.today(),
+            },
+        ),
+        api=True,
+        ok={201},
+        took_effect=care.shipments,
+    ),
+    "give_care_relief": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/care/campaigns/{care.campaign_of(c).pk}/relief",
+            {
+                "site_id": care.site_of(c).pk,
+                "member_id": c.member.pk,
+                "kind": "goods",
+                "fund": "special",
+                "item_id": care.item_of(c).pk,
+                "quantity": 1,
+            },
+        ),
+        api=True,
+        ok={201},
+        took_effect=care.goods_relief,
+    ),
+    "upload_care_relief": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/care/campaigns/{care.campaign_of(c).pk}/relief/batch",
+            {
+                "site_id": care.site_of(c).pk,
+                "device": "d1",
+                "items": [
+                    {
+                        "nonce": "n1",
+                        "member_id": c.member.pk,
+                        "kind": "goods",
+                        "fund": "special",
+                        "item_id": care.item_of(c).pk,
+                        "quantity": 1,
+                        "handed_at": timezone.now().isoformat(),
+                    }
+                ],
+            },
+        ),
+        api=True,
+        ok={200},
+        took_effect=care.goods_relief,
+    ),
+    "publish_care_disclosure": Case(
+        "POST",
+        lambda c: (f"/api/v1/care/campaigns/{care.campaign_of(c).pk}/disclosure", {}),
+        api=True,
+        ok={201},
+        took_effect=care.published,
+    ),
+    "get_ledger_balances": Case(
+        "GET",
+        lambda c: (care.campaign_of(c) and f"/api/v1/ledger/balances?org_id={c.target.pk}", {}),
+        api=True,
+    ),
+    "reverse_ledger_entry": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/ledger/entries/{care.relief_entry_of(c).pk}/reversal",
+            {"reason": "错"},
+        ),
+        api=True,
+        ok={201},
+        took_effect=care.reversed_,
+    ),
+    "close_ledger_period": Case(
+        "POST",
+        lambda c: ("/api/v1/ledger/closes", {"org_id": c.target.pk, "through": care.yesterday()}),
+        api=True,
+        ok={201},
+        took_effect=care.closed,
+    ),
+}
+
+
 STAFF_CASES: dict[str, Case] = {
     **DASHBOARD_STAFF_CASES,
     **VOLUNTEER_STAFF_CASES,
+    **CARE_STAFF_CASES,
     **STATION_STAFF_CASES,
     **BENEFITS_STAFF_CASES,
     "web:staff_home": Case("GET", lambda c: (url("web:staff_home"), {}), kind="unscoped"),
@@ -1222,6 +1440,7 @@ STAFF_CASES: dict[str, Case] = {
 API_CASES: dict[str, Case] = {
     **DASHBOARD_API_CASES,
     **VOLUNTEER_API_CASES,
+    **CARE_API_CASES,
     **STATION_API_CASES,
     **BENEFITS_API_CASES,
     "get_me": Case("GET", lambda c: ("/api/v1/me", {}), kind="unscoped", api=True),

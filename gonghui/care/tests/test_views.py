@@ -36,7 +36,9 @@ def given(staff, campaign, site, kit, received, member):
         actor=staff,
         campaign=campaign,
         site=site,
-        handout=Handout(member=member, kind=Relief.Kind.GOODS, fund=Fund.SPECIAL, item=kit, quantity=1),
+        handout=Handout(
+            member=member, kind=Relief.Kind.GOODS, fund=Fund.SPECIAL, item=kit, quantity=1
+        ),
     )
 
 
@@ -97,19 +99,34 @@ def test_the_delivery_page_signs_once_and_replays_a_retry(client, shipment):
     body = {
         "device": "phone-a",
         "items": [
-            {"nonce": "n-1", "received": 74, "reason": "一份破损", "signed_by": "王医生",
-             "signature": PNG, "signed_at": timezone.now().isoformat(), "offline": True}
+            {
+                "nonce": "n-1",
+                "received": 74,
+                "reason": "一份破损",
+                "signed_by": "王医生",
+                "signature": PNG,
+                "signed_at": timezone.now().isoformat(),
+                "offline": True,
+            }
         ],
     }
     url = reverse("care:delivery_upload", args=[shipment.token])
     first = client.post(url, json.dumps(body), content_type="application/json")
     retry = client.post(url, json.dumps(body), content_type="application/json")
     assert first.json()["answers"][0] | {"message": ""} == {
-        "nonce": "n-1", "ok": True, "code": "received", "message": "", "replayed": False
+        "nonce": "n-1",
+        "ok": True,
+        "code": "received",
+        "message": "",
+        "replayed": False,
     }
     assert retry.json()["answers"][0]["replayed"] is True
     shipment.refresh_from_db()
-    assert (shipment.quantity_received, shipment.signed_offline, shipment.signed_by) == (74, True, "王医生")
+    assert (shipment.quantity_received, shipment.signed_offline, shipment.signed_by) == (
+        74,
+        True,
+        "王医生",
+    )
     assert shipment.signature.name.endswith(".jpg")
     assert Entry.objects.filter(kind="care.receipt").count() == 1
 
@@ -154,9 +171,9 @@ def test_the_reconciliation_shows_a_short_delivery(staff_client, tree, shipment)
 def test_the_campaign_workbook(staff_client, campaign, given):
     response = staff_client.get(reverse("care:xlsx", args=[campaign.pk]))
     book = load_workbook(io.BytesIO(response.content))
-    money = [row for row in book["Money by fund"].iter_rows(values_only=True)]
+    money = list(book["Money by fund"].iter_rows(values_only=True))
     assert money[1] == ("Special fund", 40950, 40950, 0)
-    relief = [row for row in book["Relief"].iter_rows(values_only=True)]
+    relief = list(book["Relief"].iter_rows(values_only=True))
     assert relief[1][1] == "赵*国"
 
 
