@@ -844,7 +844,7 @@ def disclosure_lines(campaign: Campaign) -> tuple[list[dict[str, Any]], dict[str
         elif relief.item is not None:
             goods[relief.item.name] = goods.get(relief.item.name, 0) + relief.quantity
     purchases: dict[str, int] = {}
-    for purchase in Purchase.objects.filter(campaign=campaign):
+    for purchase in Purchase.objects.filter(campaign=campaign, unit_price__gt=0):
         purchases[purchase.fund] = (
             purchases.get(purchase.fund, 0) + purchase.unit_price * purchase.quantity
         )

@@ -16,10 +16,12 @@ from gonghui.accounts.actions import create_staff_user
 from gonghui.accounts.models import TotpDevice, User
 from gonghui.accounts.roles import Role
 from gonghui.benefits.models import Claim, Offer, Service
+from gonghui.care.models import Campaign
 from gonghui.checkins.models import CheckIn, Registration
 from gonghui.dashboards.tallies import rebuild as rebuild_tallies
 from gonghui.demo.activities import load_activities
 from gonghui.demo.benefits import PROVIDER_DEMO, load_benefits
+from gonghui.demo.care import load_care
 from gonghui.demo.enterprises import load_enterprises
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
 from gonghui.demo.members import DEMO_WORKER_NAME, load_members
@@ -27,6 +29,7 @@ from gonghui.demo.stations import load_stations
 from gonghui.demo.volunteers import load_volunteers
 from gonghui.enterprises.models import Enterprise, FoundingCase
 from gonghui.events.models import Activity
+from gonghui.ledger.models import Posting
 from gonghui.members.models import Application, Member, RecruitmentEvent
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind, Tally
@@ -223,6 +226,11 @@ def _load(done: Callable[[str, str], None]) -> None:
     done(
         "volunteer service",
         f"{Shift.objects.count()} shifts, {Certification.objects.count()} certified stays",
+    )
+    load_care(operator=operator, staff=staff)
+    done(
+        "care",
+        f"{Campaign.objects.count()} campaigns, {Posting.objects.count()} ledger postings",
     )
     # The loaders write in bulk, past the actions that keep the daily tallies: count them once.
     rebuild_tallies()
