@@ -14,7 +14,9 @@ ledger (the dashboard's care tile reads nothing else):
   none is posted) and shipped 309 to each of the four sites; the special fund buys 300 food
   and protection kits at 136.50 yuan (40,950.00 yuan), 75 to each site; 300 front-line workers
   (medical staff, security, cleaners, office staff and volunteers, recorded as members of the
-  street union) receive a kit and a pack each; the campaign's 公示 is published.
+  street union) receive a kit each, named in the campaign's published 公示; the packs were
+  handed round at the sites without a list, so they stay received there (the reconciliation
+  lists them as received but not handed out).
 
 Supplier names and the four sites' names are the demo's own; the seed names neither.
 """

@@ -59,7 +59,7 @@ def test_the_ledger_balances_and_desheng_published_its_disclosure(loaded):
     assert set(trial_balance().values()) == {0}
     desheng = Campaign.objects.get(org__name="德胜街道总工会")
     disclosure = desheng.disclosures.get()
-    assert len(disclosure.lines) == 600
+    assert len(disclosure.lines) == 300
     assert disclosure.totals["purchases_by_fund"] == {"special": 4_095_000}
 
 
@@ -68,7 +68,8 @@ def test_the_dashboard_page_shows_them(loaded, client_for):
     client = client_for(fed_admin)
     desheng = Org.objects.get(name="德胜街道总工会")
     text = client.get(
-        reverse("dashboards:home") + f"?org={desheng.pk}&period=custom&start=2026-01-01&end=2026-12-31"
+        reverse("dashboards:home")
+        + f"?org={desheng.pk}&period=custom&start=2026-01-01&end=2026-12-31"
     ).content.decode()
     assert "40,950.00" in text
     assert "1,236 份" in text
