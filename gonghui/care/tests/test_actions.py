@@ -63,7 +63,8 @@ def test_a_delivery_cannot_be_confirmed_twice(received):
             shipment=received, receipt=Receipt(received=75, signed_by="另一人")
         )
     assert refused.value.code == "already_confirmed"
-    assert "已由王医生签收" in str(refused.value) or "王医生" in str(refused.value)
+    assert str(refused.value).startswith("这批物资已由王医生于 ")
+    assert str(refused.value).endswith("签收（实收 75），不能重复签收。")
     assert Entry.objects.filter(kind="care.receipt").count() == 1
 
 
@@ -73,6 +74,9 @@ def test_more_received_than_shipped_needs_a_reason(shipment):
             shipment=shipment, receipt=Receipt(received=76, signed_by="王医生")
         )
     assert refused.value.code == "surplus_without_reason"
+    assert str(refused.value) == (
+        "实收 76 多于发出的 75：请说明原因（例如混入了其他批次的物资）或更正数量。"
+    )
     shipment.refresh_from_db()
     assert shipment.status == Shipment.Status.SENT
     assert not Entry.objects.filter(kind="care.receipt").exists()
@@ -90,7 +94,9 @@ def test_shipping_more_than_the_stock_is_refused(staff, campaign, site, kit, sto
             day=timezone.localdate(),
         )
     assert refused.value.code == "negative_stock"
-    assert "300" in str(refused.value)
+    assert str(refused.value) == (
+        "食品防护用品包（专项资金）库存只有 300 份，不能发出 301。未作任何记录。"
+    )
     assert not Shipment.objects.exists()
 
 
@@ -104,6 +110,7 @@ def test_relief_is_paid_once_per_person_campaign_and_kind(
     with pytest.raises(DomainError) as refused:
         actions.hand_out(actor=staff, campaign=campaign, site=site, handout=handout)
     assert refused.value.code == "already_paid"
+    assert str(refused.value) == "此人在本次活动中已领取过此项慰问，不能重复发放。未作任何记录。"
     assert (Relief.objects.count(), Payout.objects.count()) == (1, 1)
 
 
@@ -132,6 +139,7 @@ def test_cash_where_forbidden_is_refused(staff, campaign, site, member):
             handout=Handout(member=member, kind=Relief.Kind.CASH, fund=Fund.SPECIAL, amount=50_000),
         )
     assert refused.value.code == "cash_forbidden"
+    assert str(refused.value) == "本次活动不允许发放现金，请改发物资。未作任何记录。"
     assert not Entry.objects.filter(kind="care.relief").exists()
 
 
@@ -146,7 +154,9 @@ def test_over_the_visit_cap_is_refused(staff, campaign, site, member):
             ),
         )
     assert refused.value.code == "over_visit_cap"
-    assert "3,000.00" in str(refused.value)
+    assert str(refused.value) == (
+        "3,000.01 元超过本次活动每人每次 3,000.00 元的上限。未作任何记录。"
+    )
 
 
 def test_the_yearly_cap_counts_every_care_campaign(staff, campaign, site, member, tree):
@@ -202,7 +212,10 @@ def test_the_yearly_cap_counts_every_care_campaign(staff, campaign, site, member
     with pytest.raises(DomainError) as refused:
         actions.hand_out(actor=staff, campaign=third, site=site, handout=cash(1))
     assert refused.value.code == "over_year_cap"
-    assert "6,000.00" in str(refused.value)
+    assert str(refused.value) == (
+        "赵*国 在 2026 年已获慰问 6,000.00 元，再发 0.01 元将超过每人每年 6,000.00 元的上限。"
+        "未作任何记录。"
+    ).replace("2026", str(timezone.localdate().year))
     assert Relief.objects.count() == 2
 
 
@@ -259,7 +272,10 @@ def test_no_posting_into_a_closed_period(staff, campaign, site, kit, tree, make_
             day=yesterday,
         )
     assert refused.value.code == "period_closed"
-    assert f"closed through {yesterday.isoformat()}" in str(refused.value)
+    day = yesterday.isoformat()
+    assert str(refused.value) == (
+        f"德胜街道总工会 已结账至 {day}：不能记入 {day}。请在 {day} 之后的日期记更正分录。"
+    )
     assert not Entry.objects.exists()
 
 

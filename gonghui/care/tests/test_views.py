@@ -88,7 +88,7 @@ def test_relief_by_card_scan_on_the_page(staff_client, campaign, site, kit, rece
         },
     )
     assert again.status_code == 400
-    assert "already received this relief" in again.content.decode()
+    assert "此人在本次活动中已领取过此项慰问" in again.content.decode()
     assert Relief.objects.count() == 1
 
 
@@ -165,15 +165,15 @@ def test_the_reconciliation_shows_a_short_delivery(staff_client, tree, shipment)
     response = staff_client.get(reverse("care:reconciliation") + f"?org={tree.desheng.pk}")
     text = response.content.decode()
     assert 'data-kind="lost"' in text
-    assert "德胜疫苗接种点 · 食品防护用品包: 5 份 lost in transit or short" in text
+    assert "德胜疫苗接种点 · 食品防护用品包：途中损耗或短少 5 份" in text
 
 
 def test_the_campaign_workbook(staff_client, campaign, given):
     response = staff_client.get(reverse("care:xlsx", args=[campaign.pk]))
     book = load_workbook(io.BytesIO(response.content))
-    money = list(book["Money by fund"].iter_rows(values_only=True))
-    assert money[1] == ("Special fund", 40950, 40950, 0)
-    relief = list(book["Relief"].iter_rows(values_only=True))
+    money = list(book["按资金来源的金额"].iter_rows(values_only=True))
+    assert money[1] == ("专项资金", 40950, 40950, 0)
+    relief = list(book["慰问"].iter_rows(values_only=True))
     assert relief[1][1] == "赵*国"
 
 
@@ -181,10 +181,10 @@ def test_the_ledger_workbook_and_page(staff_client, tree, given):
     page = staff_client.get(reverse("care:ledger") + f"?org={tree.desheng.pk}")
     assert page.status_code == 200
     response = staff_client.get(reverse("care:ledger_xlsx") + f"?org={tree.desheng.pk}")
-    rows = list(load_workbook(io.BytesIO(response.content))["Ledger"].iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(response.content))["台账"].iter_rows(values_only=True))
     # the header; the purchase (goods and money), the shipment, the receipt, the relief
     assert len(rows) == 1 + 4 + 2 + 2 + 2
-    money = [row for row in rows[1:] if row[7] == "yuan"]
+    money = [row for row in rows[1:] if row[7] == "元"]
     assert sorted(row[6] for row in money) == [-40950, 40950]
 
 
