@@ -97,9 +97,20 @@
     say("");
   }
 
+  let sending = false;
+
   async function flush() {
     const items = queue();
-    if (!items.length) return;
+    if (!items.length || sending) return;
+    sending = true;
+    try {
+      await send(items);
+    } finally {
+      sending = false;
+    }
+  }
+
+  async function send(items) {
     say(status.dataset.sending);
     let response;
     try {
