@@ -563,18 +563,16 @@ def get_ledger_balances(request: HttpRequest, params: Query[BalanceQuery]) -> di
 
 
 @router.post(
-    "/ledger/entries/{entry_id}/reversal",
+    "/ledger/entries/{uuid:entry}/reversal",
     response={201: EntryOut, **ERROR_RESPONSES},
     operation_id="reverse_ledger_entry",
 )
-def reverse_ledger_entry(
-    request: HttpRequest, entry_id: UUID, payload: ReversalIn
-) -> tuple[int, Any]:
+def reverse_ledger_entry(request: HttpRequest, entry: UUID, payload: ReversalIn) -> tuple[int, Any]:
     """Correct an entry with its mirror image dated today (ledger.correct); a payment it made
     is released."""
-    entry = ledger_queries.get_entry_for(request.user, str(entry_id), "ledger.correct")
+    found = ledger_queries.get_entry_for(request.user, str(entry), "ledger.correct")
     return 201, ledger_actions.reverse_entry(
-        actor=api_user(request), entry=entry, reason=payload.reason
+        actor=api_user(request), entry=found, reason=payload.reason
     )
 
 

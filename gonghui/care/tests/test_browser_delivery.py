@@ -34,9 +34,7 @@ def test_a_depot_signs_offline_and_the_superior_sees_the_difference(
     phone.mouse.move(box["x"] + 220, box["y"] + 50, steps=8)
     phone.mouse.up()
     phone.locator("#sign").click()
-    expect(phone.locator("#sign-status")).to_have_text(
-        "已保存在本手机上，有信号后将自动上传。"
-    )
+    expect(phone.locator("#sign-status")).to_have_text("已保存在本手机上，有信号后将自动上传。")
     shipment.refresh_from_db()
     assert shipment.status == Shipment.Status.SENT  # nothing reached the server yet
 
