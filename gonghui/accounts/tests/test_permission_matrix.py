@@ -756,7 +756,7 @@ CARE_STAFF_CASES: dict[str, Case] = {
     "care:ledger_xlsx": Case("GET", _at_target("ledger_xlsx")),
     "care:sites": Case(
         "GET",
-        lambda c: (care.campaign_of(c) and url("care:sites"), {}),
+        lambda c: (care.after_campaign(c, url("care:sites")), {}),
         kind="list",
         marker=lambda c: care.SITE,
     ),
@@ -802,7 +802,7 @@ CARE_STAFF_CASES: dict[str, Case] = {
 CARE_API_CASES: dict[str, Case] = {
     "list_care_campaigns": Case(
         "GET",
-        lambda c: (care.campaign_of(c) and "/api/v1/care/campaigns", {}),
+        lambda c: (care.after_campaign(c, "/api/v1/care/campaigns"), {}),
         kind="list",
         api=True,
         marker=lambda c: care.TITLE,
@@ -926,7 +926,7 @@ CARE_API_CASES: dict[str, Case] = {
     ),
     "get_ledger_balances": Case(
         "GET",
-        lambda c: (care.campaign_of(c) and f"/api/v1/ledger/balances?org_id={c.target.pk}", {}),
+        lambda c: (care.after_campaign(c, f"/api/v1/ledger/balances?org_id={c.target.pk}"), {}),
         api=True,
     ),
     "reverse_ledger_entry": Case(

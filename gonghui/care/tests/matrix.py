@@ -70,6 +70,12 @@ def campaign_of(ctx: Any) -> Campaign:
     return campaign
 
 
+def after_campaign(ctx: Any, value: str) -> str:
+    """`value`, once the campaign exists (for lists and figures that must show it)."""
+    campaign_of(ctx)
+    return value
+
+
 def site_of(ctx: Any) -> CareSite:
     return CareSite.objects.get(name=SITE, org=ctx.target)
 
