@@ -277,7 +277,8 @@ def _city(postings: int) -> dict[str, Any]:
     from gonghui.orgs.models import Org
 
     def path(*steps: int) -> str:
-        return "".join(f"{s:0{STEP}d}" for s in steps)
+        # Under a second root: part 1's street union sits under the first (00001).
+        return "".join(f"{s:0{STEP}d}" for s in (2, *steps[1:]))
 
     rows = [(path(1), "北京市总工会", "federation", None)]
     for d in range(1, 17):

@@ -118,6 +118,12 @@ class ShipForm(forms.Form):
     day = forms.DateField(label=_("Sent on"), widget=DateInput(), initial=_today)
 
 
+class AllocateForm(forms.Form):
+    site = forms.TypedChoiceField(label=_("Site"), coerce=int)
+    item = forms.TypedChoiceField(label=_("Item"), coerce=int)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=1_000_000)
+
+
 class ReliefForm(CheckedTextForm):
     """Relief to one member, found by the member number typed from the list or by a scanned
     member card code."""

@@ -17,6 +17,7 @@ from gonghui.accounts.access import staff_required, staff_user
 from gonghui.care import actions, queries
 from gonghui.care.exports import campaign_workbook, ledger_workbook
 from gonghui.care.forms import (
+    AllocateForm,
     CampaignForm,
     CloseForm,
     ItemForm,
@@ -176,7 +177,10 @@ def _detail_forms(campaign: Campaign, data: Any = None, which: str = "") -> dict
         "stock_form": StockForm(data if which == "stock" else None, prefix="stock"),
         "ship_form": ShipForm(data if which == "ship" else None, prefix="ship"),
         "relief_form": ReliefForm(data if which == "relief" else None, prefix="relief"),
+        "allocate_form": AllocateForm(data if which == "allocate" else None, prefix="allocate"),
     }
+    set_choices(forms_["allocate_form"], "site", sites)
+    set_choices(forms_["allocate_form"], "item", items)
     set_choices(forms_["stock_form"], "item", items)
     set_choices(forms_["ship_form"], "item", items)
     set_choices(forms_["ship_form"], "site", sites)
@@ -218,7 +222,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def campaign_post(request: HttpRequest, campaign_id: int, which: str) -> HttpResponse:
-    """One of the detail page's forms: stock received, a shipment, relief."""
+    """One of the detail page's forms: stock received, an allocation, a shipment, relief."""
     campaign = queries.get_campaign_for(request.user, campaign_id, MANAGE)
     forms_ = _detail_forms(campaign, request.POST, which)
     form = forms_.get(f"{which}_form")
@@ -241,6 +245,15 @@ def campaign_post(request: HttpRequest, campaign_id: int, which: str) -> HttpRes
                     day=data["day"],
                 )
                 messages.success(request, _("Stock received."))
+            elif which == "allocate":
+                actions.allocate(
+                    actor=actor,
+                    campaign=campaign,
+                    site=queries.get_site_for(request.user, data["site"], VIEW),
+                    item=queries.get_item_for(request.user, data["item"], MANAGE),
+                    quantity=data["quantity"],
+                )
+                messages.success(request, _("Allocation saved."))
             elif which == "ship":
                 actions.ship(
                     actor=actor,

@@ -193,3 +193,24 @@ def test_a_shipment_gets_a_delivery_note_with_its_qr_link(staff_client, campaign
     text = "\n".join(pdf_lines(response.content))
     assert f"/care/d/{shipment.token}/" in text
     assert Shipment.objects.count() == 1
+
+
+def test_an_allocation_shows_until_shipped(staff_client, campaign, site, kit, stocked):
+    response = staff_client.post(
+        reverse("care:post", args=[campaign.pk, "allocate"]),
+        {"allocate-site": site.pk, "allocate-item": kit.pk, "allocate-quantity": 80},
+    )
+    assert response.status_code == 302
+    page = staff_client.get(reverse("care:detail", args=[campaign.pk])).content.decode()
+    assert "德胜疫苗接种点 · 食品防护用品包：已分配 80 份，尚未发出" in page
+
+
+def test_the_list_pages_count_their_queries(
+    staff_client, tree, campaign, given, django_assert_num_queries
+):
+    with django_assert_num_queries(10):
+        staff_client.get(reverse("care:ledger") + f"?org={tree.desheng.pk}")
+    with django_assert_num_queries(8):
+        staff_client.get(reverse("care:sites"))
+    with django_assert_num_queries(12):
+        staff_client.get(reverse("care:reconciliation") + f"?org={tree.desheng.pk}")
