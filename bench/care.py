@@ -316,6 +316,9 @@ def _city(postings: int) -> dict[str, Any]:
         while written < postings:
             batch = min(100_000, postings - written)
             entries = []
+            # One transaction a batch: the postings' foreign key to their entry is checked at
+            # the commit, and the entries' balance triggers too.
+            raw.execute("BEGIN")
             with cursor.copy(
                 "COPY ledger_posting (entry_id, org_id, day, account, commodity_id, amount, fund,"
                 " purpose, place) FROM STDIN"
@@ -341,7 +344,7 @@ def _city(postings: int) -> dict[str, Any]:
                     copy.write_row(
                         (entry, org_id, day, "bench", "bench", "", "2026-12-01 00:00:00+08")
                     )
-            raw.commit()
+            raw.execute("COMMIT")
             written += batch
             harness.log(f"  {written:,} postings")
     with connection.cursor() as cursor:

@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -631,6 +632,15 @@ def _give(
                     "cap": yuan(campaign.cap_per_year),
                 },
             )
+    # The payment's unique key first: a second payment is refused as such, before any other
+    # check (the stock may be gone by then) could answer for it.
+    entry_id = uuid.uuid4()
+    journal.claim_payout(
+        entry_id=entry_id,
+        purpose=campaign.key,
+        day=day,
+        claim=PayoutClaim(beneficiary_id=member.pk, kind=kind_key, value=value),
+    )
     if handout.kind == Relief.Kind.CASH:
         cash = journal.money()
         legs = [
@@ -679,7 +689,7 @@ def _give(
         purpose=campaign.key,
         memo=f"{site.name} {mask_name(member.name)}",
         legs=legs,
-        payout=PayoutClaim(beneficiary_id=member.pk, kind=kind_key, value=value),
+        entry_id=entry_id,
     )
     return Relief.objects.create(
         campaign=campaign,

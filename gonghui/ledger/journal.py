@@ -8,6 +8,7 @@ inserting it, never by looking first, so two staff pressing at the same moment (
 upload, or two union levels) get exactly one payment.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,6 +138,31 @@ def paid_in_year(member_id: int, year: int, *, purpose_prefix: str) -> int:
     return total
 
 
+def claim_payout(*, entry_id: uuid.UUID, purpose: str, day: date, claim: PayoutClaim) -> None:
+    """Insert the payment's unique key for the entry about to be written (in the caller's
+    transaction): a second payment of the kind to the person for the purpose fails here,
+    whoever and wherever its caller is. Call it before checks that a retry would otherwise
+    fail for another reason (stock gone), so that a second payment reads as one."""
+    try:
+        with transaction.atomic():
+            Payout.objects.create(
+                purpose=purpose,
+                beneficiary_id=claim.beneficiary_id,
+                kind=claim.kind,
+                entry_id=entry_id,
+                value=claim.value,
+                day=day,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            "already_paid",
+            _(
+                "This person has already received this relief in this campaign; "
+                "it cannot be given twice. Nothing was written."
+            ),
+        ) from None
+
+
 def write_entry(
     *,
     actor_id: int | None,
@@ -148,12 +174,14 @@ def write_entry(
     legs: Sequence[Leg],
     payout: PayoutClaim | None = None,
     reverses: Entry | None = None,
+    entry_id: uuid.UUID | None = None,
 ) -> Entry:
     """Write one balanced entry with its postings (postings first, the entry last: its insert
     checks them and seals them) in the caller's transaction."""
     check_balanced(legs)
     check_open([org, *(leg.org for leg in legs)], day)
     entry = Entry(
+        id=entry_id or uuid.uuid4(),
         org=org,
         day=day,
         kind=kind,
@@ -164,24 +192,7 @@ def write_entry(
     )
     with transaction.atomic():
         if payout is not None:
-            try:
-                with transaction.atomic():
-                    Payout.objects.create(
-                        purpose=purpose,
-                        beneficiary_id=payout.beneficiary_id,
-                        kind=payout.kind,
-                        entry_id=entry.pk,
-                        value=payout.value,
-                        day=day,
-                    )
-            except IntegrityError:
-                raise ConflictError(
-                    "already_paid",
-                    _(
-                        "This person has already received this relief in this campaign; "
-                        "it cannot be given twice. Nothing was written."
-                    ),
-                ) from None
+            claim_payout(entry_id=entry.pk, purpose=purpose, day=day, claim=payout)
         Posting.objects.bulk_create(
             [
                 Posting(

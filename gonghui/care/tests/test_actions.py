@@ -309,3 +309,15 @@ def test_the_disclosure_masks_names_and_hashes_the_list(
     assert disclosure.sha256 == actions.list_hash(disclosure.lines)
     assert len(disclosure.sha256) == 64
     assert disclosure.totals["purchases_by_fund"] == {"special": 4_095_000}
+
+
+def test_a_second_payment_reads_as_such_once_the_stock_is_gone(
+    staff, campaign, site, kit, received, member
+):
+    handout = Handout(
+        member=member, kind=Relief.Kind.GOODS, fund=Fund.SPECIAL, item=kit, quantity=75
+    )
+    actions.hand_out(actor=staff, campaign=campaign, site=site, handout=handout)
+    with pytest.raises(DomainError) as refused:
+        actions.hand_out(actor=staff, campaign=campaign, site=site, handout=handout)
+    assert refused.value.code == "already_paid"
