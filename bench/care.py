@@ -280,7 +280,7 @@ def _city(postings: int) -> dict[str, Any]:
         # Under a second root: part 1's street union sits under the first (00001).
         return "".join(f"{s:0{STEP}d}" for s in (2, *steps[1:]))
 
-    rows = [(path(1), "北京市总工会", "federation", None)]
+    rows: list[tuple[str, str, str, str | None]] = [(path(1), "北京市总工会", "federation", None)]
     for d in range(1, 17):
         rows.append((path(1, d), f"区{d}总工会", "federation", path(1)))
         for s in range(1, 21):
