@@ -67,7 +67,7 @@ def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
 def _found_line() -> str:
     return (
         f"Using the existing demo data in {connection.settings_dict['NAME']}: "
-        "625 unions, 15737 members"
+        "625 unions, 16037 members"
     )
 
 
@@ -93,7 +93,7 @@ def test_the_first_start_loads_and_says_each_stage_with_its_counts(loaded):
 
 def test_a_second_start_does_not_reload_and_says_what_it_found(loaded):
     before = _sizes()
-    assert before[:2] == (625, 15737)
+    assert before[:2] == (625, 16037)
     lines: list[str] = []
     load_or_find_demo(report=lines.append)
     assert lines == [_found_line()]
@@ -117,7 +117,7 @@ def test_load_demo_refuses_a_database_that_holds_data(loaded):
     with pytest.raises(CommandError) as refused:
         call_command("load_demo", stdout=io.StringIO())
     assert str(refused.value) == (
-        "The database already holds 625 unions and 15737 members;"
+        "The database already holds 625 unions and 16037 members;"
         " the demo loads only into an empty one."
     )
 
