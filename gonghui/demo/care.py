@@ -254,16 +254,15 @@ def _desheng(operator: User) -> Campaign:
     for n, member in enumerate(workers):
         site = sites[n % 4]
         visit = _at(11, 18 if n < FRONT_LINE // 2 else 25, 9 + n % 8)
-        for item, fund in ((kits, Fund.SPECIAL), (packs, Fund.OWN_BUDGET)):
-            actions.hand_out(
-                actor=operator,
-                campaign=campaign,
-                site=site,
-                handout=actions.Handout(
-                    member=member, kind="goods", fund=fund, item=item, quantity=1
-                ),
-                at=visit,
-            )
+        actions.hand_out(
+            actor=operator,
+            campaign=campaign,
+            site=site,
+            handout=actions.Handout(
+                member=member, kind="goods", fund=Fund.SPECIAL, item=kits, quantity=1
+            ),
+            at=visit,
+        )
     actions.publish_disclosure(actor=operator, campaign=campaign)
     return campaign
 
