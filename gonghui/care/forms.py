@@ -10,8 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.care.actions import CampaignDetails
 from gonghui.care.models import CareSite, Relief
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.ledger.models import Fund
+from gonghui.orgs.pickers import OrgPickerField
 
 
 class DateInput(forms.DateInput):
@@ -43,29 +46,37 @@ def _today() -> Any:
     return timezone.localdate()
 
 
-class SiteForm(CheckedTextForm):
+class _PickedOrgForm(CheckedTextForm):
+    """A form whose `org` is a union picker bound to the caller."""
+
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bind_pickers(self, user)
+
+
+class SiteForm(_PickedOrgForm):
     name_fields = ("name", "contact_name")
 
-    org = forms.TypedChoiceField(label=_("Union"), coerce=int)
+    org = OrgPickerField("care.manage", label=_("Union"))
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=CareSite.Kind.choices)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     contact_name = forms.CharField(label=_("Contact person"), max_length=40, required=False)
 
 
-class ItemForm(CheckedTextForm):
+class ItemForm(_PickedOrgForm):
     name_fields = ("name", "unit")
 
-    org = forms.TypedChoiceField(label=_("Union"), coerce=int)
+    org = OrgPickerField("care.manage", label=_("Union"))
     name = forms.CharField(label=_("Item"), max_length=120)
     unit = forms.CharField(label=_("Unit"), max_length=20, initial="份")
     unit_value = YuanField(label=_("Value of one unit (yuan)"), initial=Decimal(0))
 
 
-class CampaignForm(CheckedTextForm):
+class CampaignForm(_PickedOrgForm):
     name_fields = ("title",)
 
-    org = forms.TypedChoiceField(label=_("Organiser"), coerce=int)
+    org = OrgPickerField("care.manage", label=_("Organiser"))
     title = forms.CharField(label=_("Title"), max_length=120)
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea, required=False)
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput(), initial=_today)
@@ -156,8 +167,8 @@ class ReverseForm(CheckedTextForm):
     reason = forms.CharField(label=_("Why is it reversed?"), max_length=200)
 
 
-class CloseForm(forms.Form):
-    org = forms.TypedChoiceField(label=_("Union"), coerce=int)
+class CloseForm(_PickedOrgForm):
+    org = OrgPickerField("ledger.close", label=_("Union"))
     through = forms.DateField(label=_("Close the books through"), widget=DateInput())
 
 

@@ -37,7 +37,7 @@ from gonghui.core.personal import mask_name
 from gonghui.ledger import actions as ledger_actions
 from gonghui.ledger import queries as ledger_queries
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 
 MANAGE: Capability = "care.manage"
 VIEW: Capability = "ledger.view"
@@ -72,17 +72,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _posted_org(request: HttpRequest, field: str, capability: Capability) -> Org | None:
-    """The org a posted form names, resolved before the form is read: an org outside the
-    actor's scope is a 404 like any other object there."""
-    if request.method != "POST":
-        return None
-    return get_org_for(request.user, request.POST.get(field, ""), capability)
-
-
 def _campaign_form(request: HttpRequest, data: Any = None) -> CampaignForm:
-    form = CampaignForm(data)
-    set_choices(form, "org", list_org_choices(request.user, MANAGE))
+    form = CampaignForm(data, user=request.user)
     set_choices(
         form,
         "sites",
@@ -96,14 +87,13 @@ def _campaign_form(request: HttpRequest, data: Any = None) -> CampaignForm:
 
 @staff_required
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    org = _posted_org(request, "org", MANAGE)
     form = _campaign_form(request, request.POST or None)
-    if org is not None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             data = form.cleaned_data
             campaign = actions.create_campaign(
                 actor=staff_user(request),
-                org=org,
+                org=data["org"],
                 details=form.details(),
                 sites=[queries.get_site_for(request.user, pk, MANAGE) for pk in data["sites"]],
             )
@@ -117,24 +107,20 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def site_list(request: HttpRequest) -> HttpResponse:
     """Sites and goods: both lists, and the forms that add to them."""
-    site_form, item_form = SiteForm(prefix="site"), ItemForm(prefix="item")
-    posted = "site" if "site-name" in request.POST else "item"
-    org = _posted_org(request, f"{posted}-org", MANAGE)
+    user = request.user
+    site_form, item_form = SiteForm(prefix="site", user=user), ItemForm(prefix="item", user=user)
     if request.method == "POST":
-        if posted == "site":
-            site_form = SiteForm(request.POST, prefix="site")
+        if "site-name" in request.POST:
+            site_form = SiteForm(request.POST, prefix="site", user=user)
         else:
-            item_form = ItemForm(request.POST, prefix="item")
-    for form in (site_form, item_form):
-        set_choices(form, "org", list_org_choices(request.user, MANAGE))
+            item_form = ItemForm(request.POST, prefix="item", user=user)
     if request.method == "POST":
         if site_form.is_bound and site_form.is_valid():
             with refusal_on(site_form):
                 data = site_form.cleaned_data
-                assert org is not None
                 actions.create_site(
                     actor=staff_user(request),
-                    org=org,
+                    org=data["org"],
                     name=data["name"],
                     kind=data["kind"],
                     address=data["address"],
@@ -145,10 +131,9 @@ def site_list(request: HttpRequest) -> HttpResponse:
         if item_form.is_bound and item_form.is_valid():
             with refusal_on(item_form):
                 data = item_form.cleaned_data
-                assert org is not None
                 actions.create_item(
                     actor=staff_user(request),
-                    org=org,
+                    org=data["org"],
                     name=data["name"],
                     unit=data["unit"],
                     unit_value=data["unit_value"] or 0,
@@ -357,15 +342,12 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 @staff_required
 def ledger(request: HttpRequest) -> HttpResponse:
     org = _org(request, VIEW)
-    closing = _posted_org(request, "org", "ledger.close")
-    close_form = CloseForm(request.POST or None)
-    closing_orgs = list_org_choices(request.user, "ledger.close")
-    set_choices(close_form, "org", closing_orgs)
-    if closing is not None and close_form.is_valid():
+    close_form = CloseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and close_form.is_valid():
         with refusal_on(close_form):
             ledger_actions.close_period(
                 actor=staff_user(request),
-                org=closing,
+                org=close_form.cleaned_data["org"],
                 through=close_form.cleaned_data["through"],
             )
             messages.success(request, _("The period is closed."))
@@ -380,7 +362,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "closed_through": ledger_queries.closed_through_of(org),
             "close_form": close_form,
             "reverse_form": ReverseForm(),
-            "can_close": bool(closing_orgs),
+            "can_close": home_org_for(request.user, "ledger.close") is not None,
         },
         status=400 if close_form.errors else 200,
     )

@@ -210,7 +210,7 @@ def test_the_list_pages_count_their_queries(
 ):
     with django_assert_num_queries(10):
         staff_client.get(reverse("care:ledger") + f"?org={tree.desheng.pk}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         staff_client.get(reverse("care:sites"))
     with django_assert_num_queries(12):
         staff_client.get(reverse("care:reconciliation") + f"?org={tree.desheng.pk}")
