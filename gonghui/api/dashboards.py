@@ -274,6 +274,51 @@ def get_dashboard_benefits(request: HttpRequest, params: Query[DashboardQuery]) 
     return _answer(org, period, figures.benefits(org, period))
 
 
+class GoodsCountOut(Schema):
+    item: str
+    unit: str
+    units: int
+
+
+class FundMoneyOut(Schema):
+    fund: str
+    fen: int
+
+
+class CareOut(TileOut):
+    people_reached: int
+    sites_served: int
+    goods_delivered: list[GoodsCountOut]
+    goods_handed_out: list[GoodsCountOut]
+    money_by_fund: list[FundMoneyOut]
+    money_total: int
+
+
+@router.get(
+    "/dashboard/care",
+    response={200: CareOut, **ERROR_RESPONSES},
+    operation_id="get_dashboard_care",
+)
+def get_dashboard_care(request: HttpRequest, params: Query[DashboardQuery]) -> dict[str, Any]:
+    """Care campaigns in the subtree and period, from the ledger: people reached, sites
+    served, goods delivered to sites and handed out per item, money spent per fund (fen)."""
+    org, period = _asked(request, params)
+    care = figures.care(org, period)
+
+    def goods(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+        return [{"item": item, "unit": unit, "units": units} for item, unit, units in rows]
+
+    return {
+        **_answer(org, period, {}),
+        "people_reached": care.people_reached,
+        "sites_served": care.sites_served,
+        "goods_delivered": goods(care.goods_delivered),
+        "goods_handed_out": goods(care.goods_handed_out),
+        "money_by_fund": [{"fund": fund, "fen": fen} for fund, fen in care.money_by_fund],
+        "money_total": care.money_total,
+    }
+
+
 # --- today, for big screens ------------------------------------------------------------------
 
 

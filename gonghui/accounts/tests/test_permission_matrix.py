@@ -253,7 +253,7 @@ DASHBOARD_STAFF_CASES: dict[str, Case] = {
 }
 DASHBOARD_API_CASES: dict[str, Case] = {
     f"get_dashboard_{tile}": dashboard_api(tile)
-    for tile in ("coverage", "recruitment", "membership", "activities", "benefits", "live")
+    for tile in ("coverage", "recruitment", "membership", "activities", "benefits", "care", "live")
 }
 
 

@@ -214,3 +214,15 @@ def test_the_list_pages_count_their_queries(
         staff_client.get(reverse("care:sites"))
     with django_assert_num_queries(12):
         staff_client.get(reverse("care:reconciliation") + f"?org={tree.desheng.pk}")
+
+
+def test_the_dashboard_api_reads_care_from_the_ledger(staff, tree, given, api_client_for):
+    response = api_client_for(staff).get(
+        f"/api/v1/dashboard/care?org={tree.desheng.pk}&period=this_year"
+    )
+    body = response.json()
+    assert (body["people_reached"], body["sites_served"]) == (1, 1)
+    assert body["goods_delivered"] == [{"item": "食品防护用品包", "unit": "份", "units": 75}]
+    assert body["goods_handed_out"] == [{"item": "食品防护用品包", "unit": "份", "units": 1}]
+    assert body["money_by_fund"] == [{"fund": "special", "fen": 4_095_000}]
+    assert body["money_total"] == 4_095_000
