@@ -226,3 +226,29 @@ def test_the_dashboard_api_reads_care_from_the_ledger(staff, tree, given, api_cl
     assert body["goods_handed_out"] == [{"item": "食品防护用品包", "unit": "份", "units": 1}]
     assert body["money_by_fund"] == [{"fund": "special", "fen": 4_095_000}]
     assert body["money_total"] == 4_095_000
+
+
+def test_an_api_relief_retried_with_its_key_is_replayed_not_paid_twice(
+    staff, campaign, site, kit, received, member, api_client_for
+):
+    client = api_client_for(staff)
+    body = {
+        "site_id": site.pk,
+        "member_id": member.pk,
+        "kind": "goods",
+        "fund": "special",
+        "item_id": kit.pk,
+        "quantity": 1,
+    }
+    url = f"/api/v1/care/campaigns/{campaign.pk}/relief"
+    headers = {"Idempotency-Key": "relief-1"}
+    first = client.post(url, body, content_type="application/json", headers=headers)
+    again = client.post(url, body, content_type="application/json", headers=headers)
+    other = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "relief-2"}
+    )
+    assert first.status_code == 201
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.content == first.content
+    assert (other.status_code, other.json()["code"]) == (409, "already_paid")
+    assert Relief.objects.count() == 1
