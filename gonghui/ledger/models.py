@@ -6,7 +6,7 @@ tagged with the fund source, the purpose (a key the feature app sets, e.g. a car
 "care.campaign:12", so the ledger imports no feature), an optional place (a site's key) and an
 optional beneficiary. The postings of one entry sum to zero per commodity: checked by
 `actions.post` and, on both databases, by triggers (`triggers.py`). Rows are never updated or
-deleted; a mistake is corrected by a reversing entry. See docs/decisions/0020-ledger.md.
+deleted; a mistake is corrected by a reversing entry. See docs/decisions/0021-ledger.md.
 """
 
 import uuid
