@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "gonghui.stations",
     "gonghui.volunteers",
     "gonghui.care",
+    "gonghui.learning",
     "gonghui.dashboards",
     "gonghui.web",
     "gonghui.api",

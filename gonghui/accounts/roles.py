@@ -48,6 +48,7 @@ CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "benefits.manage": _("Manage service providers, services and member offers"),
     "stations.manage": _("Manage stations and their check-in codes"),
     "volunteers.manage": _("Run volunteer teams, projects and shifts, and certify hours"),
+    "learning.manage": _("Publish courses and lessons and run study campaigns"),
     "dashboards.view": _("See dashboards and export their figures"),
     "ledger.view": _("See the ledger, care campaigns and their reconciliation"),
     "ledger.correct": _("Correct ledger entries by reversing them"),
@@ -74,6 +75,7 @@ _OPERATOR: set[Capability] = _VIEWER | {
     "stations.manage",
     "volunteers.manage",
     "care.manage",
+    "learning.manage",
 }
 _REVIEWER: set[Capability] = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN: set[Capability] = (

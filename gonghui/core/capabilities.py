@@ -33,6 +33,7 @@ Capability = Literal[
     "benefits.manage",
     "stations.manage",
     "volunteers.manage",
+    "learning.manage",
     "dashboards.view",
     "ledger.view",
     "ledger.correct",

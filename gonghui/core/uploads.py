@@ -19,12 +19,21 @@ class FileKind:
     name: str
     extension: str
     signatures: tuple[bytes, ...]
+    # Where the signature sits: MP4's "ftyp" box name follows a 4-byte size.
+    offset: int = 0
+    # What the file is served as.
+    content_type: str = "application/octet-stream"
 
 
 PDF = FileKind("PDF", "pdf", (b"%PDF-",))
 PNG = FileKind("PNG", "png", (b"\x89PNG\r\n\x1a\n",))
 JPEG = FileKind("JPEG", "jpg", (b"\xff\xd8\xff",))
 XLSX = FileKind("Excel (.xlsx)", "xlsx", (b"PK\x03\x04",))
+MP3 = FileKind("MP3", "mp3", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"), 0, "audio/mpeg")
+WAV = FileKind("WAV", "wav", (b"RIFF",), 0, "audio/wav")
+OGG = FileKind("Ogg", "ogg", (b"OggS",), 0, "audio/ogg")
+M4A = FileKind("M4A", "m4a", (b"ftypM4A",), 4, "audio/mp4")
+MP4 = FileKind("MP4", "mp4", (b"ftyp",), 4, "video/mp4")
 
 
 def check_upload(
@@ -44,7 +53,7 @@ def check_upload(
     head = upload.read(16)
     upload.seek(0)
     for kind in kinds:
-        if any(head.startswith(signature) for signature in kind.signatures):
+        if any(head[kind.offset :].startswith(signature) for signature in kind.signatures):
             return kind
     raise DomainError(
         "unsupported_file_type",

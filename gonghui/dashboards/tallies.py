@@ -23,6 +23,7 @@ from django.db.models import Sum
 
 from gonghui.benefits import metrics as benefits_metrics
 from gonghui.checkins import metrics as checkins_metrics
+from gonghui.learning import metrics as learning_metrics
 from gonghui.members import metrics as members_metrics
 from gonghui.orgs.models import Tally
 from gonghui.orgs.tallies import Part
@@ -33,6 +34,7 @@ SOURCES = [
     *checkins_metrics.SOURCES,
     *benefits_metrics.SOURCES,
     *volunteers_metrics.SOURCES,
+    *learning_metrics.SOURCES,
 ]
 METRICS: tuple[str, ...] = tuple(m for source in SOURCES for m in source.metrics)
 

@@ -39,6 +39,7 @@ SIDEBAR: list[tuple[str, str | Promise]] = [
     ("care:list", _("Care campaigns")),
     ("care:reconciliation", _("Reconciliation")),
     ("care:ledger", _("Ledger")),
+    ("learning:staff_home", _("Learning")),
     ("accounts:staff_list", _("Staff accounts")),
     ("accounts:roles", _("Roles")),
     ("web:audit_log", _("Audit log")),

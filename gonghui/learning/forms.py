@@ -1,0 +1,73 @@
+"""Parsing and validating the learning pages' input."""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.periods import Period
+from gonghui.core.text import CheckedTextForm
+from gonghui.learning.models import Audience, Lesson
+
+MAX_PERIOD_DAYS = 400
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class CourseForm(CheckedTextForm):
+    org = forms.TypedChoiceField(label=_("Publisher"), coerce=int)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    audience = forms.ChoiceField(
+        label=_("Open to"), choices=Audience.choices, widget=forms.RadioSelect
+    )
+    tags = forms.CharField(
+        label=_("Tags"), max_length=200, required=False, help_text=_("Separated by commas.")
+    )
+    completion_percent = forms.IntegerField(
+        label=_("Completed when heard (%)"), min_value=1, max_value=100, initial=90
+    )
+    publish = forms.BooleanField(label=_("Publish now"), required=False)
+
+
+class LessonForm(CheckedTextForm):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Lesson.Kind.choices)
+    upload = forms.FileField(
+        label=_("Audio or video file"),
+        required=False,
+        help_text=_("Audio: MP3, M4A, Ogg or WAV up to 192 kbit/s; video: MP4 up to 1.2 Mbit/s."),
+    )
+    text = forms.CharField(
+        label=_("Transcript or text"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+
+
+class PeriodForm(forms.Form):
+    """An optional period of whole days: blank means the whole campaign."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+
+    def period(self) -> Period | None:
+        """The chosen days, or None (all of them) when blank or invalid."""
+        if not self.is_valid():
+            return None
+        first = self.cleaned_data.get("date_from")
+        last = self.cleaned_data.get("date_to")
+        if first is None and last is None:
+            return None
+        first = first or date(1900, 1, 1)
+        last = last or timezone.localdate()
+        if last < first:
+            return None
+        return Period(first, last)
