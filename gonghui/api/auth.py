@@ -31,3 +31,15 @@ class ActiveSessionAuth(SessionAuth):
 
 
 AUTH = [TokenAuth(), ActiveSessionAuth()]
+
+
+def optional_user(request: HttpRequest) -> Any:
+    """The caller of an operation open to everyone (auth=None): the token's user when a valid
+    bearer token is sent, else the session's user (anonymous when signed out), so that a
+    member's app sees what is open to the member, and a stranger what is public."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = authenticate_token(header.removeprefix("Bearer ").strip())
+        if user is not None:
+            return user
+    return request.user
