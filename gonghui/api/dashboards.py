@@ -317,6 +317,29 @@ def get_dashboard_care(request: HttpRequest, params: Query[DashboardQuery]) -> d
         "money_by_fund": [{"fund": fund, "fen": fen} for fund, fen in care.money_by_fund],
         "money_total": care.money_total,
     }
+class CampaignUnitOut(Schema):
+    name: str
+    participants: int
+    completed: int
+
+
+class LearningOut(TileOut):
+    learners: ComparedOut = Field(description="Members who played or read a lesson.")
+    lessons_completed: ComparedOut
+    listening_hours: ComparedOut = Field(description="Whole hours of newly heard lessons.")
+    campaign: str = Field(description="The latest study campaign running here; empty if none.")
+    campaign_units: list[CampaignUnitOut]
+
+
+@router.get(
+    "/dashboard/learning",
+    response={200: LearningOut, **ERROR_RESPONSES},
+    operation_id="get_dashboard_learning",
+)
+def get_dashboard_learning(request: HttpRequest, params: Query[DashboardQuery]) -> dict[str, Any]:
+    """Learners, lessons completed, hours listened, and a campaign's participation by unit."""
+    org, period = _asked(request, params)
+    return _answer(org, period, figures.learning(org, period))
 
 
 # --- today, for big screens ------------------------------------------------------------------

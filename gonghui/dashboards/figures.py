@@ -28,6 +28,8 @@ from gonghui.core.periods import Period
 from gonghui.core.tree import STEP, subtree_q
 from gonghui.enterprises.models import Enterprise, FoundingCase, Stage
 from gonghui.events.models import Activity
+from gonghui.learning import metrics as learning_metrics
+from gonghui.learning import queries as learning_queries
 from gonghui.members import metrics as members_metrics
 from gonghui.members.choices import GIG_JOB_TYPES, JobType
 from gonghui.members.models import Application, RecruitmentEvent
@@ -588,6 +590,52 @@ def care(org: Org, period: Period) -> care_queries.CareFigures:
     return care_queries.figures(org, period.start, period.end)
 
 
+# --- learning --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignUnit:
+    name: str
+    participants: int
+    completed: int
+
+
+@dataclass(frozen=True)
+class LearningTile:
+    learners: Compared  # different members who played or read anything
+    lessons_completed: Compared
+    listening_hours: Compared  # whole hours of newly heard lesson time
+    campaign: str  # the latest campaign running here in the period, "" for none
+    campaign_units: list[CampaignUnit]
+
+
+def learning(org: Org, period: Period) -> LearningTile:
+    sums = tally_sums(org, period, [learning_metrics.COMPLETIONS, learning_metrics.LISTENED_MS])
+    listened = sums[learning_metrics.LISTENED_MS]
+    previous = period.previous()
+    campaign = learning_queries.campaign_running_at(org, period)
+    units: list[CampaignUnit] = []
+    if campaign is not None:
+        table = learning_queries.participation_by_unit(campaign, org, period)
+        units = [
+            CampaignUnit(row.name, row.participants, row.completed)
+            for row in table.rows
+            if not row.is_self or row.participants
+        ]
+    return LearningTile(
+        learners=Compared(
+            learning_queries.count_learners(org, *period.moments()),
+            learning_queries.count_learners(org, *previous.moments()),
+        ),
+        lessons_completed=sums[learning_metrics.COMPLETIONS],
+        listening_hours=Compared(
+            round(listened.value / 3_600_000), round(listened.previous / 3_600_000)
+        ),
+        campaign=campaign.title if campaign is not None else "",
+        campaign_units=units,
+    )
+
+
 # --- the big screen --------------------------------------------------------------------------
 
 
@@ -729,5 +777,6 @@ TILES: dict[str, Tile] = {
     "benefits": benefits,
     "volunteers": volunteer_service,
     "care": care,
+    "learning": learning,
     "live": live,
 }

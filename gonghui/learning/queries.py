@@ -258,3 +258,14 @@ def count_learners(org: Org, since: datetime, until: datetime) -> int:
 
 def list_own_progress(member: Member, lesson_ids: set[int]) -> QuerySet[LessonProgress]:
     return LessonProgress.objects.filter(member=member, lesson_id__in=lesson_ids)
+
+
+def campaign_running_at(org: Org, period: Period) -> Campaign | None:
+    """The latest campaign organised at, above or below `org` that runs during the period."""
+    paths = [*ancestor_paths(org.path), org.path]
+    return (
+        Campaign.objects.filter(Q(org__path__in=paths) | subtree_q("org__path", [org.path]))
+        .filter(starts_on__lte=period.end, ends_on__gte=period.start)
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
