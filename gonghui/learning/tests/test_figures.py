@@ -21,8 +21,8 @@ def test_the_learning_tile_counts_from_the_data(tree, operator, make_member, les
         lessons=[lesson],
         min_lessons=1,
     )
-    done = make_member(tree.station, name="甲")
-    partial = make_member(tree.hlg, name="乙")
+    done = make_member(tree.station, name="张甲")
+    partial = make_member(tree.hlg, name="李乙")
     now = timezone.now()
     actions.record_progress(
         member=done, reports=[actions.PlayReport("a", lesson.pk, 0, 100_000, now)]
