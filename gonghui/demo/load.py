@@ -23,12 +23,14 @@ from gonghui.demo.activities import load_activities
 from gonghui.demo.benefits import PROVIDER_DEMO, load_benefits
 from gonghui.demo.care import load_care
 from gonghui.demo.enterprises import load_enterprises
+from gonghui.demo.learning import load_learning
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
 from gonghui.demo.members import DEMO_WORKER_NAME, load_members
 from gonghui.demo.stations import load_stations
 from gonghui.demo.volunteers import load_volunteers
 from gonghui.enterprises.models import Enterprise, FoundingCase
 from gonghui.events.models import Activity
+from gonghui.learning.models import Lesson, LessonProgress, Participant
 from gonghui.ledger.models import Posting
 from gonghui.members.models import Application, Member, RecruitmentEvent
 from gonghui.orgs.actions import create_org
@@ -231,6 +233,12 @@ def _load(done: Callable[[str, str], None]) -> None:
     done(
         "care",
         f"{Campaign.objects.count()} campaigns, {Posting.objects.count()} ledger postings",
+    )
+    load_learning(operator=operator, hlg_staff=staff["hlg_staff"])
+    done(
+        "learning",
+        f"{Lesson.objects.count()} lessons, {LessonProgress.objects.count()} lessons heard,"
+        f" {Participant.objects.count()} campaign participants",
     )
     # The loaders write in bulk, past the actions that keep the daily tallies: count them once.
     rebuild_tallies()
