@@ -159,7 +159,6 @@ def _participants(campaign: Any, provinces: list[Any], count: int) -> None:
                     "member_id": member_id,
                     "org_id": province.pk,
                     "lessons_completed": 1,
-                    "sessions_attended": 0,
                     "joined_at": joined,
                     "completed_at": joined if rng.random() < 0.8 else None,
                 }

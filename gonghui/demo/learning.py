@@ -375,7 +375,6 @@ def load_learning(*, operator: User, hlg_staff: User, now: datetime | None = Non
                         "member_id": member_id,
                         "org_id": union_id,
                         "lessons_completed": done,
-                        "sessions_attended": 0,
                         "joined_at": first_done,
                         "completed_at": first_done,
                     }

@@ -409,8 +409,6 @@ def _stamp_if_complete(participant: Participant, campaign: Campaign, now: dateti
         return
     if participant.lessons_completed < campaign.min_lessons:
         return
-    if campaign.requires_session and participant.sessions_attended < 1:
-        return
     participant.completed_at = now
     participant.save(update_fields=["completed_at"])
 
@@ -427,7 +425,6 @@ def create_campaign(
     book: str = "",
     lessons: list[Lesson] | None = None,
     min_lessons: int = 0,
-    requires_session: bool = False,
 ) -> Campaign:
     """A study campaign run by `org` for its subtree's members (learning.manage there)."""
     require(actor, "learning.manage", org.path)
@@ -451,7 +448,6 @@ def create_campaign(
         starts_on=starts_on,
         ends_on=ends_on,
         min_lessons=min_lessons,
-        requires_session=requires_session,
         created_by=actor,
     )
     campaign.lessons.set(lessons)

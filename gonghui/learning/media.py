@@ -4,7 +4,7 @@ read from the file itself (mutagen), never taken from the uploader.
 A file whose header claims a duration its bytes cannot hold (a truncated WAV, an MP3 whose
 Xing header was edited) is refused: coverage is measured against the duration, so a lying
 one would turn a 3-minute lesson into a 30-minute one, or let 10 % of it count as 90 %.
-Bitrates are capped so that a lesson streams on a 4G phone without stalling (ADR 0019):
+Bitrates are capped so that a lesson streams on a 4G phone without stalling (ADR 0022):
 we accept files at or below the cap rather than transcode (no ffmpeg on the servers).
 """
 

@@ -18,10 +18,6 @@ class InstructorQuerySet(ScopedQuerySet["Instructor"]):
     org_path_lookup = "org__path"
 
 
-def _instructor_photo(instance: "Instructor", filename: str) -> str:
-    return f"learning/instructors/{instance.org_id}/{filename}"
-
-
 class Instructor(models.Model):
     """A person who teaches lessons (讲师): a profile kept by an org, not an account."""
 
@@ -31,7 +27,6 @@ class Instructor(models.Model):
     name = models.CharField(_("name"), max_length=40)
     unit = models.CharField(_("unit"), max_length=120, blank=True)
     bio = models.TextField(_("biography"), blank=True)
-    photo = models.FileField(upload_to=_instructor_photo, max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InstructorQuerySet.as_manager()
@@ -59,7 +54,6 @@ class Course(models.Model):
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-    cover = models.FileField(max_length=200, blank=True)
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
     audience_org = models.ForeignKey(
         "orgs.Org",
@@ -206,8 +200,8 @@ class CampaignQuerySet(ScopedQuerySet["Campaign"]):
 
 
 class Campaign(models.Model):
-    """A study campaign (学习活动) an org runs over a period: lessons to complete or a book to
-    read, offline sessions, and the rules of what counts as taking part."""
+    """A study campaign (学习活动) an org runs over a period: lessons to complete (and the book
+    they accompany), and how many of them count as taking part."""
 
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="+"
@@ -218,9 +212,8 @@ class Campaign(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     lessons = models.ManyToManyField(Lesson, related_name="campaigns", blank=True)
-    # Participation rules: each one set must be met (0 / False: not required).
+    # The participation rule: this many of its lessons completed.
     min_lessons = models.PositiveSmallIntegerField(_("lessons to complete"), default=0)
-    requires_session = models.BooleanField(_("a session attended"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -242,14 +235,13 @@ class Campaign(models.Model):
 
 class Participant(models.Model):
     """A member's part in a campaign, kept up to date by the actions that change it (a lesson
-    completed, a session attended), so figures by unit are a grouped count, never a replay."""
+    completed), so figures by unit are a grouped count, never a replay."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="participants")
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
     # The member's union when they joined the campaign: the unit they count for.
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
     lessons_completed = models.PositiveSmallIntegerField(default=0)
-    sessions_attended = models.PositiveSmallIntegerField(default=0)
     joined_at = models.DateTimeField()
     # Stamped once, when the rules are first met; never cleared.
     completed_at = models.DateTimeField(null=True, blank=True)
