@@ -22,6 +22,7 @@ from gonghui.learning.media import check_media
 from gonghui.learning.models import (
     Audience,
     Campaign,
+    Certificate,
     Course,
     Instructor,
     Lesson,
@@ -459,3 +460,48 @@ def create_campaign(
         changes={"title": campaign.title, "lessons": len(lessons)},
     )
     return campaign
+
+
+@transaction.atomic
+def issue_certificate(
+    *, member: Member, course: Course | None = None, campaign: Campaign | None = None
+) -> Certificate:
+    """The member's certificate of a course whose every lesson they completed, or of a
+    campaign whose rules they met; issued once (a second call returns the first)."""
+    found = Certificate.objects.filter(member=member, course=course, campaign=campaign).first()
+    if found is not None:
+        return found
+    if course is not None:
+        lessons = course.lessons.count()
+        done = LessonProgress.objects.filter(
+            member=member, lesson__course=course, completed_at__isnull=False
+        )
+        last = done.order_by("-completed_at").values_list("completed_at", flat=True).first()
+        if not lessons or done.count() < lessons or last is None:
+            raise DomainError("not_completed", _("Complete every lesson of the course first."))
+        title, issuer, completed = course.title, course.org.name, last
+    elif campaign is not None:
+        part = Participant.objects.filter(member=member, campaign=campaign).first()
+        if part is None or part.completed_at is None:
+            raise DomainError("not_completed", _("Meet the campaign's rules first."))
+        title, issuer, completed = campaign.title, campaign.org.name, part.completed_at
+    else:
+        raise ValueError("a course or a campaign")
+    certificate = Certificate.objects.create(
+        member=member,
+        course=course,
+        campaign=campaign,
+        title=title,
+        issuer=issuer,
+        name=member.name,
+        completed_on=timezone.localdate(completed),
+        issued_at=timezone.now(),
+    )
+    audit.record(
+        actor=member.user,
+        action="learning.certificate.issued",
+        org=member.org,
+        target=certificate,
+        changes={"title": title},
+    )
+    return certificate

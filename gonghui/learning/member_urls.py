@@ -10,4 +10,15 @@ urlpatterns: list[URLPattern] = [
     path("learn/l/<int:lesson_id>/read/", views.read_article, name="read"),
     path("learn/progress/", views.progress, name="progress"),
     path("me/learning/", views.my_learning, name="mine"),
+    path(
+        "me/learning/courses/<int:course_id>/certificate.pdf",
+        views.course_certificate,
+        name="course_certificate",
+    ),
+    path(
+        "me/learning/campaigns/<int:campaign_id>/certificate.pdf",
+        views.campaign_certificate,
+        name="campaign_certificate",
+    ),
+    path("learn/verify/<str:code>/", views.verify, name="verify"),
 ]

@@ -254,3 +254,40 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.member_id}"
+
+
+class Certificate(models.Model):
+    """A certificate of a completed course or campaign, issued once, verifiable by the signed
+    code its QR carries (learning.certificates) on the public page /learn/verify/<code>/."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, null=True, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, null=True, on_delete=models.CASCADE, related_name="+")
+    # What it says, as issued: a later rename of the course changes no certificate.
+    title = models.CharField(max_length=120)
+    issuer = models.CharField(max_length=120)
+    name = models.CharField(max_length=40)
+    completed_on = models.DateField()
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(course__isnull=True, campaign__isnull=False)
+                | Q(course__isnull=False, campaign__isnull=True),
+                name="certificate_of_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "course"],
+                condition=Q(course__isnull=False),
+                name="certificate_once_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "campaign"],
+                condition=Q(campaign__isnull=False),
+                name="certificate_once_per_campaign",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

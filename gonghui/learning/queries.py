@@ -14,6 +14,7 @@ from gonghui.core.tree import STEP, ancestor_paths, subtree_q
 from gonghui.learning.models import (
     Audience,
     Campaign,
+    Certificate,
     Course,
     Instructor,
     Lesson,
@@ -269,3 +270,18 @@ def campaign_running_at(org: Org, period: Period) -> Campaign | None:
         .order_by("-starts_on", "-pk")
         .first()
     )
+
+
+def get_own_campaign(member: Member, campaign_id: int | str) -> Campaign:
+    """A campaign the member takes part in; else 404."""
+    try:
+        return Campaign.objects.select_related("org").get(
+            pk=_pk(campaign_id), participants__member=member
+        )
+    except Campaign.DoesNotExist:
+        raise Http404 from None
+
+
+def get_certificate(certificate_id: int) -> Certificate | None:
+    """The certificate a genuine code names, if it is still on record (the public check)."""
+    return Certificate.objects.filter(pk=certificate_id).first()

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from gonghui.core.errors import DomainError
 from gonghui.core.pages import refusal_on
 from gonghui.core.ranged import ranged_file_response
-from gonghui.learning import actions, queries
+from gonghui.learning import actions, certificates, queries
+from gonghui.learning.models import Certificate
 from gonghui.members.queries import get_own_member
 
 
@@ -150,3 +152,47 @@ def my_learning(request: HttpRequest) -> HttpResponse:
     member = get_own_member(request.user)
     record = queries.learning_record(member) if member else None
     return render(request, "learning/my_learning.html", {"member": member, "record": record})
+
+
+def _certificate_pdf(request: HttpRequest, certificate: Certificate) -> HttpResponse:
+    code = certificates.certificate_code(certificate)
+    url = request.build_absolute_uri(reverse("learning:verify", args=[code]))
+    response = HttpResponse(
+        certificates.render_certificate_pdf(certificate, verify_url=url),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.pk}.pdf"'
+    return response
+
+
+@login_required
+def course_certificate(request: HttpRequest, course_id: int) -> HttpResponse:
+    member = get_own_member(request.user)
+    course = queries.get_open_course(member, course_id)
+    if member is None:
+        raise Http404
+    return _certificate_pdf(request, actions.issue_certificate(member=member, course=course))
+
+
+@login_required
+def campaign_certificate(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    member = get_own_member(request.user)
+    if member is None:
+        raise Http404
+    campaign = queries.get_own_campaign(member, campaign_id)
+    return _certificate_pdf(request, actions.issue_certificate(member=member, campaign=campaign))
+
+
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """The public check of a certificate's QR: genuine (signed by us), and still on record."""
+    try:
+        claims = certificates.verify_code(code)
+    except certificates.CertificateCodeError:
+        claims = None
+    found = queries.get_certificate(claims.id) if claims else None
+    return render(
+        request,
+        "learning/verify.html",
+        {"claims": claims, "on_record": found is not None},
+        status=200 if claims else 400,
+    )
