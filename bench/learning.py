@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--participants", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="500 listeners, 2,000 participants")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=1,
+        help="listeners' unions (1: all in one, whose daily tally row every heartbeat updates)",
+    )
     parser.add_argument("--database", default="gonghui_bench_learning")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
@@ -119,7 +125,19 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
     lesson = actions.add_lesson(
         actor=operator, course=course, title="十分钟", kind="audio", media=media
     )
-    listeners = _members(hlg, args.listeners, 0)
+    unions = [hlg] + [
+        create_org(actor=operator, parent=hlg, name=f"{n}号驿站", kind="station")
+        for n in range(1, args.spread)
+    ]
+    listeners = [
+        key
+        for index, union in enumerate(unions)
+        for key in _members(
+            union,
+            args.listeners // len(unions) + (1 if index < args.listeners % len(unions) else 0),
+            index * 100_000,
+        )
+    ]
     today = timezone.localdate()
     campaign = actions.create_campaign(
         actor=operator,
@@ -268,7 +286,7 @@ def measure_heartbeats(args: argparse.Namespace, data: dict[str, Any]) -> None:
     rate, base_rate = len(work) / beat_s, len(work) / base_s
     print(
         f"heartbeats: {len(work)} ({args.listeners} listeners × {args.rounds}, ~10 % resent),"
-        f" {args.workers} processes"
+        f" {args.workers} processes, listeners in {args.spread} union(s)"
     )
     print(f"  record_progress: {rate:,.0f}/s, {_ms(beat_lat)}")
     print(f"  baseline (one-row write): {base_rate:,.0f}/s, {_ms(base_lat)}")

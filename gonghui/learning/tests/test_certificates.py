@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from gonghui.core.errors import DomainError
 from gonghui.core.tests.pdf import pdf_fonts, pdf_lines
 from gonghui.learning import actions, certificates
 from gonghui.learning.models import Certificate
@@ -19,7 +20,7 @@ def _complete(member, lesson):
 
 
 def test_a_certificate_needs_every_lesson_and_is_issued_once(member, lesson, course):
-    with pytest.raises(actions.DomainError) as refused:
+    with pytest.raises(DomainError) as refused:
         actions.issue_certificate(member=member, course=course)
     assert refused.value.code == "not_completed"
     _complete(member, lesson)
