@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from gonghui.accounts.models import User
 from gonghui.conftest import sign_in
-from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_staff
+from gonghui.core.tests.browser import PHONE, PageFactory, axe_problems, sign_in_staff
 from gonghui.learning import actions
 from gonghui.learning.models import LessonProgress
 from gonghui.learning.tests.conftest import audio
@@ -151,3 +151,28 @@ def test_a_courier_stops_resumes_on_another_phone_and_completes(
     desk.reload()
     expect(desk.locator(f"tr[data-org='{tree.hlg.pk}'] td.participants")).to_have_text("1")
     expect(desk.locator(f"tr[data-org='{tree.hlg.pk}'] td.completed")).to_have_text("1")
+
+
+def test_the_learning_pages_pass_axe_on_a_phone(
+    transactional_db, live_server, new_page: PageFactory, story, courier
+):
+    lesson, _campaign = story
+    phone = new_page(**PHONE, bypass_csp=True)
+    session = sign_in(Client(), courier.user).cookies[settings.SESSION_COOKIE_NAME].value
+    phone.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    found = {}
+    for url in (
+        "/learn/",
+        f"/learn/c/{lesson.course_id}/",
+        f"/learn/l/{lesson.pk}/",
+        "/me/learning/",
+    ):
+        response = phone.goto(url)
+        assert response is not None
+        assert response.status == 200, url
+        problems = axe_problems(phone)
+        if problems:
+            found[url] = problems
+    assert not found, found
