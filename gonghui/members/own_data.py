@@ -131,6 +131,8 @@ NOT_ABOUT_THE_WORKER: dict[str, str] = {
     "benefits.Offer.created_by": "staff who created an offer",
     "benefits.Claim.redeemed_by": "the provider's account that redeemed a claim",
     "stations.Station.created_by": "staff who created a station",
+    "learning.Course.created_by": "staff who created a course",
+    "learning.Campaign.created_by": "staff who created a study campaign",
     "dashboards.ExportJob.created_by": "staff who asked for a figures export",
     "volunteers.Certification.certified_by": "the leader who certified hours",
     "volunteers.Correction.requested_by": "who asked for a correction (the volunteer's "

@@ -70,6 +70,10 @@ def test_the_worker_sees_every_group_with_exactly_their_rows(world, english):
         "volunteer_teams",
         "volunteer_service",
         "volunteer_certificates",
+        "lessons",
+        "played_intervals",
+        "study_campaigns",
+        "certificates",
         "consents",
         "audit",
     ]
@@ -260,6 +264,10 @@ def test_the_xlsx_has_a_sheet_per_group_in_chinese_unmasked(world, client_for):
         "志愿服务队",
         "志愿服务",
         "志愿服务时长证明",
+        "收听的课时",
+        "播放区间",
+        "学习活动",
+        "证书",
         "同意记录",
         "谁查看或更改了您的信息",
     ]

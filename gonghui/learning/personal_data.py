@@ -1,0 +1,137 @@
+"""A worker's learning (lessons heard, the intervals behind them, campaigns, certificates),
+for their own copy of their data (see members/own_data.py)."""
+
+from django.utils.translation import gettext_lazy
+
+from gonghui.learning.models import Certificate, LessonProgress, Participant, ProgressEvent
+from gonghui.members.own_data import Cell, Person, Section, moment, register
+
+
+def _lessons(person: Person) -> list[tuple[Cell, ...]]:
+    if person.member is None:
+        return []
+    rows = (
+        LessonProgress.objects.filter(member=person.member)
+        .select_related("lesson", "lesson__course")
+        .order_by("started_at", "pk")
+    )
+    return [
+        (
+            row.lesson.course.title,
+            row.lesson.title,
+            str(row.covered_ms // 1000),
+            str(row.position_ms // 1000),
+            moment(row.completed_at) if row.completed_at else "",
+        )
+        for row in rows
+    ]
+
+
+def _intervals(person: Person) -> list[tuple[Cell, ...]]:
+    if person.member is None:
+        return []
+    rows = (
+        ProgressEvent.objects.filter(member=person.member)
+        .select_related("lesson")
+        .order_by("received_at", "pk")
+    )
+    return [
+        (
+            row.lesson.title,
+            f"{row.start_ms / 1000:.1f}",
+            f"{row.end_ms / 1000:.1f}",
+            moment(row.played_at),
+            moment(row.received_at),
+        )
+        for row in rows
+    ]
+
+
+def _campaigns(person: Person) -> list[tuple[Cell, ...]]:
+    if person.member is None:
+        return []
+    rows = (
+        Participant.objects.filter(member=person.member)
+        .select_related("campaign")
+        .order_by("joined_at", "pk")
+    )
+    return [
+        (
+            row.campaign.title,
+            str(row.lessons_completed),
+            moment(row.joined_at),
+            moment(row.completed_at) if row.completed_at else "",
+        )
+        for row in rows
+    ]
+
+
+def _certificates(person: Person) -> list[tuple[Cell, ...]]:
+    if person.member is None:
+        return []
+    rows = Certificate.objects.filter(member=person.member).order_by("issued_at", "pk")
+    return [(row.title, row.issuer, row.name, moment(row.issued_at)) for row in rows]
+
+
+register(
+    Section(
+        key="lessons",
+        title=gettext_lazy("Lessons heard"),
+        columns=(
+            gettext_lazy("Course"),
+            gettext_lazy("Lesson"),
+            gettext_lazy("Seconds heard"),
+            gettext_lazy("Resumes at (s)"),
+            gettext_lazy("Completed at"),
+        ),
+        rows=_lessons,
+        covers=("learning.LessonProgress.member",),
+        order=75,
+    )
+)
+register(
+    Section(
+        key="played_intervals",
+        title=gettext_lazy("Played intervals"),
+        columns=(
+            gettext_lazy("Lesson"),
+            gettext_lazy("From (s)"),
+            gettext_lazy("To (s)"),
+            gettext_lazy("Played at"),
+            gettext_lazy("Received at"),
+        ),
+        rows=_intervals,
+        covers=("learning.ProgressEvent.member",),
+        order=76,
+    )
+)
+register(
+    Section(
+        key="study_campaigns",
+        title=gettext_lazy("Study campaigns"),
+        columns=(
+            gettext_lazy("Campaign"),
+            gettext_lazy("Lessons completed"),
+            gettext_lazy("Joined at"),
+            gettext_lazy("Completed at"),
+        ),
+        rows=_campaigns,
+        covers=("learning.Participant.member",),
+        order=77,
+    )
+)
+register(
+    Section(
+        key="certificates",
+        title=gettext_lazy("Certificates"),
+        columns=(
+            gettext_lazy("Title"),
+            gettext_lazy("Issued by"),
+            gettext_lazy("Name"),
+            gettext_lazy("Issued at"),
+        ),
+        rows=_certificates,
+        covers=("learning.Certificate.member",),
+        order=78,
+    )
+)
