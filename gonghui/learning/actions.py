@@ -493,7 +493,6 @@ def issue_certificate(
         campaign=campaign,
         title=title,
         issuer=issuer,
-        name=member.name,
         completed_on=timezone.localdate(completed),
         issued_at=timezone.now(),
     )

@@ -54,7 +54,7 @@ def certificate_code(certificate: Certificate) -> str:
         {
             "i": certificate.pk,
             "t": certificate.title,
-            "m": mask_name(certificate.name),
+            "m": mask_name(certificate.member.name),
             "d": certificate.completed_on.isoformat(),
         },
         ensure_ascii=False,
@@ -108,7 +108,7 @@ def render_certificate_pdf(certificate: Certificate, *, verify_url: str) -> byte
     canvas.drawCentredString(width / 2, height - 45 * mm, _("Certificate of completion"))
     canvas.setFillColor(INK)
     canvas.setFont(font, 22)
-    canvas.drawCentredString(width / 2, height - 70 * mm, certificate.name)
+    canvas.drawCentredString(width / 2, height - 70 * mm, certificate.member.name)
     canvas.setFont(font, 14)
     what = (
         _("completed the course “%(title)s” on %(day)s.")

@@ -263,10 +263,10 @@ class Certificate(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
     course = models.ForeignKey(Course, null=True, on_delete=models.CASCADE, related_name="+")
     campaign = models.ForeignKey(Campaign, null=True, on_delete=models.CASCADE, related_name="+")
-    # What it says, as issued: a later rename of the course changes no certificate.
+    # What it says, as issued: a later rename of the course changes no certificate. The name
+    # is the member's own (not copied), so anonymising a former member clears it here too.
     title = models.CharField(max_length=120)
     issuer = models.CharField(max_length=120)
-    name = models.CharField(max_length=40)
     completed_on = models.DateField()
     issued_at = models.DateTimeField()
 

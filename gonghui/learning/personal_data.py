@@ -70,7 +70,7 @@ def _certificates(person: Person) -> list[tuple[Cell, ...]]:
     if person.member is None:
         return []
     rows = Certificate.objects.filter(member=person.member).order_by("issued_at", "pk")
-    return [(row.title, row.issuer, row.name, moment(row.issued_at)) for row in rows]
+    return [(row.title, row.issuer, moment(row.issued_at)) for row in rows]
 
 
 register(
@@ -127,7 +127,6 @@ register(
         columns=(
             gettext_lazy("Title"),
             gettext_lazy("Issued by"),
-            gettext_lazy("Name"),
             gettext_lazy("Issued at"),
         ),
         rows=_certificates,
