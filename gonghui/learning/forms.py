@@ -8,8 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.periods import Period
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.learning.models import Audience, Lesson
+from gonghui.orgs.pickers import OrgPickerField
 
 MAX_PERIOD_DAYS = 400
 
@@ -22,7 +25,7 @@ class DateInput(forms.DateInput):
 
 
 class CourseForm(CheckedTextForm):
-    org = forms.TypedChoiceField(label=_("Publisher"), coerce=int)
+    org = OrgPickerField("learning.manage", label=_("Publisher"))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
@@ -37,6 +40,10 @@ class CourseForm(CheckedTextForm):
         label=_("Completed when heard (%)"), min_value=1, max_value=100, initial=90
     )
     publish = forms.BooleanField(label=_("Publish now"), required=False)
+
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bind_pickers(self, user)
 
 
 class LessonForm(CheckedTextForm):

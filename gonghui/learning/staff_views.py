@@ -14,7 +14,7 @@ from gonghui.learning.exports import participation_workbook
 from gonghui.learning.forms import CourseForm, LessonForm, PeriodForm
 from gonghui.learning.models import Campaign
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, home_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 
 CAPABILITY: Capability = "learning.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,15 +44,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def course_create(request: HttpRequest) -> HttpResponse:
-    form = CourseForm(request.POST or None, initial={"audience": "members"})
-    form.fields["org"].choices = list_org_choices(request.user, CAPABILITY)  # type: ignore[attr-defined]  # a ChoiceField
+    form = CourseForm(request.POST or None, initial={"audience": "members"}, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with refusal_on(form):
-            org = get_org_for(request.user, data["org"], CAPABILITY)
             course = actions.create_course(
                 actor=staff_user(request),
-                org=org,
+                org=data["org"],
                 title=data["title"],
                 description=data["description"],
                 audience=data["audience"],
