@@ -280,6 +280,10 @@ def record_progress(*, member: Member, reports: list[PlayReport]) -> list[Report
         else:
             accepted.append((index, report))
     used = sorted({report.lesson_id for _index, report in accepted})
+    if used:
+        # One upload of a member at a time: a client id is unique per member, so two uploads
+        # that reuse one for different lessons must not both insert it.
+        list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk"))
     rows = _lock_progress(member, [lessons[pk] for pk in used], now) if used else {}
     # Read after the lock: a copy of this upload that got in first has stored its ids.
     stored = set(
