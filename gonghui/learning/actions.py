@@ -1,6 +1,7 @@
 """Publishing courses, lessons and campaigns (learning.manage at the org), and recording what
 members truly played (record_progress: the union of intervals, see learning.intervals)."""
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,6 +30,8 @@ from gonghui.learning.models import (
     LessonProgress,
     Participant,
     ProgressEvent,
+    Question,
+    QuizAttempt,
 )
 from gonghui.learning.queries import open_lessons
 from gonghui.members.models import Member
@@ -414,6 +417,8 @@ def _stamp_if_complete(participant: Participant, campaign: Campaign, now: dateti
         return
     if participant.lessons_completed < campaign.min_lessons:
         return
+    if campaign.quiz_size and participant.quiz_passed_at is None:
+        return
     participant.completed_at = now
     participant.save(update_fields=["completed_at"])
 
@@ -430,6 +435,9 @@ def create_campaign(
     book: str = "",
     lessons: list[Lesson] | None = None,
     min_lessons: int = 0,
+    quiz_size: int = 0,
+    quiz_pass_percent: int = 60,
+    quiz_attempts_per_day: int = 2,
 ) -> Campaign:
     """A study campaign run by `org` for its subtree's members (learning.manage there)."""
     require(actor, "learning.manage", org.path)
@@ -453,8 +461,13 @@ def create_campaign(
         starts_on=starts_on,
         ends_on=ends_on,
         min_lessons=min_lessons,
+        quiz_size=quiz_size,
+        quiz_pass_percent=quiz_pass_percent,
+        quiz_attempts_per_day=quiz_attempts_per_day,
         created_by=actor,
     )
+    if not 1 <= quiz_pass_percent <= 100 or quiz_attempts_per_day < 1:
+        raise DomainError("invalid_quiz", _("Between 1 and 100 per cent, at least one try a day."))
     campaign.lessons.set(lessons)
     audit.record(
         actor=actor,
@@ -508,3 +521,88 @@ def issue_certificate(
         changes={"title": title},
     )
     return certificate
+
+
+# --- quizzes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_question(
+    *, actor: User, campaign: Campaign, text: str, choices: list[str], answer: int
+) -> Question:
+    """A question for the campaign's pool (learning.manage at its organiser)."""
+    require(actor, "learning.manage", campaign.org.path)
+    choices = [choice.strip() for choice in choices if choice.strip()]
+    check_fields({"text": text, **{f"c{n}": c for n, c in enumerate(choices)}}, lines=["text"])
+    if not 2 <= len(choices) <= 6 or not 0 <= answer < len(choices):
+        raise DomainError("invalid_question", _("Give 2 to 6 choices and mark the right one."))
+    question = Question.objects.create(
+        campaign=campaign, text=text.strip(), choices=choices, answer=answer
+    )
+    audit.record(actor=actor, action="learning.question.added", org=campaign.org, target=question)
+    return question
+
+
+def _running_for(member: Member, campaign: Campaign) -> bool:
+    today = timezone.localdate()
+    return campaign.starts_on <= today <= campaign.ends_on and member.org.path.startswith(
+        campaign.org.path
+    )
+
+
+@transaction.atomic
+def start_quiz(*, member: Member, campaign: Campaign) -> QuizAttempt:
+    """A new try at the campaign's quiz, its questions drawn at random from the pool; at most
+    `quiz_attempts_per_day` a day (counted under the member's row lock)."""
+    if not member.is_active or not _running_for(member, campaign):
+        raise DomainError("not_open", _("This quiz is not open to you now."))
+    pool = list(Question.objects.filter(campaign=campaign).values_list("pk", flat=True))
+    if not campaign.quiz_size or len(pool) < campaign.quiz_size:
+        raise DomainError("no_quiz", _("This campaign has no quiz."))
+    list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk"))
+    today = timezone.localdate()
+    tried = QuizAttempt.objects.filter(campaign=campaign, member=member, day=today).count()
+    if tried >= campaign.quiz_attempts_per_day:
+        raise DomainError(
+            "daily_cap",
+            _("You have used today's %(n)d tries. Try again tomorrow.")
+            % {"n": campaign.quiz_attempts_per_day},
+        )
+    return QuizAttempt.objects.create(
+        campaign=campaign,
+        member=member,
+        day=today,
+        questions=secrets.SystemRandom().sample(pool, campaign.quiz_size),
+        started_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def submit_quiz(*, member: Member, attempt: QuizAttempt, answers: list[int]) -> QuizAttempt:
+    """Grade the member's answers once; a pass counts for the campaign's rules."""
+    attempt = QuizAttempt.objects.select_for_update().get(pk=attempt.pk, member=member)
+    if attempt.submitted_at is not None:
+        raise DomainError("already_submitted", _("This try was already handed in."))
+    if len(answers) != len(attempt.questions):
+        raise DomainError("unanswered", _("Answer every question."))
+    right = dict(Question.objects.filter(pk__in=attempt.questions).values_list("pk", "answer"))
+    campaign = attempt.campaign
+    now = timezone.now()
+    attempt.answers = answers
+    attempt.correct = sum(
+        1 for pk, given in zip(attempt.questions, answers, strict=True) if right.get(pk) == given
+    )
+    attempt.passed = attempt.correct * 100 >= campaign.quiz_pass_percent * len(attempt.questions)
+    attempt.submitted_at = now
+    attempt.save(update_fields=["answers", "correct", "passed", "submitted_at"])
+    if attempt.passed:
+        Participant.objects.bulk_create(
+            [Participant(campaign=campaign, member=member, org_id=member.org_id, joined_at=now)],
+            ignore_conflicts=True,
+        )
+        participant = Participant.objects.select_for_update().get(campaign=campaign, member=member)
+        if participant.quiz_passed_at is None:
+            participant.quiz_passed_at = now
+            participant.save(update_fields=["quiz_passed_at"])
+            _stamp_if_complete(participant, campaign, now)
+    return attempt

@@ -9,6 +9,9 @@ urlpatterns: list[URLPattern] = [
     path("learn/l/<int:lesson_id>/media/", views.lesson_media, name="media"),
     path("learn/l/<int:lesson_id>/read/", views.read_article, name="read"),
     path("learn/progress/", views.progress, name="progress"),
+    path("learn/campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign"),
+    path("learn/campaigns/<int:campaign_id>/quiz/", views.quiz_start, name="quiz_start"),
+    path("learn/quiz/<int:attempt_id>/", views.quiz, name="quiz"),
     path("me/learning/", views.my_learning, name="mine"),
     path(
         "me/learning/courses/<int:course_id>/certificate.pdf",

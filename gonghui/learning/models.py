@@ -214,6 +214,10 @@ class Campaign(models.Model):
     lessons = models.ManyToManyField(Lesson, related_name="campaigns", blank=True)
     # The participation rule: this many of its lessons completed.
     min_lessons = models.PositiveSmallIntegerField(_("lessons to complete"), default=0)
+    # A short quiz drawn from the campaign's question pool (0 questions: no quiz to pass).
+    quiz_size = models.PositiveSmallIntegerField(_("questions per quiz"), default=0)
+    quiz_pass_percent = models.PositiveSmallIntegerField(_("pass mark (%)"), default=60)
+    quiz_attempts_per_day = models.PositiveSmallIntegerField(_("attempts a day"), default=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -243,6 +247,7 @@ class Participant(models.Model):
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
     lessons_completed = models.PositiveSmallIntegerField(default=0)
     joined_at = models.DateTimeField()
+    quiz_passed_at = models.DateTimeField(null=True, blank=True)
     # Stamped once, when the rules are first met; never cleared.
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -254,6 +259,41 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.member_id}"
+
+
+class Question(models.Model):
+    """A question of a campaign's pool: each quiz draws `quiz_size` of them at random."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(_("question"), max_length=300)
+    choices = models.JSONField()  # 2 to 6 strings
+    answer = models.PositiveSmallIntegerField()  # the index of the right choice
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class QuizAttempt(models.Model):
+    """One try at a campaign's quiz: the questions drawn, then the answers, graded once."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    questions = models.JSONField()  # question ids, in the order shown
+    answers = models.JSONField(null=True)
+    correct = models.PositiveSmallIntegerField(default=0)
+    passed = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "member", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.member_id}/{self.day}"
 
 
 class Certificate(models.Model):

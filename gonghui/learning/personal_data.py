@@ -3,7 +3,13 @@ for their own copy of their data (see members/own_data.py)."""
 
 from django.utils.translation import gettext_lazy
 
-from gonghui.learning.models import Certificate, LessonProgress, Participant, ProgressEvent
+from gonghui.learning.models import (
+    Certificate,
+    LessonProgress,
+    Participant,
+    ProgressEvent,
+    QuizAttempt,
+)
 from gonghui.members.own_data import Cell, Person, Section, moment, register
 
 
@@ -120,6 +126,42 @@ register(
         order=77,
     )
 )
+
+
+def _quizzes(person: Person) -> list[tuple[Cell, ...]]:
+    if person.member is None:
+        return []
+    rows = (
+        QuizAttempt.objects.filter(member=person.member)
+        .select_related("campaign")
+        .order_by("started_at", "pk")
+    )
+    return [
+        (
+            row.campaign.title,
+            moment(row.started_at),
+            f"{row.correct}/{len(row.questions)}" if row.submitted_at else "",
+            str(gettext_lazy("yes") if row.passed else gettext_lazy("no")),
+        )
+        for row in rows
+    ]
+
+
+register(
+    Section(
+        key="quiz_attempts",
+        title=gettext_lazy("Quiz tries"),
+        columns=(
+            gettext_lazy("Campaign"),
+            gettext_lazy("Started at"),
+            gettext_lazy("Right answers"),
+            gettext_lazy("Passed"),
+        ),
+        rows=_quizzes,
+        covers=("learning.QuizAttempt.member",),
+        order=78,
+    )
+)
 register(
     Section(
         key="certificates",
@@ -131,6 +173,6 @@ register(
         ),
         rows=_certificates,
         covers=("learning.Certificate.member",),
-        order=78,
+        order=79,
     )
 )

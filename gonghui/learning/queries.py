@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
@@ -20,6 +21,8 @@ from gonghui.learning.models import (
     Lesson,
     LessonProgress,
     Participant,
+    Question,
+    QuizAttempt,
 )
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
@@ -285,3 +288,52 @@ def get_own_campaign(member: Member, campaign_id: int | str) -> Campaign:
 def get_certificate(certificate_id: int) -> Certificate | None:
     """The certificate a genuine code names, if it is still on record (the public check)."""
     return Certificate.objects.filter(pk=certificate_id).first()
+
+
+def _running_open_to(member: Member) -> Q:
+    today = timezone.localdate()
+    paths = [*ancestor_paths(member.org.path), member.org.path]
+    return Q(org__path__in=paths, starts_on__lte=today, ends_on__gte=today)
+
+
+def list_open_campaigns(member: Member | None) -> QuerySet[Campaign]:
+    """Campaigns running today that the member's union takes part in (its organiser's subtree)."""
+    if member is None or not member.is_active:
+        return Campaign.objects.none()
+    return (
+        Campaign.objects.filter(_running_open_to(member))
+        .select_related("org")
+        .order_by("-starts_on", "pk")
+    )
+
+
+def get_open_campaign(member: Member | None, campaign_id: int | str) -> Campaign:
+    try:
+        return list_open_campaigns(member).get(pk=_pk(campaign_id))
+    except Campaign.DoesNotExist:
+        raise Http404 from None
+
+
+def get_own_participation(member: Member, campaign: Campaign) -> Participant | None:
+    return Participant.objects.filter(member=member, campaign=campaign).first()
+
+
+def count_attempts_today(member: Member, campaign: Campaign) -> int:
+    return QuizAttempt.objects.filter(
+        member=member, campaign=campaign, day=timezone.localdate()
+    ).count()
+
+
+def get_own_attempt(member: Member | None, attempt_id: int | str) -> QuizAttempt:
+    if member is None:
+        raise Http404
+    try:
+        return QuizAttempt.objects.select_related("campaign").get(pk=_pk(attempt_id), member=member)
+    except QuizAttempt.DoesNotExist:
+        raise Http404 from None
+
+
+def list_attempt_questions(attempt: QuizAttempt) -> list[Question]:
+    """The attempt's questions in the order they were drawn."""
+    found = {q.pk: q for q in Question.objects.filter(pk__in=attempt.questions)}
+    return [found[pk] for pk in attempt.questions if pk in found]

@@ -25,7 +25,12 @@ from gonghui.members.queries import get_own_member
 def course_list(request: HttpRequest) -> HttpResponse:
     member = get_own_member(request.user)
     courses = queries.list_open_courses(member)[:100]
-    return render(request, "learning/course_list.html", {"courses": courses, "member": member})
+    campaigns = queries.list_open_campaigns(member)[:20]
+    return render(
+        request,
+        "learning/course_list.html",
+        {"courses": courses, "campaigns": campaigns, "member": member},
+    )
 
 
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
@@ -196,3 +201,49 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         {"claims": claims, "on_record": found is not None},
         status=200 if claims else 400,
     )
+
+
+@login_required
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    member = get_own_member(request.user)
+    campaign = queries.get_open_campaign(member, campaign_id)
+    assert member is not None  # an open campaign has a member to be open to
+    return render(
+        request,
+        "learning/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "participation": queries.get_own_participation(member, campaign),
+            "tries_left": max(
+                campaign.quiz_attempts_per_day - queries.count_attempts_today(member, campaign), 0
+            ),
+        },
+    )
+
+
+@require_POST
+@login_required
+def quiz_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    member = get_own_member(request.user)
+    campaign = queries.get_open_campaign(member, campaign_id)
+    assert member is not None
+    with refusal_on(request):
+        attempt = actions.start_quiz(member=member, campaign=campaign)
+        return redirect("learning:quiz", attempt_id=attempt.pk)
+    return redirect("learning:campaign", campaign_id=campaign.pk)
+
+
+@login_required
+def quiz(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    member = get_own_member(request.user)
+    attempt = queries.get_own_attempt(member, attempt_id)
+    questions = queries.list_attempt_questions(attempt)
+    if request.method == "POST" and member is not None:
+        answers = []
+        for question in questions:
+            given = request.POST.get(f"q{question.pk}", "")
+            answers.append(int(given) if given.isdigit() else -1)
+        with refusal_on(request):
+            attempt = actions.submit_quiz(member=member, attempt=attempt, answers=answers)
+        return redirect("learning:quiz", attempt_id=attempt.pk)
+    return render(request, "learning/quiz.html", {"attempt": attempt, "questions": questions})

@@ -178,13 +178,13 @@ def test_the_course_list_is_a_fixed_number_of_queries(
     client_for, member, course, operator, tree, django_assert_num_queries
 ):
     client = client_for(member.user)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(reverse("learning:courses"))
     for n in range(3):
         actions.create_course(
             actor=operator, org=tree.hlg, title=f"课程{n}", audience="members", publish=True
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("learning:courses"))
     assert [c.title for c in response.context["courses"]][-1] == "红色领队团微党课"
     assert len(response.context["courses"]) == 4
