@@ -59,6 +59,51 @@ class LessonForm(CheckedTextForm):
     )
 
 
+class CampaignForm(CheckedTextForm):
+    org = OrgPickerField("learning.manage", label=_("Organiser"))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    book = forms.CharField(label=_("Book"), max_length=120, required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+    lessons = forms.TypedMultipleChoiceField(
+        label=_("Lessons"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    min_lessons = forms.IntegerField(label=_("Lessons to complete"), min_value=0, initial=1)
+    quiz_size = forms.IntegerField(
+        label=_("Questions per quiz"),
+        min_value=0,
+        max_value=50,
+        initial=0,
+        help_text=_("0: no quiz. Add the questions on the campaign's page."),
+    )
+    quiz_pass_percent = forms.IntegerField(
+        label=_("Pass mark (%)"), min_value=1, max_value=100, initial=60
+    )
+    quiz_attempts_per_day = forms.IntegerField(
+        label=_("Tries a day"), min_value=1, max_value=20, initial=2
+    )
+
+    def __init__(
+        self, *args: Any, user: Viewer, lessons: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lessons"].choices = lessons  # type: ignore[attr-defined]  # a ChoiceField
+        bind_pickers(self, user)
+
+
+class QuestionForm(CheckedTextForm):
+    text = forms.CharField(label=_("Question"), max_length=300)
+    choices = forms.CharField(
+        label=_("Choices"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One a line, 2 to 6."),
+    )
+    answer = forms.IntegerField(label=_("Right choice (its line number)"), min_value=1, max_value=6)
+
+
 class PeriodForm(forms.Form):
     """An optional period of whole days: blank means the whole campaign."""
 

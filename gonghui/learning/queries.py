@@ -337,3 +337,21 @@ def list_attempt_questions(attempt: QuizAttempt) -> list[Question]:
     """The attempt's questions in the order they were drawn."""
     found = {q.pk: q for q in Question.objects.filter(pk__in=attempt.questions)}
     return [found[pk] for pk in attempt.questions if pk in found]
+
+
+def list_lesson_choices(user: AnyUser, capability: Capability) -> list[tuple[int, str]]:
+    """Lessons of the courses the user manages, for a campaign's form (at most 500)."""
+    lessons = Lesson.objects.filter(
+        course__in=Course.objects.visible_to(user, capability)
+    ).select_related("course")[:500]
+    return [(lesson.pk, f"{lesson.course.title} · {lesson.title}") for lesson in lessons]
+
+
+def list_lessons_for(user: AnyUser, capability: Capability, ids: list[int]) -> list[Lesson]:
+    return list(
+        Lesson.objects.filter(pk__in=ids, course__in=Course.objects.visible_to(user, capability))
+    )
+
+
+def count_questions(campaign: Campaign) -> int:
+    return campaign.questions.count()

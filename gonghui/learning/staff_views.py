@@ -11,7 +11,13 @@ from gonghui.core.capabilities import Capability
 from gonghui.core.pages import HtmxRequest, refusal_on
 from gonghui.learning import actions, queries
 from gonghui.learning.exports import participation_workbook
-from gonghui.learning.forms import CourseForm, LessonForm, PeriodForm
+from gonghui.learning.forms import (
+    CampaignForm,
+    CourseForm,
+    LessonForm,
+    PeriodForm,
+    QuestionForm,
+)
 from gonghui.learning.models import Campaign
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for
@@ -99,10 +105,62 @@ def _unit_table(request: HttpRequest, campaign: Campaign) -> tuple[queries.UnitT
 
 
 @staff_required
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(
+        request.POST or None,
+        user=request.user,
+        lessons=queries.list_lesson_choices(request.user, CAPABILITY),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with refusal_on(form):
+            campaign = actions.create_campaign(
+                actor=staff_user(request),
+                org=data["org"],
+                title=data["title"],
+                book=data["book"],
+                description=data["description"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                lessons=queries.list_lessons_for(request.user, CAPABILITY, data["lessons"]),
+                min_lessons=data["min_lessons"],
+                quiz_size=data["quiz_size"],
+                quiz_pass_percent=data["quiz_pass_percent"],
+                quiz_attempts_per_day=data["quiz_attempts_per_day"],
+            )
+            return redirect("learning:staff_campaign", campaign_id=campaign.pk)
+    return render(
+        request,
+        "learning/staff_campaign_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
 def campaign_detail(request: HtmxRequest, campaign_id: int) -> HttpResponse:
     campaign = queries.get_campaign_for(request.user, campaign_id, CAPABILITY)
+    question_form = QuestionForm(request.POST or None)
+    if request.method == "POST" and question_form.is_valid():
+        data = question_form.cleaned_data
+        with refusal_on(question_form):
+            actions.add_question(
+                actor=staff_user(request),
+                campaign=campaign,
+                text=data["text"],
+                choices=data["choices"].splitlines(),
+                answer=data["answer"] - 1,
+            )
+            return redirect("learning:staff_campaign", campaign_id=campaign.pk)
     table, form = _unit_table(request, campaign)
-    context = {"campaign": campaign, "table": table, "form": form, "query": request.GET.urlencode()}
+    context = {
+        "campaign": campaign,
+        "table": table,
+        "form": form,
+        "query": request.GET.urlencode(),
+        "question_form": question_form,
+        "questions": queries.count_questions(campaign),
+    }
     if request.htmx and request.htmx.target == "units":
         return render(request, "learning/staff_campaign.html#units", context)
     return render(request, "learning/staff_campaign.html", context)

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gonghui.learning import actions
-from gonghui.learning.models import Course, Lesson
+from gonghui.learning.models import Campaign, Course, Lesson, Question
 from gonghui.learning.tests.conftest import audio
 
 pytestmark = pytest.mark.usefixtures("tallies_exact")
@@ -94,3 +94,56 @@ def test_the_learning_home_is_a_fixed_number_of_queries(
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("learning:staff_home"))
     assert len(response.context["courses"]) == 4
+
+
+def test_staff_run_a_campaign_with_a_quiz(tree, make_staff, client_for, lesson):
+    client = client_for(make_staff(tree.root, "org_admin"))
+    assert client.get(reverse("learning:staff_campaign_create")).status_code == 200
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        reverse("learning:staff_campaign_create"),
+        {
+            "org": tree.root.pk,
+            "title": "学习《重要论述》",
+            "book": "重要论述",
+            "starts_on": today,
+            "ends_on": today,
+            "lessons": [lesson.pk],
+            "min_lessons": 1,
+            "quiz_size": 1,
+            "quiz_pass_percent": 60,
+            "quiz_attempts_per_day": 2,
+        },
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert list(campaign.lessons.all()) == [lesson]
+    assert (campaign.min_lessons, campaign.quiz_size) == (1, 1)
+    url = reverse("learning:staff_campaign", args=[campaign.pk])
+    added = client.post(
+        url,
+        {"text": "工会的基本职责是什么？", "choices": "维护职工合法权益\n组织生产", "answer": 1},
+    )
+    assert added.status_code == 302
+    question = Question.objects.get()
+    assert (question.choices, question.answer) == (["维护职工合法权益", "组织生产"], 0)
+
+
+def test_a_campaign_cannot_ask_for_more_lessons_than_it_has(tree, make_staff, client_for):
+    client = client_for(make_staff(tree.root, "org_admin"))
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        reverse("learning:staff_campaign_create"),
+        {
+            "org": tree.root.pk,
+            "title": "读书会",
+            "starts_on": today,
+            "ends_on": today,
+            "min_lessons": 2,
+            "quiz_size": 0,
+            "quiz_pass_percent": 60,
+            "quiz_attempts_per_day": 2,
+        },
+    )
+    assert response.status_code == 400
+    assert not Campaign.objects.exists()
