@@ -85,6 +85,14 @@ class CourseDetailOut(CourseOut):
     instructors: list[InstructorOut]
     lessons: list[LessonOut]
 
+    @staticmethod
+    def resolve_instructors(obj: Course) -> list[Any]:
+        return list(obj.instructors.all())
+
+    @staticmethod
+    def resolve_lessons(obj: Course) -> list[dict[str, Any]]:
+        return obj.lesson_rows  # type: ignore[attr-defined, no-any-return]  # set by get_course
+
 
 def _lesson(lesson: Lesson, progress: LessonProgress | None) -> dict[str, Any]:
     return {
@@ -122,15 +130,14 @@ def list_courses(request: HttpRequest) -> Any:
     operation_id="get_course",
     auth=None,
 )
-def get_course(request: HttpRequest, course_id: Id) -> dict[str, Any]:
+def get_course(request: HttpRequest, course_id: Id) -> Course:
     """A course open to the caller, its instructors and lessons with the caller's progress."""
     member = get_own_member(optional_user(request))
     course = queries.get_open_course(member, course_id)
-    return {
-        **CourseOut.from_orm(course).model_dump(),
-        "instructors": list(course.instructors.all()),
-        "lessons": [_lesson(*pair) for pair in queries.list_course_lessons(course, member)],
-    }
+    course.lesson_rows = [  # type: ignore[attr-defined]  # read by CourseDetailOut
+        _lesson(*pair) for pair in queries.list_course_lessons(course, member)
+    ]
+    return course
 
 
 @router.get(

@@ -46,6 +46,7 @@ from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingDocumen
 from gonghui.enterprises.tests.factories import credit_code
 from gonghui.events import actions as event_actions
 from gonghui.events.models import Activity, ActivityPhoto
+from gonghui.learning.tests import matrix as learning
 from gonghui.members import actions as member_actions
 from gonghui.members import cards
 from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
@@ -253,7 +254,16 @@ DASHBOARD_STAFF_CASES: dict[str, Case] = {
 }
 DASHBOARD_API_CASES: dict[str, Case] = {
     f"get_dashboard_{tile}": dashboard_api(tile)
-    for tile in ("coverage", "recruitment", "membership", "activities", "benefits", "care", "live")
+    for tile in (
+        "coverage",
+        "recruitment",
+        "membership",
+        "activities",
+        "benefits",
+        "care",
+        "learning",
+        "live",
+    )
 }
 
 
@@ -949,10 +959,77 @@ CARE_API_CASES: dict[str, Case] = {
 }
 
 
+LEARNING_STAFF_CASES: dict[str, Case] = {
+    "learning:staff_home": Case(
+        "GET", lambda c: (url("learning:staff_home") + f"?org={c.target.pk}", {})
+    ),
+    "learning:staff_course_create": Case(
+        "POST",
+        lambda c: (url("learning:staff_course_create"), learning.course_form(c)),
+        ok={302},
+        took_effect=learning.course_created,
+    ),
+    "learning:staff_course": Case(
+        "GET", lambda c: (url("learning:staff_course", course_id=learning.course_of(c).pk), {})
+    ),
+    "learning:staff_campaign_create": Case(
+        "POST",
+        lambda c: (url("learning:staff_campaign_create"), learning.campaign_form(c)),
+        ok={302},
+        took_effect=learning.campaign_created,
+    ),
+    "learning:staff_campaign": Case(
+        "GET",
+        lambda c: (url("learning:staff_campaign", campaign_id=learning.campaign_of(c).pk), {}),
+    ),
+    "learning:staff_campaign_xlsx": Case(
+        "GET",
+        lambda c: (url("learning:staff_campaign_xlsx", campaign_id=learning.campaign_of(c).pk), {}),
+    ),
+}
+LEARNING_API_CASES: dict[str, Case] = {
+    "list_courses": Case(
+        "GET", lambda c: ("/api/v1/learning/courses", {}), kind="public", api=True, ok={200}
+    ),
+    "get_course": Case(
+        "GET",
+        lambda c: (f"/api/v1/learning/courses/{learning.course_of(c).pk}", {}),
+        kind="public",
+        api=True,
+        ok={200},
+    ),
+    "get_lesson": Case(
+        "GET",
+        lambda c: (f"/api/v1/learning/lessons/{learning.lesson_of(c).pk}", {}),
+        kind="public",
+        api=True,
+        ok={200},
+    ),
+    "record_progress": Case(
+        "POST",
+        lambda c: ("/api/v1/learning/progress", learning.progress_json(c)),
+        kind="member",
+        api=True,
+        ok={200},
+    ),
+    "list_campaigns": Case(
+        "GET",
+        lambda c: (f"/api/v1/learning/campaigns?org_id={c.target.pk}", {}),
+        api=True,
+    ),
+    "list_campaign_units": Case(
+        "GET",
+        lambda c: (f"/api/v1/learning/campaigns/{learning.campaign_of(c).pk}/units", {}),
+        api=True,
+    ),
+}
+
+
 STAFF_CASES: dict[str, Case] = {
     **DASHBOARD_STAFF_CASES,
     **VOLUNTEER_STAFF_CASES,
     **CARE_STAFF_CASES,
+    **LEARNING_STAFF_CASES,
     **STATION_STAFF_CASES,
     **BENEFITS_STAFF_CASES,
     "web:staff_home": Case("GET", lambda c: (url("web:staff_home"), {}), kind="unscoped"),
@@ -1441,6 +1518,7 @@ API_CASES: dict[str, Case] = {
     **DASHBOARD_API_CASES,
     **VOLUNTEER_API_CASES,
     **CARE_API_CASES,
+    **LEARNING_API_CASES,
     **STATION_API_CASES,
     **BENEFITS_API_CASES,
     "get_me": Case("GET", lambda c: ("/api/v1/me", {}), kind="unscoped", api=True),
@@ -1867,6 +1945,10 @@ PUBLIC_API = {
     "list_stations",
     "list_station_areas",
     "get_station",
+    # Courses open to the public are public information, as their member pages are.
+    "list_courses",
+    "get_course",
+    "get_lesson",
 }
 
 # Cells of the matrix where a view breaks the rule above, each reported for the view to be

@@ -179,3 +179,19 @@ def test_courses_for_a_stranger_are_the_public_ones(client, tree, operator, less
     )
     response = client.get("/api/v1/learning/courses")
     assert [c["title"] for c in response.json()["items"]] == ["公开课"]
+
+
+def test_a_public_course_reads_with_its_lessons(client, tree, operator):
+    course = actions.create_course(
+        actor=operator, org=tree.hlg, title="公开课", audience="public", publish=True
+    )
+    actions.add_lesson(actor=operator, course=course, title="读一读", kind="article", text="正文")
+    body = client.get(f"/api/v1/learning/courses/{course.pk}").json()
+    assert (body["title"], body["publisher_name"], body["instructors"]) == (
+        "公开课",
+        "回龙观街道总工会",
+        [],
+    )
+    assert [
+        (lesson["title"], lesson["kind"], lesson["progress"]) for lesson in body["lessons"]
+    ] == [("读一读", "article", None)]
