@@ -317,6 +317,8 @@ def get_dashboard_care(request: HttpRequest, params: Query[DashboardQuery]) -> d
         "money_by_fund": [{"fund": fund, "fen": fen} for fund, fen in care.money_by_fund],
         "money_total": care.money_total,
     }
+
+
 class CampaignUnitOut(Schema):
     name: str
     participants: int

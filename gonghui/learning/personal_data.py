@@ -92,7 +92,7 @@ register(
         ),
         rows=_lessons,
         covers=("learning.LessonProgress.member",),
-        order=75,
+        order=80,
     )
 )
 register(
@@ -104,11 +104,11 @@ register(
             gettext_lazy("From (s)"),
             gettext_lazy("To (s)"),
             gettext_lazy("Played at"),
-            gettext_lazy("Received at"),
+            gettext_lazy("Reached the server at"),
         ),
         rows=_intervals,
         covers=("learning.ProgressEvent.member",),
-        order=76,
+        order=81,
     )
 )
 register(
@@ -123,7 +123,7 @@ register(
         ),
         rows=_campaigns,
         covers=("learning.Participant.member",),
-        order=77,
+        order=82,
     )
 )
 
@@ -159,7 +159,7 @@ register(
         ),
         rows=_quizzes,
         covers=("learning.QuizAttempt.member",),
-        order=78,
+        order=83,
     )
 )
 register(
@@ -173,6 +173,6 @@ register(
         ),
         rows=_certificates,
         covers=("learning.Certificate.member",),
-        order=79,
+        order=84,
     )
 )
