@@ -177,9 +177,7 @@ def cell_text(value: CellValue, column: str) -> str:
     """A cell as text; formulas (and text a spreadsheet would run as one) are refused, whole
     numbers lose Excel's trailing ".0"."""
     if isinstance(value, Formula):
-        raise RowRefused(
-            column, _("This cell holds a formula; enter the value itself."), "formula"
-        )
+        raise RowRefused(column, _("This cell holds a formula; enter the value itself."), "formula")
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -257,9 +255,7 @@ def importer_for(kind: str) -> Importer:
     return importer
 
 
-def _positions(
-    importer: Importer, headers: list[str], overrides: dict[str, str]
-) -> dict[str, int]:
+def _positions(importer: Importer, headers: list[str], overrides: dict[str, str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for column in importer.columns:
         names = [overrides.get(column.field, ""), column.label, *column.aliases]
@@ -270,18 +266,22 @@ def _positions(
     return positions
 
 
-def _looks_like_header(importer: Importer, headers: list[str], overrides: dict[str, str]) -> bool:
-    """A row naming at least two of the importer's required columns (or all, when fewer)."""
-    required = [c for c in importer.columns if c.required]
+def _looks_like_header(
+    importer: Importer, headers: list[str], overrides: dict[str, str], *, fully: bool = False
+) -> bool:
+    """A row naming one of the importer's required columns (`fully`: all of them)."""
     found = _positions(importer, headers, overrides)
-    return sum(1 for c in required if c.field in found) >= min(2, len(required))
+    named = [c.field in found for c in importer.columns if c.required]
+    return all(named) if fully else any(named)
 
 
-def _no_header(importer: Importer, rows: list[list[str]], overrides: dict[str, str]) -> DomainError:
-    """Why none of the first rows is the header: another kind of sheet, or no header at all."""
+def _other_kind(importer: Importer, rows: list[list[str]]) -> DomainError | None:
+    """A sheet whose header row is another importer's (every one of its required columns)."""
     for kind in settings.IMPORTERS:
         other = importer_for(kind)
-        if other.kind != importer.kind and any(_looks_like_header(other, r, {}) for r in rows):
+        if other.kind != importer.kind and any(
+            _looks_like_header(other, r, {}, fully=True) for r in rows
+        ):
             return DomainError(
                 "wrong_kind_of_sheet",
                 _(
@@ -291,6 +291,14 @@ def _no_header(importer: Importer, rows: list[list[str]], overrides: dict[str, s
                 )
                 % {"other": other.title, "this": importer.title},
             )
+    return None
+
+
+def _no_header(importer: Importer, rows: list[list[str]], overrides: dict[str, str]) -> DomainError:
+    """Why none of the first rows is the header: another kind of sheet, or no header at all."""
+    wrong_kind = _other_kind(importer, rows)
+    if wrong_kind is not None:
+        return wrong_kind
     required = "、".join(c.label for c in importer.columns if c.required)
     first = "、".join(h for h in rows[0] if h)[:80]
     return DomainError(
@@ -309,6 +317,8 @@ def _map_columns(
 ) -> dict[str, int]:
     positions = _positions(importer, headers, overrides)
     missing = [c.label for c in importer.columns if c.required and c.field not in positions]
+    if missing and (wrong_kind := _other_kind(importer, [headers])) is not None:
+        raise wrong_kind
     if missing:
         raise DomainError(
             "missing_columns",
@@ -851,9 +861,7 @@ def cancel_import(*, actor: ScopeHolder, job: ImportJob) -> ImportJob:
     return job
 
 
-def list_problems(
-    job: ImportJob, *, kind: str = "", column: str = "", code: str = ""
-) -> Any:
+def list_problems(job: ImportJob, *, kind: str = "", column: str = "", code: str = "") -> Any:
     """The job's problems by row (a job from get_job_for), filtered by kind, column or code."""
     problems = ImportProblem.objects.filter(job=job)
     if kind:

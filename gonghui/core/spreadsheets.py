@@ -904,7 +904,12 @@ def annotated_workbook(
 
 
 def _write_cell(
-    sheet: Any, row: int, column: int, cell: CellValue, formats: dict[tuple[str, str], Any], fill: str
+    sheet: Any,
+    row: int,
+    column: int,
+    cell: CellValue,
+    formats: dict[tuple[str, str], Any],
+    fill: str,
 ) -> None:
     if cell is None:
         if fill:

@@ -126,9 +126,7 @@ def check_person(
     for field, allowed in CHOICES.items():
         value = cleaned.get(field)
         if value not in allowed and not (value == "" and field in unknown):
-            problems.append(
-                _field_error(field, "invalid_choice", _("Choose one of the options."))
-            )
+            problems.append(_field_error(field, "invalid_choice", _("Choose one of the options.")))
     cleaned["employer_name"] = str(cleaned.get("employer_name", "")).strip()[:120]
     problem = cleaned["employer_name"] and name_problem(cleaned["employer_name"])
     if problem:

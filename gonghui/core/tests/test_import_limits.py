@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gonghui.core.errors import DomainError
 from gonghui.core.models import ImportJob
 from gonghui.core.sandbox import Usage
+from gonghui.core.tests.importing import errors_of
 from gonghui.members.actions import start_roster_import
 from gonghui.members.models import Member
 
@@ -382,6 +383,6 @@ def test_a_csv_over_the_limits_fails_with_the_limit(import_file, english):
     nul = "姓名,身份证号,手机号\n李\x00小红,1,2\n"
     job, *_ = import_file(SimpleUploadedFile("零.csv", nul.encode()))
     assert job.status == ImportJob.Status.CHECKED
-    assert job.errors[0]["message"].startswith(
+    assert errors_of(job)[0]["message"].startswith(
         "The text holds the invisible or control character U+0000"
     )
