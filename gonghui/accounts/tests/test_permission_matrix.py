@@ -1114,6 +1114,9 @@ STAFF_CASES: dict[str, Case] = {
     "web:import_job": Case("GET", lambda c: (url("web:import_job", job_id=c.job.pk), {})),
     "web:import_confirm": Case("POST", lambda c: (url("web:import_confirm", job_id=c.job.pk), {})),
     "web:import_cancel": Case("POST", lambda c: (url("web:import_cancel", job_id=c.job.pk), {})),
+    "web:import_annotated": Case(
+        "GET", lambda c: (url("web:import_annotated", job_id=c.job.pk), {})
+    ),
     "web:import_template": Case(
         "GET", lambda c: (url("web:import_template", kind="enterprises"), {}), kind="unscoped"
     ),
@@ -1701,6 +1704,15 @@ API_CASES: dict[str, Case] = {
     "confirm_import": Case(
         "POST", lambda c: (f"/api/v1/imports/{c.job.pk}/confirm", {}), api=True, ok={200}
     ),
+    "cancel_import": Case(
+        "POST", lambda c: (f"/api/v1/imports/{c.job.pk}/cancel", {}), api=True, ok={200}
+    ),
+    "list_import_problems": Case(
+        "GET", lambda c: (f"/api/v1/imports/{c.job.pk}/problems", {}), api=True, ok={200}
+    ),
+    "download_annotated_import": Case(
+        "GET", lambda c: (f"/api/v1/imports/{c.job.pk}/annotated", {}), api=True, ok={200}
+    ),
     # --- activities (events.manage / checkins.scan) ---
     "list_activities": Case(
         "GET",
@@ -1962,7 +1974,8 @@ def ctx(tree, make_staff, operator, make_enterprise, django_capture_on_commit_ca
             kind="enterprises",
             upload=SimpleUploadedFile(
                 "e.csv",
-                f"企业名称,统一社会信用代码,所属行业,职工人数\n甲,{credit_code()},I,3\n".encode(),
+                f"企业名称,统一社会信用代码,所属行业,职工人数\n甲,{credit_code()},I,3\n"
+                "乙,123,I,3\n".encode(),
             ),
         )
     job.refresh_from_db()
