@@ -445,7 +445,7 @@ def discard_stale_uploads(*, older_than: timedelta = timedelta(days=7)) -> int:
     # The annotated files hold the same personal data: kept a week for the clerk to correct
     # the refused rows, then deleted with the rest.
     for job in ImportJob.objects.filter(created_at__lt=cutoff).exclude(annotated=""):
-        job.annotated.storage.delete(job.annotated.name)
+        job.annotated.storage.delete(str(job.annotated.name))
         ImportJob.objects.filter(pk=job.pk).update(annotated="")
     return len(stale)
 
@@ -615,10 +615,12 @@ def _check(job: ImportJob, importer: Importer, status: str) -> Checked:
         usage.cpu_seconds,
         usage.peak_rss_mb,
     )
-    result = importer.check_against_database(job, checked)
-    result.notes, result.header_row = checked.notes, checked.header_row
-    result.errors.sort(key=lambda error: error.row)
-    return result
+    final = importer.check_against_database(job, checked)
+    final.notes, final.header_row = checked.notes, checked.header_row
+    # By row, and within a row in the order of the columns.
+    order = {column.label: index for index, column in enumerate(importer.columns)}
+    final.errors.sort(key=lambda error: (error.row, order.get(error.column, len(order))))
+    return final
 
 
 def _figures(checked: Checked) -> dict[str, Any]:

@@ -411,9 +411,11 @@ class MemberImporter:
                 continue
             code = REASONS.get(error.code, error.code)
             problems.append(RowError(number, LABELS.get(field, ""), str(error.message), code=code))
+        # A well-formed ID number (a too-young person's is one): it identifies the person.
         id_ok = "id_number" not in failed and not any(
-            p.column == LABELS["id_number"] for p in problems
+            p.column == LABELS["id_number"] and p.code != "too_young" for p in problems
         )
+        too_young = any(p.code == "too_young" for p in problems)
         id_hash: str | None = None
         if id_ok:
             id_number = cleaned["id_number"]
@@ -447,7 +449,7 @@ class MemberImporter:
                         code="invalid_date",
                     )
                 )
-            elif id_ok and joined_on < _birthday(birth_date_of(cleaned["id_number"]), MIN_AGE):
+            elif id_ok and not too_young and joined_on < _birthday(birth_date_of(cleaned["id_number"]), MIN_AGE):
                 problems.append(
                     RowError(
                         number,

@@ -845,9 +845,8 @@ def test_a_checked_import_is_cancelled_through_the_api(
     with django_capture_on_commit_callbacks(execute=True):
         cancelled = post(client, f"/api/v1/imports/{job_id}/cancel", {})
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
-    assert not ImportJob.objects.get(pk=job_id).file.storage.exists(
-        ImportJob.objects.get(pk=job_id).file.name
-    )
+    job = ImportJob.objects.get(pk=job_id)
+    assert not job.file.storage.exists(str(job.file.name))
     none = client.get(f"/api/v1/imports/{job_id}/annotated", headers=EN)
     assert (none.status_code, none.json()["code"]) == (404, "no_annotated_file")
 

@@ -10,7 +10,7 @@ def problems_of(job: ImportJob, kind: str = "") -> list[dict[str, Any]]:
     found = ImportProblem.objects.filter(job=job).order_by("row", "pk")
     if kind:
         found = found.filter(kind=kind)
-    return list(found.values("row", "column", "kind", "code", "message"))
+    return [dict(p) for p in found.values("row", "column", "kind", "code", "message")]
 
 
 def errors_of(job: ImportJob) -> list[dict[str, Any]]:
