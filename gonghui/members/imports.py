@@ -449,7 +449,11 @@ class MemberImporter:
                         code="invalid_date",
                     )
                 )
-            elif id_ok and not too_young and joined_on < _birthday(birth_date_of(cleaned["id_number"]), MIN_AGE):
+            elif (
+                id_ok
+                and not too_young
+                and joined_on < _birthday(birth_date_of(cleaned["id_number"]), MIN_AGE)
+            ):
                 problems.append(
                     RowError(
                         number,
