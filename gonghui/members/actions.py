@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.actions import sign_out_everywhere
 from gonghui.accounts.models import User
 from gonghui.core import audit, ratelimits
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import (
@@ -1092,3 +1093,46 @@ def start_roster_import(
         ImportJob.objects.filter(pk=job.pk).update(column_map=mapping)
         job.column_map = mapping
     return job
+
+
+@transaction.atomic
+def start_member_export(
+    *, actor: User, filters: Any, within: Org | None, unmasked: bool = False
+) -> Any:
+    """Queue the members list as .xlsx, written in the background with its progress
+    (members.view, or members.export_personal for ID and mobile numbers in clear: at `within`,
+    or anywhere for the whole scope). `filters` is a members.queries.MemberFilters."""
+    from django.utils import translation
+
+    from gonghui.core.errors import PermissionDeniedError
+    from gonghui.members.exports import UNMASKED_CAPABILITY, filters_to_json
+    from gonghui.members.models import MemberExport
+    from gonghui.orgs.queries import scope_of
+
+    capability: Capability = UNMASKED_CAPABILITY if unmasked else "members.view"
+    if within is not None:
+        require(actor, capability, within.path)
+    else:
+        paths = scope_of(actor, capability)
+        if paths is not None and not paths:
+            raise PermissionDeniedError(
+                "permission_denied", _("You may not export the members list.")
+            )
+    export = MemberExport.objects.create(
+        created_by=actor,
+        within=within,
+        filters=filters_to_json(filters),
+        unmasked=unmasked,
+        language=translation.get_language() or "zh-hans",
+    )
+    audit.record(
+        actor=actor,
+        action="members.export.requested",
+        org=within,
+        target=export,
+        changes={"unmasked": unmasked},
+    )
+    from gonghui.members.tasks import run_member_export
+
+    transaction.on_commit(lambda: run_member_export.enqueue(export.pk))
+    return export

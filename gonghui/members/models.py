@@ -369,3 +369,50 @@ class ConsentWithdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.withdrawn_at:%Y-%m-%d}"
+
+
+class MemberExport(models.Model):
+    """The members list written to .xlsx in the background, with its progress: a large
+    union's list takes longer than a request may. The file holds the list's personal data
+    (masked unless `unmasked`), so only its requester may download it; it is deleted with
+    the other stale files (members.exports.discard_stale_exports)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    within = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The list's filters (members.queries.MemberFilters), dates as ISO text.
+    filters = models.JSONField(default=dict, blank=True)
+    unmasked = models.BooleanField(default=False)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", max_length=200, blank=True)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"members export {self.pk}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0

@@ -165,3 +165,48 @@ def test_an_exported_roster_imports_back_as_already_members(
     assert [e["column"] for e in errors if not any(n in e["message"] for n in numbers)] == [
         "工作单位"
     ]
+
+
+# --- in the background, with progress ---------------------------------------------------------
+
+
+def test_the_export_runs_in_the_background_and_only_its_requester_downloads_it(
+    tree, make_staff, client_for, members, django_capture_on_commit_callbacks
+):
+    from gonghui.members.models import MemberExport
+
+    admin = make_staff(tree.zgc)
+    client = client_for(admin)
+    listing = client.get(reverse("members:members"), {"job_type": "rider"})
+    assert reverse("members:roster_export_start") in listing.text
+    assert '<input type="hidden" name="job_type" value="rider">' in listing.text
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("members:roster_export_start"), {"job_type": "rider"})
+    export = MemberExport.objects.get()
+    assert started.url == reverse("members:roster_export_job", args=[export.pk])
+    assert (export.status, export.total, export.done, export.unmasked) == ("done", 1, 1, False)
+    page = client.get(started.url)
+    assert reverse("members:roster_export_file", args=[export.pk]) in page.text
+    rows = rows_of(client.get(reverse("members:roster_export_file", args=[export.pk])))
+    assert [r[1] for r in rows[1:]] == ["李小红"]  # the rider of the union, masked
+    assert str(members["rider"].id_number) not in str(rows)
+    assert AuditEntry.objects.filter(action="members.export.requested").count() == 1
+    # another staff member of the same union does not get the file
+    colleague = client_for(make_staff(tree.zgc))
+    assert colleague.get(started.url).status_code == 404
+    assert colleague.get(reverse("members:roster_export_file", args=[export.pk])).status_code == 404
+
+
+def test_a_running_export_shows_its_progress_and_polls(tree, make_staff, client_for):
+    from gonghui.members.models import MemberExport
+
+    admin = make_staff(tree.zgc)
+    export = MemberExport.objects.create(
+        created_by=admin, within=tree.zgc, language="en", status="running", total=8000, done=2000
+    )
+    page = client_for(admin).get(reverse("members:roster_export_job", args=[export.pk]))
+    assert '<progress max="100" value="25">25%</progress>' in page.text
+    assert 'hx-trigger="every 1s"' in page.text
+    assert reverse("members:roster_export_file", args=[export.pk]) not in page.text
+    unfinished = client_for(admin).get(reverse("members:roster_export_file", args=[export.pk]))
+    assert unfinished.status_code == 404

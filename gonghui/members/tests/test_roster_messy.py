@@ -90,7 +90,7 @@ def messy(tree, operator):
 
 def check(actor, org, upload, django_capture_on_commit_callbacks) -> ImportJob:
     with django_capture_on_commit_callbacks(execute=True):
-        job = start_roster_import(actor=actor, org=org, upload=upload)
+        job: ImportJob = start_roster_import(actor=actor, org=org, upload=upload)
     job.refresh_from_db()
     return job
 
