@@ -48,7 +48,7 @@ from gonghui.events import actions as event_actions
 from gonghui.events.models import Activity, ActivityPhoto
 from gonghui.members import actions as member_actions
 from gonghui.members import cards
-from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
+from gonghui.members.models import Application, Member, MemberExport, RecruitmentEvent, Transfer
 from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
@@ -106,6 +106,13 @@ class Case:
     json_body: bool = False  # a staff page that takes a JSON body (the offline batch)
     took_effect: Callable[[Ctx], bool] | None = None
     read: Callable[[Any], str] | None = None  # the text of a "list" answer that is a file
+
+
+def someones_export(ctx: "Ctx") -> MemberExport:
+    """A finished members export of the subject (a staff member of T)."""
+    return MemberExport.objects.create(
+        created_by=ctx.subject, within=ctx.target, language="zh-hans", status="done"
+    )
 
 
 def url(name: str, **kwargs: Any) -> str:
@@ -1301,6 +1308,23 @@ STAFF_CASES: dict[str, Case] = {
         kind="list",
         marker=lambda c: "被测会员",
         read=xlsx_text,
+    ),
+    "members:roster_export_start": Case(
+        "POST",
+        lambda c: (url("members:roster_export_start"), {"org": c.target.pk}),
+        ok={302},
+        took_effect=lambda c: MemberExport.objects.exists(),
+    ),
+    # another staff member's export (its requester's only): 404 for every caller
+    "members:roster_export_job": Case(
+        "GET",
+        lambda c: (url("members:roster_export_job", export_id=someones_export(c).pk), {}),
+        kind="own",
+    ),
+    "members:roster_export_file": Case(
+        "GET",
+        lambda c: (url("members:roster_export_file", export_id=someones_export(c).pk), {}),
+        kind="own",
     ),
     # --- activities (events.manage / checkins.scan) ---
     "events:staff_list": Case(
