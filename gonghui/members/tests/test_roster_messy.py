@@ -302,14 +302,14 @@ def test_the_job_page_pages_and_filters_problems_in_constant_queries(
     page = client.get(reverse("web:import_job", args=[job.pk]))
     assert page.status_code == 200
     assert reverse("web:import_annotated", args=[job.pk]) in page.text
-    assert "Repeats an earlier row of the file" in page.text
+    assert "与本文件前面的行重复" in page.text  # the reasons, in the page's language
     filtered = client.get(
         reverse("web:import_job", args=[job.pk]),
         {"code": "duplicate"},
         headers={"HX-Request": "true", "HX-Target": "problems"},
     )
     assert filtered.text.count('<tr class="error">') == 3
-    assert "3 problems match." in filtered.text
+    assert "共 3 个问题符合条件。" in filtered.text
     warnings = client.get(reverse("web:import_job", args=[job.pk]), {"kind": "warning"})
     assert warnings.text.count('<tr class="warning">') == 3
     by_column = client.get(reverse("web:import_job", args=[job.pk]), {"column": "性别"})
@@ -336,3 +336,27 @@ def count_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     return len(captured.captured_queries)
+
+
+def test_a_file_with_100000_problems_is_checked_stored_and_paged(
+    tree, make_staff, client_for, django_capture_on_commit_callbacks, english
+):
+    """50,000 rows with two problems each: every problem stored, the page shows 100 of them
+    (and the counts), the API pages through all, the annotated file marks every row."""
+    admin = make_staff(tree.zgc)
+    lines = ["姓名,身份证号,手机号,学历"]
+    lines += [f"李小红,{id_number(serial=n)},1390000,幼儿园" for n in range(100_000, 150_000)]
+    upload = SimpleUploadedFile("名单.csv", "\n".join(lines).encode())
+    job = check(admin, tree.zgc, upload, django_capture_on_commit_callbacks)
+    assert (job.status, job.refused_rows, job.error_count) == ("checked", 50_000, 100_000)
+    assert job.reasons == {"invalid_mobile": 50_000, "unknown_value": 50_000}
+    assert ImportProblem.objects.filter(job=job).count() == 100_000
+    page = client_for(admin).get(reverse("web:import_job", args=[job.pk]), {"page": "1000"})
+    assert page.text.count('<tr class="error">') == 100
+    assert "共 100,000 个问题符合条件。" in page.text
+    assert "<td>50001</td>" in page.text  # the last page: the last row's two problems
+    content, _name = imports.download_annotated(actor=admin, job=job)
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    notes = [r[4] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(notes) == 50_000
+    assert all(n.startswith("【Error】手机号：") and "\n【Error】学历：" in n for n in notes)
