@@ -545,6 +545,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[CellValue]]]:
 DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 PREFIXED = re.compile(rb"<[A-Za-z][\w.-]*:(?:row|c|sheetData)\b")
 ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+TWO_LETTERS = re.compile(rb' r="[A-Z][A-Z]')  # cheap: a literal prefix; only then WIDE_CELL
 WIDE_CELL = re.compile(rb'<c\b[^>]*?\br="(?:[J-Z][A-Z]|I[W-Z]|[A-Z]{3,})\d')
 FORMULA_CELL = re.compile(
     rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)'
@@ -591,9 +592,10 @@ def _scan_sheet(chunks: Iterator[bytes]) -> _Scan:
 
     def look(head: bytes) -> bool:
         nonlocal max_row, rows
-        if DTD.search(head) or PREFIXED.search(head) or WIDE_CELL.search(head):
+        # (A long text in a cell is caught as calamine hands the cell over.)
+        if DTD.search(head) or PREFIXED.search(head):
             return False
-        if LONG_TEXT.search(head):
+        if TWO_LETTERS.search(head) and WIDE_CELL.search(head):
             return False
         if b"<c>" in head:
             return False  # cells without references: the careful reader places them
@@ -644,13 +646,12 @@ def _scan_xlsx(path: Path) -> _Scan:
 
 
 def _calamine_value(value: object) -> CellValue:
-    if value == "" or value is None:
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, str | int | float | bool | date):
-        return value
-    return str(value)  # a time of day or a duration: the importer says what is wrong
+    """A cell calamine gives that is none of a CellValue's types: a time of day or a duration
+    (the importer says what is wrong)."""
+    return None if value is None else str(value)
+
+
+CALAMINE_TYPES = (str, int, float, bool, date)  # datetime is a date
 
 
 def _calamine_rows(
@@ -670,13 +671,17 @@ def _calamine_rows(
         raise unreadable() from None
     for index, raw in enumerate(grid):
         number = index + 1
-        cells: list[CellValue] = [_calamine_value(v) for v in raw]
+        # Numbers stay floats (1.0): the importers read whole floats as whole numbers.
+        cells: list[CellValue] = [
+            None if v == "" else (v if isinstance(v, CALAMINE_TYPES) else _calamine_value(v))
+            for v in raw
+        ]
         while cells and cells[-1] is None:
             cells.pop()
         if len(cells) > MAX_COLUMNS:
             raise _too_many_columns(number)
         for column, cell in enumerate(cells, start=1):
-            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            if type(cell) is str and len(cell) > MAX_CELL_CHARS:
                 raise _cell_too_long(number, column)
         for column, formula in formulas.get(number, ()):
             if column <= MAX_COLUMNS:
