@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from gonghui.core import spreadsheets
-from gonghui.core.spreadsheets import Formula
+from gonghui.core.spreadsheets import CellValue, Formula
 
 
 def workbook(path: Path, rows: list[list[object]]) -> Path:
@@ -18,11 +18,11 @@ def workbook(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
-def as_careful(rows: list[tuple[int, list[object]]]) -> list[tuple[int, list[object]]]:
+def as_careful(rows: list[tuple[int, list[CellValue]]]) -> list[tuple[int, list[CellValue]]]:
     """The fast reader's rows as the careful one gives them: whole floats as ints, dates as
     midnight datetimes, and no empty rows (the careful reader only sees written rows)."""
 
-    def cell(value: object) -> object:
+    def cell(value: CellValue) -> CellValue:
         if isinstance(value, float) and value.is_integer():
             return int(value)
         if isinstance(value, date) and not isinstance(value, datetime):
