@@ -360,3 +360,18 @@ def test_a_file_with_100000_problems_is_checked_stored_and_paged(
     notes = [r[4] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(notes) == 50_000
     assert all(n.startswith("【Error】手机号：") and "\n【Error】学历：" in n for n in notes)
+
+
+def test_a_job_cancelled_while_it_waits_to_be_checked_is_never_checked(
+    tree, make_staff, django_capture_on_commit_callbacks
+):
+    admin = make_staff(tree.zgc)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        job = start_roster_import(actor=admin, org=tree.zgc, upload=roster([row()]))
+    cancelled = imports.cancel_import(actor=admin, job=job)
+    assert cancelled.status == ImportJob.Status.CANCELLED
+    for callback in queued:
+        callback()  # the queued check starts after all
+    job.refresh_from_db()
+    assert (job.status, job.total_rows, job.problems.count()) == ("cancelled", 0, 0)
+    assert AuditEntry.objects.filter(action="core.import.cancelled").count() == 1
