@@ -184,6 +184,8 @@ def _ethnicity_lookup() -> dict[str, str]:
 def _text(value: CellValue, column: str) -> str:
     """A cell as text, normalised: full-width characters folded, spaces trimmed; refused when
     a spreadsheet would run it as a formula or it holds control characters."""
+    if type(value) is str and value.isascii() and value.isalnum():
+        return value  # letters and digits only (ID and mobile numbers): nothing to check
     text = cell_text(value, column)
     if text.isascii():
         return text
@@ -236,6 +238,32 @@ def _parse_date(value: CellValue, column: str) -> date | None:
         raise RowRefused(column, _("This date does not exist."), "invalid_date") from None
 
 
+MEMO_SIZE = 10_000
+
+
+def _once_a_value[T](parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
+    """`parse` remembered for each distinct text (up to MEMO_SIZE of them), refusals too."""
+    seen: dict[str, T | RowRefused] = {}
+
+    def parse_once(value: CellValue) -> T:
+        if type(value) is not str:
+            return parse(value)
+        try:
+            found = seen[value]
+        except KeyError:
+            try:
+                found = parse(value)
+            except RowRefused as refused:
+                found = refused
+            if len(seen) < MEMO_SIZE:
+                seen[value] = found
+        if isinstance(found, RowRefused):
+            raise RowRefused(found.column, found.message, found.code)
+        return found
+
+    return parse_once
+
+
 @dataclass(slots=True)
 class Prepared:
     row: int
@@ -260,15 +288,19 @@ class MemberImporter:
         self.politics = _choice_lookup("political_status", POLITICAL_WORDS, PoliticalStatus)
         self.ethnicities = _ethnicity_lookup()
         self.has_employer_union = job.org.kind == OrgKind.ENTERPRISE
+        # The columns with few distinct values (汉族, 高中, 群众, the employers…) are read once
+        # a value: the same text always gives the same answer.
         self.parsers: dict[str, Callable[[CellValue], str]] = {
             "name": lambda v: _text(v, LABELS["name"]),
             "id_number": _id_number_text,
             "mobile": _mobile_text,
-            "employer_name": lambda v: _text(v, LABELS["employer_name"])[:120],
-            "ethnicity": lambda v: self._choice(v, "ethnicity", self.ethnicities),
-            "education": lambda v: self._choice(v, "education", self.educations),
-            "political_status": self._political_status,
+            "employer_name": _once_a_value(lambda v: _text(v, LABELS["employer_name"])[:120]),
+            "ethnicity": _once_a_value(lambda v: self._choice(v, "ethnicity", self.ethnicities)),
+            "education": _once_a_value(lambda v: self._choice(v, "education", self.educations)),
+            "political_status": _once_a_value(self._political_status),
         }
+        self.gender_of = _once_a_value(self._gender)
+        self.job_type_of = _once_a_value(self._job_type)
 
     def check_rows(
         self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]], *, absent: set[str]
@@ -364,7 +396,7 @@ class MemberImporter:
         for name, value in record.items():
             try:
                 if name == "gender":
-                    gender = self._gender(value)
+                    gender = self.gender_of(value)
                 elif name == "joined_on":
                     joined_on = _parse_date(value, LABELS["joined_on"])
                     if joined_on is None:
@@ -372,7 +404,7 @@ class MemberImporter:
                             LABELS["joined_on"], _("This cell is required."), "required"
                         )
                 elif name == "job_type":
-                    fields["job_type"], job_type_text = self._job_type(value)
+                    fields["job_type"], job_type_text = self.job_type_of(value)
                 else:
                     fields[name] = parsers[name](value)
                     if not fields[name] and name in REQUIRED:

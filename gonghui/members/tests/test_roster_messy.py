@@ -65,7 +65,9 @@ def messy(tree, operator):
     other = import_member(
         actor=operator, org=tree.zgc, joined_on=date(2020, 1, 1), **person(name="吴用")
     )
-    first, refused_first, refused_second = id_number(), id_number(), id_number()
+    # men's ID numbers (an odd 17th digit), whatever ran before
+    first, refused_first = id_number(serial=7013), id_number(serial=7015)
+    refused_second = id_number(serial=7017)
     man = id_number(serial=7001)  # an odd 17th digit: a man
     rows = [
         row(name="张三", id_number=first),  # 4: good

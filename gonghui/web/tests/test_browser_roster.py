@@ -44,7 +44,7 @@ def messy_roster() -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.append(["姓名", "性别", "身份证号", "手机号", "学历"])
-    refused_first = id_number()
+    refused_first = id_number(serial=3005)  # a man's, as the rows say
     sheet.append(["张三", "男", id_number(serial=3001), "13900000001", "高中"])  # 2: good
     sheet.append(["王芳", "女", id_number(serial=3003), "13900000002", "大专"])  # 3: warned
     sheet.append(["钱五", "男", refused_first, "1390000", "本科"])  # 4: mobile
