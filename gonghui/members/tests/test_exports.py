@@ -210,3 +210,15 @@ def test_a_running_export_shows_its_progress_and_polls(tree, make_staff, client_
     assert reverse("members:roster_export_file", args=[export.pk]) not in page.text
     unfinished = client_for(admin).get(reverse("members:roster_export_file", args=[export.pk]))
     assert unfinished.status_code == 404
+
+
+def test_what_a_roster_did_not_say_is_exported_empty_and_a_kept_job_as_written(
+    tree, make_staff, client_for, members
+):
+    rider = members["rider"]
+    Member.objects.filter(pk=rider.pk).update(
+        ethnicity="", education="", political_status="", job_type="other", job_type_text="保安"
+    )
+    rows = rows_of(client_for(make_staff(tree.zgc)).get(EXPORT))
+    [row] = [r for r in rows if r[1] == "李小红"]
+    assert (row[3], row[7], row[8], row[9]) == (None, "保安", None, None)

@@ -98,7 +98,7 @@ def check(actor, org, upload, django_capture_on_commit_callbacks) -> ImportJob:
 
 
 def test_a_messy_roster_counts_every_problem_and_annotates_the_file(
-    tree, make_staff, messy, django_capture_on_commit_callbacks, english
+    tree, make_staff, client_for, messy, django_capture_on_commit_callbacks, english
 ):
     admin = make_staff(tree.zgc)
     job = check(admin, tree.zgc, roster(messy["rows"]), django_capture_on_commit_callbacks)
@@ -201,6 +201,8 @@ def test_a_messy_roster_counts_every_problem_and_annotates_the_file(
     assert sorted(imported) == ["张三", "王芳", "赵四"]
     assert imported["王芳"].gender == "M"
     assert (imported["赵四"].job_type, imported["赵四"].job_type_text) == ("other", "保安")
+    page = client_for(admin).get(reverse("members:member_detail", args=[imported["赵四"].pk]))
+    assert '其他 <span class="muted">(花名册原文：“保安”)</span>' in page.text
     # no repeat got in as a second person
     assert Member.objects.filter(id_number_hash=imported["张三"].id_number_hash).count() == 1
 
