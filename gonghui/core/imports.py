@@ -864,7 +864,9 @@ def cancel_import(*, actor: ScopeHolder, job: ImportJob) -> ImportJob:
 
 
 def list_problems(job: ImportJob, *, kind: str = "", column: str = "", code: str = "") -> Any:
-    """The job's problems by row (a job from get_job_for), filtered by kind, column or code."""
+    """The job's problems by row (a job from get_job_for), filtered by kind, column or code
+    (a NUL, which PostgreSQL refuses in text, matches nothing anyway and is dropped)."""
+    column, code = column.replace("\x00", ""), code.replace("\x00", "")
     problems = ImportProblem.objects.filter(job=job)
     if kind:
         problems = problems.filter(kind=kind)

@@ -889,3 +889,20 @@ def test_every_members_operation_is_documented(db):
         "get_card_public_key",
         "check_card",
     }
+
+
+@pytest.mark.postgres
+def test_import_problems_filtered_by_a_nul_are_an_empty_page(
+    tree, make_staff, api_client_for, django_capture_on_commit_callbacks
+):
+    client = api_client_for(make_staff(tree.zgc))
+    upload = enterprises_xlsx([["北京坏代码有限公司", "123", "I", 10]])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            "/api/v1/imports",
+            {"kind": "enterprises", "org_id": tree.zgc.pk, "file": upload},
+            headers=EN,
+        )
+    job_id = started.json()["id"]
+    found = get(client, f"/api/v1/imports/{job_id}/problems?column=%00&code=a%00b")
+    assert (found.status_code, found.json()["count"]) == (200, 0)
