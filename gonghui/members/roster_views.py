@@ -17,6 +17,7 @@ from gonghui.core.pages import HtmxRequest, refusal_on
 from gonghui.core.pickers import bind_pickers
 from gonghui.members import actions, exports, queries
 from gonghui.members.imports import COLUMNS
+from gonghui.members.queries import MemberFilters
 from gonghui.members.review_forms import MemberFilterForm
 from gonghui.orgs.models import OrgKind
 from gonghui.orgs.pickers import OrgPickerField
@@ -76,24 +77,28 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     return render(request, "members/roster_import.html", {"form": form})
 
 
+def _export_request(request: HttpRequest, data: Any) -> tuple[bool, Any, MemberFilters]:
+    """What an export asks for: unmasked (?unmasked=1, 403 without members.export_personal),
+    within an org (?org=, 404 outside the scope) and the list's filters; a search by a whole
+    mobile or ID number is audited, as on the list."""
+    unmasked = data.get("unmasked") == "1"
+    if unmasked and not exports.may_export_unmasked(request.user):
+        raise PermissionDenied
+    capability: Capability = exports.UNMASKED_CAPABILITY if unmasked else "members.view"
+    within = get_org_for(request.user, data["org"], capability) if data.get("org") else None
+    filters = MemberFilterForm(data).filters()
+    if queries.number_in(filters.search):  # the answer proves membership: audited
+        actions.record_number_search(
+            actor=staff_user(request), search=filters.search, listing="export", within=within
+        )
+    return unmasked, within, filters
+
+
 @staff_required
 def roster_export(request: HttpRequest) -> FileResponse:
     """The members list as .xlsx: same scope, same filters (?status=, job_type=, q=, org=).
     ?unmasked=1 needs members.export_personal (403 without it) and is audited."""
-    unmasked = request.GET.get("unmasked") == "1"
-    if unmasked and not exports.may_export_unmasked(request.user):
-        raise PermissionDenied
-    capability: Capability = exports.UNMASKED_CAPABILITY if unmasked else "members.view"
-    within = (
-        get_org_for(request.user, request.GET["org"], capability)
-        if request.GET.get("org")
-        else None
-    )
-    filters = MemberFilterForm(request.GET).filters()
-    if queries.number_in(filters.search):
-        actions.record_number_search(
-            actor=staff_user(request), search=filters.search, listing="export", within=within
-        )
+    unmasked, within, filters = _export_request(request, request.GET)
     export = exports.export_members(
         actor=staff_user(request), filters=filters, within=within, unmasked=unmasked
     )
@@ -110,16 +115,7 @@ def roster_export(request: HttpRequest) -> FileResponse:
 def roster_export_start(request: HttpRequest) -> HttpResponse:
     """Queue the members list (the list page's filters, posted) as .xlsx, written in the
     background; the next page shows its progress and the file once written."""
-    unmasked = request.POST.get("unmasked") == "1"
-    if unmasked and not exports.may_export_unmasked(request.user):
-        raise PermissionDenied
-    capability: Capability = exports.UNMASKED_CAPABILITY if unmasked else "members.view"
-    within = (
-        get_org_for(request.user, request.POST["org"], capability)
-        if request.POST.get("org")
-        else None
-    )
-    filters = MemberFilterForm(request.POST).filters()
+    unmasked, within, filters = _export_request(request, request.POST)
     with refusal_on(request):
         export = actions.start_member_export(
             actor=staff_user(request), filters=filters, within=within, unmasked=unmasked

@@ -15,30 +15,12 @@ from gonghui.core.models import AuditEntry, ImportJob, ImportProblem
 from gonghui.core.tests.importing import problems_of
 from gonghui.members.actions import import_member, start_roster_import
 from gonghui.members.models import Member
-from gonghui.members.tests.factories import id_number, mobile, person
+from gonghui.members.tests.factories import id_number, person
+from gonghui.members.tests.test_imports import HEADER, row
 
 pytestmark = pytest.mark.usefixtures("tallies_exact")
 
-HEADER = ["姓名", "性别", "民族", "身份证号", "手机号", "工作单位", "岗位类型", "学历", "政治面貌"]
-HEADER += ["入会时间"]
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
-
-
-def row(**overrides: object) -> list[object]:
-    values: dict[str, object] = {
-        "name": "李小红",
-        "gender": "",
-        "ethnicity": "汉族",
-        "id_number": id_number(),
-        "mobile": mobile(),
-        "employer": "顺丰速运",
-        "job": "快递员",
-        "education": "高中",
-        "politics": "群众",
-        "joined": "2023-05-01",
-    }
-    values.update(overrides)
-    return list(values.values())
 
 
 def roster(rows: list[list[object]], name: str = "会员信息采集表.xlsx") -> SimpleUploadedFile:
