@@ -222,3 +222,26 @@ def test_what_a_roster_did_not_say_is_exported_empty_and_a_kept_job_as_written(
     rows = rows_of(client_for(make_staff(tree.zgc)).get(EXPORT))
     [row] = [r for r in rows if r[1] == "李小红"]
     assert (row[3], row[7], row[8], row[9]) == (None, "保安", None, None)
+
+
+def test_a_background_export_is_deleted_after_a_day(
+    tree, make_staff, client_for, members, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gonghui.members.exports import discard_stale_exports
+    from gonghui.members.models import MemberExport
+
+    client = client_for(make_staff(tree.zgc))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("members:roster_export_start"), {})
+    export = MemberExport.objects.get()
+    stored = export.file.name
+    assert export.file.storage.exists(stored)
+    assert discard_stale_exports() == 0
+    later = timezone.now() + timedelta(days=1, minutes=1)
+    assert discard_stale_exports(now=later) == 1
+    assert not export.file.storage.exists(stored)
+    assert not MemberExport.objects.exists()

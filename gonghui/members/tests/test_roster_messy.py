@@ -361,3 +361,22 @@ def test_a_job_cancelled_while_it_waits_to_be_checked_is_never_checked(
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.problems.count()) == ("cancelled", 0, 0)
     assert AuditEntry.objects.filter(action="core.import.cancelled").count() == 1
+
+
+def test_an_annotated_file_is_deleted_after_a_week(
+    tree, make_staff, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    admin = make_staff(tree.zgc)
+    job = check(admin, tree.zgc, roster([row(mobile="1")]), django_capture_on_commit_callbacks)
+    stored = job.annotated.name
+    assert job.annotated.storage.exists(stored)
+    assert imports.discard_stale_uploads() == 0
+    assert ImportJob.objects.get(pk=job.pk).annotated.name == stored  # a day old: kept
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=8))
+    imports.discard_stale_uploads()
+    assert ImportJob.objects.get(pk=job.pk).annotated.name == ""
+    assert not job.annotated.storage.exists(stored)
