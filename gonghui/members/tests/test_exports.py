@@ -238,7 +238,7 @@ def test_a_background_export_is_deleted_after_a_day(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("members:roster_export_start"), {})
     export = MemberExport.objects.get()
-    stored = export.file.name
+    stored = str(export.file.name)
     assert export.file.storage.exists(stored)
     assert discard_stale_exports() == 0
     later = timezone.now() + timedelta(days=1, minutes=1)

@@ -372,7 +372,7 @@ def test_an_annotated_file_is_deleted_after_a_week(
 
     admin = make_staff(tree.zgc)
     job = check(admin, tree.zgc, roster([row(mobile="1")]), django_capture_on_commit_callbacks)
-    stored = job.annotated.name
+    stored = str(job.annotated.name)
     assert job.annotated.storage.exists(stored)
     assert imports.discard_stale_uploads() == 0
     assert ImportJob.objects.get(pk=job.pk).annotated.name == stored  # a day old: kept
