@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 
-from gonghui.core.tests.browser import sign_in_staff
+from gonghui.core.tests.browser import axe_problems, sign_in_staff
 from gonghui.members.models import Member
 from gonghui.members.tests.factories import id_number
 
@@ -60,7 +60,7 @@ def test_a_clerk_corrects_the_annotated_file_and_imports_every_good_row(
     transactional_db, new_page, tree, make_staff, tmp_path: Path
 ):
     admin = make_staff(tree.zgc, name="刘文静")
-    page = new_page()
+    page = new_page(bypass_csp=True)  # for axe, injected from disk
     sign_in_staff(page, admin.username)
 
     upload_roster(page, "中关村科学城总工会", "会员信息采集表.xlsx", messy_roster())
@@ -72,6 +72,7 @@ def test_a_clerk_corrects_the_annotated_file_and_imports_every_good_row(
     page.locator("select[name=kind]").select_option("warning")
     expect(problems).to_have_count(1)
     expect(problems.first).to_contain_text("身份证号为准")
+    assert axe_problems(page) == []
 
     with page.expect_download() as download:
         page.locator("#annotated-file").click()
