@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from gonghui.core import imports
 from gonghui.core.errors import DomainError
 from gonghui.core.models import ImportJob
-from gonghui.core.tests.importing import errors_of
+from gonghui.core.tests.importing import errors_of, problems_of
 from gonghui.enterprises.models import Enterprise
 from gonghui.enterprises.tests.factories import credit_code
 
@@ -187,3 +187,40 @@ def test_the_uploaded_file_is_deleted_once_imported(tree, make_staff, run, confi
     assert stored.exists()
     confirm(admin, job)
     assert not stored.exists()
+
+
+def test_every_problem_of_a_row_and_repeats_of_a_refused_row_are_listed_and_annotated(
+    tree, make_staff, run, english
+):
+    from openpyxl import load_workbook
+
+    admin = make_staff(tree.zgc)
+    code = credit_code()
+    job = run(
+        admin,
+        tree.zgc,
+        xlsx(
+            [
+                ["北京甲有限公司", code, "火星产业", -1, 0, "", "12345"],  # 2: three problems
+                ["北京甲有限公司", code, "I", 10, 0, "", ""],  # 3: repeats refused row 2
+                ["北京乙有限公司", credit_code(), "I", 10, 0, "", ""],  # 4: good
+            ]
+        ),
+    )
+    found = [(p["row"], p["column"], p["code"]) for p in problems_of(job)]
+    assert found == [
+        (2, "所属行业", "unknown_value"),
+        (2, "职工人数", "invalid_number"),
+        (2, "联系电话", "invalid"),
+        (3, "统一社会信用代码", "duplicate"),
+    ]
+    assert (job.valid_rows, job.refused_rows, job.reasons["duplicate"]) == (1, 2, 1)
+    content, name = imports.download_annotated(actor=admin, job=job)
+    assert name == "企业名单-问题.xlsx"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["H1"].value == "问题"
+    assert sheet["H2"].value.count("\n") == 2  # three problems, one a line
+    assert sheet["H3"].value == (
+        "【Error】统一社会信用代码：Same credit code as row 2 of this file."
+    )
+    assert sheet["H4"].value is None
