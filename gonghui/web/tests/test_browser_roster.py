@@ -17,9 +17,13 @@ pytestmark = pytest.mark.browser
 
 
 def choose_union(page: Page, label: str) -> None:
-    """Pick the union on the import page by its visible name (one place to adapt when the
-    union field becomes a searchable picker)."""
-    page.locator("select[name=org]").select_option(label=label)
+    """Pick the union on the import page by its visible name, in its searchable picker: type
+    part of the name, then choose the suggestion."""
+    box = page.get_by_role("combobox", name="导入到")
+    box.fill("")
+    box.press_sequentially(label[:4], delay=50)
+    page.locator(f"#id_org_list [role=option][data-label='{label}']").click()
+    expect(box).to_have_value(label)
 
 
 def upload_roster(page: Page, union: str, name: str, content: bytes) -> None:
