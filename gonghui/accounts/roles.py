@@ -48,6 +48,10 @@ CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "benefits.manage": _("Manage service providers, services and member offers"),
     "stations.manage": _("Manage stations and their check-in codes"),
     "volunteers.manage": _("Run volunteer teams, projects and shifts, and certify hours"),
+    "reviews.manage": _(
+        "Run calls for entries, juries and public votes: rubrics, jurors, decisions, "
+        "quarantine"
+    ),
     "dashboards.view": _("See dashboards and export their figures"),
     "ledger.view": _("See the ledger, care campaigns and their reconciliation"),
     "ledger.correct": _("Correct ledger entries by reversing them"),
@@ -74,6 +78,7 @@ _OPERATOR: set[Capability] = _VIEWER | {
     "stations.manage",
     "volunteers.manage",
     "care.manage",
+    "reviews.manage",
 }
 _REVIEWER: set[Capability] = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN: set[Capability] = (

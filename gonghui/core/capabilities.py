@@ -33,6 +33,7 @@ Capability = Literal[
     "benefits.manage",
     "stations.manage",
     "volunteers.manage",
+    "reviews.manage",
     "dashboards.view",
     "ledger.view",
     "ledger.correct",

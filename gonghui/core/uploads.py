@@ -19,12 +19,15 @@ class FileKind:
     name: str
     extension: str
     signatures: tuple[bytes, ...]
+    #: where the signature starts (an MP4's `ftyp` box type comes after its 4-byte size)
+    offset: int = 0
 
 
 PDF = FileKind("PDF", "pdf", (b"%PDF-",))
 PNG = FileKind("PNG", "png", (b"\x89PNG\r\n\x1a\n",))
 JPEG = FileKind("JPEG", "jpg", (b"\xff\xd8\xff",))
 XLSX = FileKind("Excel (.xlsx)", "xlsx", (b"PK\x03\x04",))
+MP4 = FileKind("MP4", "mp4", (b"ftyp",), offset=4)
 
 
 def check_upload(
@@ -44,7 +47,7 @@ def check_upload(
     head = upload.read(16)
     upload.seek(0)
     for kind in kinds:
-        if any(head.startswith(signature) for signature in kind.signatures):
+        if any(head[kind.offset :].startswith(signature) for signature in kind.signatures):
             return kind
     raise DomainError(
         "unsupported_file_type",
