@@ -108,7 +108,8 @@ def test_recounting_the_published_log_gives_the_published_result_and_finds_a_rec
     actions.open_poll(actor=operator, poll=poll)
     positions = [1, 2, 2, 3, 2, 1, 2]
     ballots = [
-        vote(m, poll, p, ip=f"10.0.0.{n}") for n, (m, p) in enumerate(zip(voters, positions))
+        vote(m, poll, p, ip=f"10.0.0.{n}")
+        for n, (m, p) in enumerate(zip(voters, positions, strict=True))
     ]
     actions.quarantine_ballots(
         actor=operator, poll=poll, ballots=[ballots[6]], reason="同一设备连续投票"
@@ -124,7 +125,8 @@ def test_recounting_the_published_log_gives_the_published_result_and_finds_a_rec
     assert recount.head_hash == published.result["head_hash"] == published.head_hash
     assert {c["position"]: c["votes"] for c in published.result["candidates"]} == recount.counts
     mine = queries.find_receipt(published, ballots[3].receipt.lower())
-    assert mine is not None and log[mine["seq"] - 1]["receipt"] == ballots[3].receipt
+    assert mine is not None
+    assert log[mine["seq"] - 1]["receipt"] == ballots[3].receipt
     assert log[6]["set_aside"] == "同一设备连续投票"
 
 
