@@ -49,8 +49,7 @@ CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "stations.manage": _("Manage stations and their check-in codes"),
     "volunteers.manage": _("Run volunteer teams, projects and shifts, and certify hours"),
     "reviews.manage": _(
-        "Run calls for entries, juries and public votes: rubrics, jurors, decisions, "
-        "quarantine"
+        "Run calls for entries, juries and public votes: rubrics, jurors, decisions, quarantine"
     ),
     "dashboards.view": _("See dashboards and export their figures"),
     "ledger.view": _("See the ledger, care campaigns and their reconciliation"),

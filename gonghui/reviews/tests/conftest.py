@@ -31,7 +31,7 @@ def make_member(operator) -> Callable[..., Member]:
 
 
 @pytest.fixture
-def make_call(operator) -> Callable[..., Call]:
+def make_call(operator) -> Callable[..., Any]:
     def make(org: Org, **overrides: Any) -> Call:
         now = timezone.now()
         values: dict[str, Any] = {
@@ -65,12 +65,14 @@ def make_call(operator) -> Callable[..., Call]:
 
 @pytest.fixture
 def call(tree, make_call) -> Call:
-    return make_call(tree.root)
+    made: Call = make_call(tree.root)
+    return made
 
 
 @pytest.fixture
 def entry_of(operator) -> Callable[..., Any]:
     def make(member: Member, call: Call, title: str = "便携式电工测试仪") -> Any:
+        assert member.user is not None
         return actions.save_entry(
             actor=member.user,
             member=member,
