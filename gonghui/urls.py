@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("gonghui.stations.urls")),
     path("", include("gonghui.volunteers.urls")),
     path("", include("gonghui.care.urls")),
+    path("", include("gonghui.innovation.urls")),
     path("", include("gonghui.dashboards.urls")),
     path("api/v1/", api.urls),
     # After the API's own operations: every other /api/ path answers in the API's error shape.

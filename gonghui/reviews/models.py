@@ -171,6 +171,11 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def category_label(self) -> str:
+        """The category as the call names it (select the call with the entry)."""
+        return self.call.category_label(self.category) if self.category else ""
+
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"reviews/{instance.submission_id}/{instance.stored_name}"

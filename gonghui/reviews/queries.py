@@ -11,6 +11,7 @@ from django.http import Http404
 from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
 from gonghui.members.models import Member
+from gonghui.orgs.models import Org
 from gonghui.reviews import scoring
 from gonghui.reviews.models import (
     Assignment,
@@ -94,7 +95,7 @@ def list_criteria(call: Call) -> list[Criterion]:
 
 
 def list_entries(call: Call, *, submitted_only: bool = True) -> QuerySet[Submission]:
-    entries = Submission.objects.filter(call=call).select_related("org", "author")
+    entries = Submission.objects.filter(call=call).select_related("call", "org", "author")
     if submitted_only:
         entries = entries.filter(status=Submission.Status.SUBMITTED)
     return entries.annotate(
@@ -391,3 +392,70 @@ def get_showcase_entry(entry_id: int | str, *, kinds: list[str]) -> Submission:
     if entry is None:
         raise Http404
     return entry
+
+
+def list_assignments(entry: Submission) -> list[Assignment]:
+    return list(entry.assignments.select_related("reviewer").prefetch_related("scores"))
+
+
+def list_set_aside(poll: Poll) -> list[dict[str, Any]]:
+    """Ballots set aside, by reason: what is published with the result."""
+    rows = (
+        Ballot.objects.filter(poll=poll, quarantined_at__isnull=False)
+        .values("quarantine_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "quarantine_reason")
+    )
+    return [{"reason": r["quarantine_reason"], "ballots": r["n"]} for r in rows]
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    entry_title: str
+    unit: str
+    juror: str
+    values: dict[int, int]
+    comment: str
+
+
+def score_rows(call: Call) -> list[ScoreRow]:
+    assignments = (
+        Assignment.objects.filter(submission__call=call, completed_at__isnull=False)
+        .select_related("submission__org", "reviewer")
+        .prefetch_related("scores")
+        .order_by("submission_id", "reviewer_id")
+    )
+    return [
+        ScoreRow(
+            a.submission.title,
+            a.submission.org.name,
+            a.reviewer.name or a.reviewer.username or "",
+            {s.criterion_id: s.value for s in a.scores.all()},
+            a.comment,
+        )
+        for a in assignments
+    ]
+
+
+def co_author_numbers(entry: Submission) -> list[str]:
+    return list(entry.co_authors.values_list("number", flat=True))
+
+
+def list_open_polls_for(member: Member, *, kinds: list[str]) -> list[Poll]:
+    """Open polls whose frozen electorate holds the member."""
+    return list(
+        Poll.objects.filter(
+            status=Poll.Status.OPEN, call__kind__in=kinds, electors__member=member
+        ).select_related("call")
+    )
+
+
+def get_candidate(poll: Poll, candidate_id: int | str) -> Candidate:
+    candidate = poll.candidates.filter(pk=_pk(candidate_id)).first()
+    if candidate is None:
+        raise Http404
+    return candidate
+
+
+def org_path_of(org_id: int | str) -> str:
+    return Org.objects.filter(pk=_pk(org_id)).values_list("path", flat=True).first() or ""
