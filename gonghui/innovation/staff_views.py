@@ -14,6 +14,7 @@ from gonghui.core.capabilities import Capability
 from gonghui.core.pages import HtmxRequest, refusal_on
 from gonghui.innovation import forms, kinds, queries
 from gonghui.innovation.views import stream_attachment
+from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, list_org_choices
 from gonghui.reviews import actions, exports
 from gonghui.reviews import queries as reviews
@@ -21,6 +22,14 @@ from gonghui.reviews.models import Call
 
 CAPABILITY: Capability = "reviews.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _posted_org(request: HttpRequest, field: str) -> Org | None:
+    """The org a POST names, checked before the form: one outside the scope is a 404, as
+    for any object the staff member may not see."""
+    if request.method != "POST":
+        return None
+    return get_org_for(request.user, request.POST.get(field, ""), CAPABILITY)
 
 
 def _call(request: HttpRequest, call_id: int) -> Call:
@@ -33,17 +42,18 @@ def _call(request: HttpRequest, call_id: int) -> Call:
 @staff_required
 def call_list(request: HtmxRequest) -> HttpResponse:
     calls = reviews.list_calls(request.user, CAPABILITY, kinds=kinds.KINDS)
-    return render(
-        request, "innovation/staff_calls.html", {"calls": calls, "kind_label": kinds.kind_label}
-    )
+    rows = [(call, kinds.kind_label(call.kind)) for call in calls]
+    return render(request, "innovation/staff_calls.html", {"rows": rows})
 
 
 @staff_required
 def call_create(request: HttpRequest) -> HttpResponse:
     choices = list_org_choices(request.user, CAPABILITY)
+    if not choices:
+        raise Http404
+    org = _posted_org(request, "org")
     form = forms.CallForm(request.POST or None, org_choices=choices)
-    if request.method == "POST" and form.is_valid():
-        org = get_org_for(request.user, form.cleaned_data["org"], CAPABILITY)
+    if org is not None and form.is_valid():
         with refusal_on(form):
             call = actions.create_call(actor=staff_user(request), org=org, details=form.details())
             messages.success(request, _("The call is open. Now set its rubric."))
@@ -143,12 +153,12 @@ def assign_balanced(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_POST
 def conflict_declare(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
+    unit = _posted_org(request, "unit")
     form = forms.ConflictForm(request.POST, unit_choices=list_org_choices(request.user, CAPABILITY))
     juror = queries.find_juror(request.POST.get("reviewer", ""))
-    if not form.is_valid() or juror is None:
+    if not form.is_valid() or juror is None or unit is None:
         messages.error(request, _("Name the juror, the union and the reason."))
         return redirect("innovation:staff_call", call_id=call.pk)
-    unit = get_org_for(request.user, form.cleaned_data["unit"], CAPABILITY)
     with refusal_on(request):
         actions.declare_conflict(
             actor=staff_user(request),

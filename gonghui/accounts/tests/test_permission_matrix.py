@@ -52,6 +52,7 @@ from gonghui.members.models import Application, Member, MemberExport, Recruitmen
 from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.innovation.tests import matrix as innovation
 from gonghui.stations.tests import matrix as stations
 from gonghui.volunteers.tests import matrix as volunteers
 
@@ -514,6 +515,147 @@ VOLUNTEER_API_CASES: dict[str, Case] = {
 }
 
 
+# Innovation (reviews.manage): 被测五小征集 is run by T (gonghui/innovation/tests/matrix.py).
+def _ix(name: str, **ids: Callable[[Any], int]) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (url(f"innovation:{name}", **{k: f(c) for k, f in ids.items()}), {})
+
+
+def _call_id(c: Ctx) -> int:
+    return innovation.objects_of(c).call.pk
+
+
+def _entry_id(c: Ctx) -> int:
+    return innovation.objects_of(c).entry.pk
+
+
+def _poll_id(c: Ctx) -> int:
+    return innovation.objects_of(c).poll.pk
+
+
+def _with(
+    build: Callable[[Ctx], tuple[str, dict[str, Any]]], form: Callable[[Ctx], dict[str, Any]]
+) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (build(c)[0], form(c))
+
+
+INNOVATION_STAFF_CASES: dict[str, Case] = {
+    "innovation:staff_calls": Case(
+        "GET",
+        lambda c: (innovation.after(c, url("innovation:staff_calls")), {}),
+        kind="list",
+        marker=lambda c: innovation.CALL,
+    ),
+    "innovation:staff_call_create": Case(
+        "POST",
+        lambda c: (url("innovation:staff_call_create"), innovation.call_form(c)),
+        ok={302},
+        took_effect=innovation.call_created,
+    ),
+    "innovation:staff_call": Case("GET", _ix("staff_call", call_id=_call_id)),
+    "innovation:staff_rubric": Case(
+        "POST",
+        _with(_ix("staff_rubric", call_id=_call_id), lambda c: {"criteria": "创新 | 2 | 0 | 5"}),
+        ok={302},
+        took_effect=innovation.rubric_versioned,
+    ),
+    "innovation:staff_review_start": Case(
+        "POST",
+        _ix("staff_review_start", call_id=_call_id),
+        ok={302},
+        took_effect=innovation.review_started,
+    ),
+    "innovation:staff_assign": Case(
+        "POST",
+        _with(
+            _ix("staff_assign", call_id=_call_id, entry_id=_entry_id),
+            lambda c: {"reviewer": "juror-matrix"},
+        ),
+        ok={302},
+        took_effect=innovation.juror_assigned,
+    ),
+    "innovation:staff_assign_balanced": Case(
+        "POST",
+        _with(
+            _ix("staff_assign_balanced", call_id=_call_id),
+            lambda c: {"jurors": "juror-matrix", "per_entry": 1},
+        ),
+        ok={302},
+        took_effect=innovation.juror_assigned,
+    ),
+    "innovation:staff_conflict": Case(
+        "POST",
+        _with(
+            _ix("staff_conflict", call_id=_call_id),
+            lambda c: {"reviewer": "juror-matrix", "unit": c.target.pk, "reason": "亲属"},
+        ),
+        ok={302},
+        took_effect=innovation.conflict_declared,
+    ),
+    "innovation:staff_nominate": Case(
+        "POST",
+        lambda c: (
+            url("innovation:staff_nominate", call_id=innovation.objects_of(c).nominations.pk),
+            {"unit": c.target.pk, "nominee": "王师傅", "title": "技术革新能手", "summary": "事迹"},
+        ),
+        ok={302},
+        took_effect=innovation.nominated,
+    ),
+    "innovation:staff_ranking": Case("GET", _ix("staff_ranking", call_id=_call_id)),
+    "innovation:staff_scores_xlsx": Case("GET", _ix("staff_scores_xlsx", call_id=_call_id)),
+    "innovation:staff_poll_create": Case(
+        "POST",
+        _with(
+            _ix("staff_poll_create", call_id=_call_id),
+            lambda c: {
+                "title": "新建投票",
+                "electorate": c.target.pk,
+                "opens": timezone.localdate().isoformat(),
+                "closes": (timezone.localdate() + timedelta(days=3)).isoformat(),
+                "jury_weight": 50,
+                "vote_weight": 50,
+            },
+        ),
+        ok={302},
+        took_effect=innovation.poll_created,
+    ),
+    "innovation:staff_entry": Case(
+        "POST",
+        _with(
+            _ix("staff_entry", entry_id=_entry_id),
+            lambda c: {"decision": "awarded", "award_level": "一等奖", "reason": "评分第一"},
+        ),
+        ok={302},
+        took_effect=innovation.decided,
+    ),
+    "innovation:staff_file": Case(
+        "GET",
+        lambda c: (
+            url(
+                "innovation:staff_file",
+                entry_id=_entry_id(c),
+                attachment_id=innovation.objects_of(c).attachment.pk,
+            ),
+            {},
+        ),
+    ),
+    "innovation:staff_poll": Case("GET", _ix("staff_poll", poll_id=_poll_id)),
+    "innovation:staff_poll_step": Case(
+        "POST",
+        lambda c: (url("innovation:staff_poll_step", poll_id=_poll_id(c), step="open"), {}),
+        ok={302},
+        took_effect=innovation.poll_opened,
+    ),
+    "innovation:staff_quarantine": Case(
+        "POST",
+        _with(
+            _ix("staff_quarantine", poll_id=_poll_id),
+            lambda c: {"signal": "network", "value": "0" * 64, "reason": "同一网络"},
+        ),
+        ok={302},
+    ),
+}
+
+
 # Benefits (benefits.manage): 被测服务商 and its 被测服务 are managed by T; the matrix's member
 # holds a claim (gonghui/benefits/tests/matrix.py). Member and provider-account operations are
 # "own": staff without a membership or a provider account get 404 (provider accounts have their
@@ -962,6 +1104,7 @@ STAFF_CASES: dict[str, Case] = {
     **CARE_STAFF_CASES,
     **STATION_STAFF_CASES,
     **BENEFITS_STAFF_CASES,
+    **INNOVATION_STAFF_CASES,
     "web:staff_home": Case("GET", lambda c: (url("web:staff_home"), {}), kind="unscoped"),
     "web:audit_log": Case("GET", lambda c: (url("web:audit_log"), {}), kind="list"),
     "orgs:tree": Case("GET", lambda c: (url("orgs:tree") + "?q=中关村", {}), kind="list"),
