@@ -46,13 +46,13 @@ from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingDocumen
 from gonghui.enterprises.tests.factories import credit_code
 from gonghui.events import actions as event_actions
 from gonghui.events.models import Activity, ActivityPhoto
+from gonghui.innovation.tests import matrix as innovation
 from gonghui.members import actions as member_actions
 from gonghui.members import cards
 from gonghui.members.models import Application, Member, MemberExport, RecruitmentEvent, Transfer
 from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.innovation.tests import matrix as innovation
 from gonghui.stations.tests import matrix as stations
 from gonghui.volunteers.tests import matrix as volunteers
 
