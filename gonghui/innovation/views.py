@@ -5,6 +5,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,12 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gonghui.core.pages import paginate, refusal_on
 from gonghui.core.request_context import client_ip_of
+from gonghui.core.uploads import naming_the_file
 from gonghui.innovation import forms, kinds, queries
 from gonghui.members.models import Member
 from gonghui.members.queries import get_own_member
 from gonghui.reviews import actions, exports
 from gonghui.reviews import queries as reviews
-from gonghui.reviews.models import Attachment, Poll, Submission
+from gonghui.reviews.models import Attachment, Call, Poll, Submission
 
 DEVICE_COOKIE = "gh_device"
 CONTENT_TYPES = {"photo": "image/jpeg", "document": "application/pdf", "video": "video/mp4"}
@@ -69,7 +71,7 @@ def _save(
     request: HttpRequest,
     form: forms.EntryForm,
     member: Member,
-    call: object,
+    call: Call,
     entry: Submission | None,
 ) -> HttpResponse | None:
     """Save (draft or submit) and attach the file, in one refusal block."""
@@ -78,18 +80,21 @@ def _save(
         form.add_error("co_authors", _("One of these numbers is not an active member."))
         return None
     assert request.user.is_authenticated
+    upload = form.cleaned_data.get("upload")
     with refusal_on(form):
-        saved = actions.save_entry(
-            actor=request.user,
-            member=member,
-            call=reviews.get_open_call(getattr(call, "pk", 0), member),
-            details=_entry_details(form, co_authors),
-            submit="submit" in request.POST,
-            entry=entry,
-        )
-        upload = form.cleaned_data.get("upload")
-        if upload:
-            actions.add_attachment(actor=request.user, entry=saved, upload=upload)
+        # A refused file leaves no half-saved entry behind.
+        with transaction.atomic():
+            saved = actions.save_entry(
+                actor=request.user,
+                member=member,
+                call=call,
+                details=_entry_details(form, co_authors),
+                submit="submit" in request.POST,
+                entry=entry,
+            )
+            if upload:
+                with naming_the_file(upload, field="upload"):
+                    actions.add_attachment(actor=request.user, entry=saved, upload=upload)
         if saved.status == Submission.Status.SUBMITTED:
             messages.success(
                 request, _("Your entry is submitted. You can edit it until the deadline.")
