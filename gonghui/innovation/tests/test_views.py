@@ -154,7 +154,9 @@ def test_members_vote_once_get_a_receipt_and_find_it_in_the_published_log(
             reverse("innovation:vote", args=[poll.pk]), {"candidate": candidate.pk}, follow=True
         )
         page = again.content.decode()
-        receipts.append(re.search(r'class="receipt-code">(\w+)<', page).group(1))
+        shown = re.search(r'class="receipt-code">(\w+)<', page)
+        assert shown is not None
+        receipts.append(shown.group(1))
     assert Ballot.objects.filter(poll=poll).count() == 3
     staff_client = client_for(staff)
     staff_client.post(reverse("innovation:staff_poll_step", args=[poll.pk, "close"]))
