@@ -723,11 +723,18 @@ def _receipt() -> str:
 
 @transaction.atomic
 def cast_ballot(
-    *, actor: User, member: Member, poll: Poll, candidate: Candidate, signals: Signals
+    *,
+    actor: User,
+    member: Member,
+    poll: Poll,
+    candidate: Candidate,
+    signals: Signals,
+    at: datetime | None = None,
 ) -> Ballot:
     """A member of the frozen electorate votes once: final at the first tap, with a receipt.
     The poll row is locked while the ballot takes the next place in the chain, so two taps
-    from two devices queue: the second finds the first and is refused."""
+    from two devices queue: the second finds the first and is refused. `at` is the clock
+    (pages and the API leave it; the demo replays a past vote)."""
     if member.user_id != actor.pk:
         raise NotFoundError("not_found", _("Not found."))
     if signals.ip:
@@ -735,7 +742,7 @@ def cast_ballot(
             "vote.ip", f"{poll.pk}:{signals.ip}", reason=_("Too many votes from this network.")
         )
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
-    now = timezone.now()
+    now = at or timezone.now()
     if poll.status == Poll.Status.DRAFT or now < poll.opens_at:
         raise DomainError("poll_not_open", _("The vote has not opened yet."))
     if poll.status != Poll.Status.OPEN or now >= poll.closes_at:
@@ -764,7 +771,7 @@ def cast_ballot(
         seq=seq,
         candidate=candidate.position,
         receipt=receipt,
-        cast_at=cast_at.isoformat(),
+        cast_at=tally_log.minute_of(cast_at),
     )
     try:
         with transaction.atomic():

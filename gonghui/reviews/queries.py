@@ -12,7 +12,7 @@ from gonghui.accounts.models import AnyUser
 from gonghui.core.capabilities import Capability
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org
-from gonghui.reviews import scoring
+from gonghui.reviews import scoring, tally_log
 from gonghui.reviews.models import (
     Assignment,
     Attachment,
@@ -276,7 +276,7 @@ def log_entries(poll: Poll) -> list[dict[str, Any]]:
             "seq": seq,
             "candidate": position,
             "receipt": receipt,
-            "cast_at": cast_at.isoformat(),
+            "cast_at": tally_log.minute_of(cast_at),
             "prev_hash": prev,
             "hash": entry_hash,
             "set_aside": reason,

@@ -11,10 +11,16 @@ the stated reason and are not counted.
 
 import hashlib
 from collections import Counter
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from typing import Any
 
 GENESIS = "0" * 64
+
+
+def minute_of(moment: datetime) -> str:
+    """How a ballot's time is written in the log and hashed: the UTC minute, one spelling."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def entry_hash(
