@@ -111,8 +111,8 @@ WUXIAO_RUBRIC = [
     actions.CriterionSpec("推广范围", weight=20, max_score=10),
     actions.CriterionSpec("实用性", weight=20, max_score=10),
 ]
-VOTERS = 420
-BRUSHED = 36  # ballots from one network in one burst, set aside
+VOTERS = 160
+BRUSHED = 16  # ballots from one network in one burst, set aside
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -313,7 +313,7 @@ def _craftsmen(
         ["专家组 王工", "专家组 李工", "劳模代表 张师傅", "媒体代表 赵记者", "工会代表 钱主席"],
         "craft_juror_",
     )
-    _score_all(call, zgc_admin, jurors, 5, rng, merit)
+    _score_all(call, zgc_admin, jurors, 3, rng, merit)
     ranked = jury_ranking(call)
     for row in ranked:
         if row.rank <= 5:
@@ -377,7 +377,7 @@ def _craftsmen(
         actor=zgc_admin,
         poll=poll,
         ballots=ballots_with_signal(poll, "network", burst.value),
-        reason="同一网络3小时内集中投出36票，设备标识相同，疑似刷票",
+        reason="同一网络3小时内集中投出16票，设备标识相同，疑似刷票",
     )
     poll = actions.close_poll(actor=zgc_admin, poll=poll)
     poll = actions.publish_result(actor=zgc_admin, poll=poll)

@@ -387,7 +387,11 @@ def withdraw_entry(*, actor: User, entry: Submission) -> Submission:
 def conflict_reason(reviewer: User, entry: Submission) -> str | None:
     """Why this juror may not review this entry, or None: their own entry, an entry of their
     own union or of a union above or below it, or a unit they declared a conflict with."""
-    own = Member.objects.filter(user=reviewer).select_related("org").first()
+    # No ordering: members sort by number, and ordering a one-row lookup by it makes SQLite
+    # walk the number index instead of the user's.
+    own = next(
+        iter(Member.objects.filter(user=reviewer).select_related("org").order_by()[:1]), None
+    )
     if entry.author is not None and entry.author.user_id == reviewer.pk:
         return str(_("It is their own entry."))
     if entry.co_authors.filter(user=reviewer).exists():
@@ -754,7 +758,7 @@ def cast_ballot(
             "not_in_electorate",
             _("Only members on the electorate frozen when the vote opened can vote."),
         )
-    earlier = Ballot.objects.filter(poll=poll, member=member).first()
+    earlier = next(iter(Ballot.objects.filter(poll=poll, member=member).order_by()[:1]), None)
     if earlier is not None:
         raise ConflictError(
             "already_voted",
