@@ -725,6 +725,15 @@ def _receipt() -> str:
     return "".join(secrets.choice(alphabet) for _n in range(10))
 
 
+def _refuse_second_ballot(poll_id: int, member: Member) -> None:
+    earlier = Ballot.objects.filter(poll_id=poll_id, member=member).order_by().values("receipt")[:1]
+    for row in earlier:
+        raise ConflictError(
+            "already_voted",
+            _("You have already voted; your receipt is %(receipt)s.") % {"receipt": row["receipt"]},
+        )
+
+
 @transaction.atomic
 def cast_ballot(
     *,
@@ -739,36 +748,33 @@ def cast_ballot(
     The poll row is locked while the ballot takes the next place in the chain, so two taps
     from two devices queue: the second finds the first and is refused. `at` is the clock
     (pages and the API leave it; the demo replays a past vote)."""
-    if member.user_id != actor.pk:
+    if member.user_id != actor.pk or candidate.poll_id != poll.pk:
         raise NotFoundError("not_found", _("Not found."))
-    if signals.ip:
-        ratelimits.take(
-            "vote.ip", f"{poll.pk}:{signals.ip}", reason=_("Too many votes from this network.")
-        )
-    poll = Poll.objects.select_for_update().get(pk=poll.pk)
-    now = at or timezone.now()
-    if poll.status == Poll.Status.DRAFT or now < poll.opens_at:
-        raise DomainError("poll_not_open", _("The vote has not opened yet."))
-    if poll.status != Poll.Status.OPEN or now >= poll.closes_at:
-        raise DomainError("poll_closed", _("The vote has closed."))
-    if candidate.poll_id != poll.pk:
-        raise NotFoundError("not_found", _("Not found."))
-    if not Elector.objects.filter(poll=poll, member=member).exists():
+    # Everything that needs no lock is read first, so the poll's row is held only for the
+    # chain's next place: the electorate is frozen, and a double tap that slips past the
+    # check for an earlier ballot is stopped by the unique row under the lock.
+    if not Elector.objects.filter(poll_id=poll.pk, member=member).exists():
         raise PermissionDeniedError(
             "not_in_electorate",
             _("Only members on the electorate frozen when the vote opened can vote."),
         )
-    earlier = next(iter(Ballot.objects.filter(poll=poll, member=member).order_by()[:1]), None)
-    if earlier is not None:
-        raise ConflictError(
-            "already_voted",
-            _("You have already voted; your receipt is %(receipt)s.")
-            % {"receipt": earlier.receipt},
+    _refuse_second_ballot(poll.pk, member)
+    if signals.ip:
+        ratelimits.take(
+            "vote.ip", f"{poll.pk}:{signals.ip}", reason=_("Too many votes from this network.")
         )
-    seq = poll.ballots_cast + 1
-    prev = poll.head_hash or tally_log.GENESIS
+    now = at or timezone.now()
     cast_at = now.replace(second=0, microsecond=0)
     receipt = _receipt()
+    ip_hash = lookup_hash("vote.ip", signals.ip) if signals.ip else ""
+    device_hash = lookup_hash("vote.device", signals.device) if signals.device else ""
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    if poll.status == Poll.Status.DRAFT or now < poll.opens_at:
+        raise DomainError("poll_not_open", _("The vote has not opened yet."))
+    if poll.status != Poll.Status.OPEN or now >= poll.closes_at:
+        raise DomainError("poll_closed", _("The vote has closed."))
+    seq = poll.ballots_cast + 1
+    prev = poll.head_hash or tally_log.GENESIS
     entry_hash = tally_log.entry_hash(
         prev_hash=prev,
         poll=poll.pk,
@@ -788,10 +794,11 @@ def cast_ballot(
                 cast_at=cast_at,
                 prev_hash=prev,
                 entry_hash=entry_hash,
-                ip_hash=lookup_hash("vote.ip", signals.ip) if signals.ip else "",
-                device_hash=lookup_hash("vote.device", signals.device) if signals.device else "",
+                ip_hash=ip_hash,
+                device_hash=device_hash,
             )
     except IntegrityError:  # the unique row is the last word, whatever got past the checks
+        _refuse_second_ballot(poll.pk, member)
         raise ConflictError("already_voted", _("You have already voted.")) from None
     Poll.objects.filter(pk=poll.pk).update(ballots_cast=F("ballots_cast") + 1, head_hash=entry_hash)
     return ballot
