@@ -271,6 +271,7 @@ def poll_detail(request: HttpRequest, poll_id: int) -> HttpResponse:
     context = {
         "poll": poll,
         "candidates": reviews.list_candidates(poll),
+        "ballots": reviews.count_ballots(poll),
         "suspects": reviews.suspect_groups(poll),
         "set_aside": reviews.list_set_aside(poll),
         "quarantine_form": forms.QuarantineForm(),

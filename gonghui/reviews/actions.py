@@ -14,7 +14,6 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -745,14 +744,13 @@ def cast_ballot(
     at: datetime | None = None,
 ) -> Ballot:
     """A member of the frozen electorate votes once: final at the first tap, with a receipt.
-    The poll row is locked while the ballot takes the next place in the chain, so two taps
-    from two devices queue: the second finds the first and is refused. `at` is the clock
-    (pages and the API leave it; the demo replays a past vote)."""
+    Two taps from two devices race to one unique (poll, member) row: the second is refused
+    with the first one's receipt. Ballots are chained into the tally log when the vote
+    closes. `at` is the clock (pages and the API leave it; the demo replays a past vote)."""
     if member.user_id != actor.pk or candidate.poll_id != poll.pk:
         raise NotFoundError("not_found", _("Not found."))
-    # Everything that needs no lock is read first, so the poll's row is held only for the
-    # chain's next place: the electorate is frozen, and a double tap that slips past the
-    # check for an earlier ballot is stopped by the unique row under the lock.
+    # The electorate is frozen, and a double tap that slips past the check for an earlier
+    # ballot is stopped by the unique row.
     if not Elector.objects.filter(poll_id=poll.pk, member=member).exists():
         raise PermissionDeniedError(
             "not_in_electorate",
@@ -764,49 +762,66 @@ def cast_ballot(
             "vote.ip", f"{poll.pk}:{signals.ip}", reason=_("Too many votes from this network.")
         )
     now = at or timezone.now()
-    cast_at = now.replace(second=0, microsecond=0)
-    receipt = _receipt()
     ip_hash = lookup_hash("vote.ip", signals.ip) if signals.ip else ""
     device_hash = lookup_hash("vote.device", signals.device) if signals.device else ""
-    poll = Poll.objects.select_for_update().get(pk=poll.pk)
-    if poll.status == Poll.Status.DRAFT or now < poll.opens_at:
+    status, opens_at, closes_at = _poll_for_share(poll.pk)
+    if status == Poll.Status.DRAFT or now < opens_at:
         raise DomainError("poll_not_open", _("The vote has not opened yet."))
-    if poll.status != Poll.Status.OPEN or now >= poll.closes_at:
+    if status != Poll.Status.OPEN or now >= closes_at:
         raise DomainError("poll_closed", _("The vote has closed."))
-    seq = poll.ballots_cast + 1
-    prev = poll.head_hash or tally_log.GENESIS
-    entry_hash = tally_log.entry_hash(
-        prev_hash=prev,
-        poll=poll.pk,
-        seq=seq,
-        candidate=candidate.position,
-        receipt=receipt,
-        cast_at=tally_log.minute_of(cast_at),
-    )
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
                 poll=poll,
                 member=member,
                 candidate=candidate,
-                seq=seq,
-                receipt=receipt,
-                cast_at=cast_at,
-                prev_hash=prev,
-                entry_hash=entry_hash,
+                receipt=_receipt(),
+                cast_at=now.replace(second=0, microsecond=0),
                 ip_hash=ip_hash,
                 device_hash=device_hash,
             )
     except IntegrityError:  # the unique row is the last word, whatever got past the checks
         _refuse_second_ballot(poll.pk, member)
         raise ConflictError("already_voted", _("You have already voted.")) from None
-    Poll.objects.filter(pk=poll.pk).update(ballots_cast=F("ballots_cast") + 1, head_hash=entry_hash)
     return ballot
+
+
+def _poll_for_share(poll_id: int) -> tuple[str, datetime, datetime]:
+    """The poll's state, its row held in share mode until the ballot commits: ballots do not
+    wait for each other, and closing (which takes the row for update) waits for every ballot
+    in flight, so no ballot commits after the log is sealed. (SQLite has one writer at a time.)"""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Poll._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [poll_id])  # noqa: S608 - the name is ours, the value a parameter
+    return Poll.objects.filter(pk=poll_id).values_list("status", "opens_at", "closes_at").get()
+
+
+def _seal(poll: Poll) -> None:
+    """Chain the poll's ballots into the tally log in the order they were cast (the caller
+    holds the poll's row, so none is in flight)."""
+    prev = tally_log.GENESIS
+    ballots = list(Ballot.objects.filter(poll=poll).select_related("candidate").order_by("id"))
+    for seq, ballot in enumerate(ballots, start=1):
+        ballot.seq = seq
+        ballot.prev_hash = prev
+        ballot.entry_hash = prev = tally_log.entry_hash(
+            prev_hash=prev,
+            poll=poll.pk,
+            seq=seq,
+            candidate=ballot.candidate.position,
+            receipt=ballot.receipt,
+            cast_at=tally_log.minute_of(ballot.cast_at),
+        )
+    Ballot.objects.bulk_update(ballots, ["seq", "prev_hash", "entry_hash"], batch_size=2000)
+    poll.ballots_cast = len(ballots)
+    poll.head_hash = prev if ballots else ""
 
 
 @transaction.atomic
 def close_poll(*, actor: User, poll: Poll) -> Poll:
-    """Close the vote (reviews.manage): no ballot is taken after this."""
+    """Close the vote (reviews.manage): no ballot is taken after this, and the ballots are
+    sealed into the tally log, its head hash fixed."""
     require(actor, MANAGE, poll.call.org.path)
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     if poll.status != Poll.Status.OPEN:
@@ -814,7 +829,8 @@ def close_poll(*, actor: User, poll: Poll) -> Poll:
     poll.status = Poll.Status.CLOSED
     if poll.closes_at > timezone.now():
         poll.closes_at = timezone.now()
-    poll.save(update_fields=["status", "closes_at"])
+    _seal(poll)
+    poll.save(update_fields=["status", "closes_at", "ballots_cast", "head_hash"])
     audit.record(
         actor=actor,
         action="reviews.poll.closed",

@@ -294,8 +294,9 @@ class Poll(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     frozen_at = models.DateTimeField(null=True, blank=True)
     electorate_size = models.PositiveIntegerField(default=0)
+    #: ballots in the tally log, and the hash of its last entry (the chain's head): both set
+    #: when the vote closes and the log is sealed
     ballots_cast = models.PositiveIntegerField(default=0)
-    #: the hash of the last ballot in the log (the chain's head); "" before the first
     head_hash = models.CharField(max_length=64, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     #: the published result: {"counted": n, "set_aside": n, "candidates": [...]}
@@ -348,18 +349,19 @@ class Elector(models.Model):
 
 class Ballot(models.Model):
     """One member's one vote in a poll, final when cast. The unique (poll, member) row is the
-    guarantee of one member, one vote across every device and channel. `seq`, `prev_hash` and
-    `entry_hash` make it an entry of the published tally log, which names no one; the voter
-    keeps `receipt` to find their entry."""
+    guarantee of one member, one vote across every device and channel. When the vote closes
+    the ballots are sealed into the tally log in the order they were cast: `seq`, `prev_hash`
+    and `entry_hash` make each an entry of the hash chain, which names no one; the voter keeps
+    `receipt` (given at once) to find their entry."""
 
     poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="ballots")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="ballots")
-    seq = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField(null=True, blank=True)
     receipt = models.CharField(max_length=16, unique=True)
     cast_at = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
     # Anti-brushing signals, as keyed hashes (nothing readable back): network and device.
     ip_hash = models.CharField(max_length=64, blank=True)
     device_hash = models.CharField(max_length=64, blank=True)
@@ -370,7 +372,7 @@ class Ballot(models.Model):
     )
 
     class Meta:
-        ordering = ["poll", "seq"]
+        ordering = ["poll", "id"]
         constraints = [
             models.UniqueConstraint(fields=["poll", "member"], name="ballot_one_per_member"),
             models.UniqueConstraint(fields=["poll", "seq"], name="ballot_seq"),

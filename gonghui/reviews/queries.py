@@ -257,9 +257,10 @@ def jury_ranking(call: Call) -> list[RankedEntry]:
 
 
 def log_entries(poll: Poll) -> list[dict[str, Any]]:
-    """The published tally log: one entry per ballot, in order, naming no one."""
+    """The tally log as sealed when the vote closed: one entry per ballot, in order, naming
+    no one."""
     rows = (
-        Ballot.objects.filter(poll=poll)
+        Ballot.objects.filter(poll=poll, seq__isnull=False)
         .order_by("seq")
         .values_list(
             "seq",
@@ -303,6 +304,10 @@ def find_receipt(poll: Poll, receipt: str) -> dict[str, Any] | None:
 
 def list_candidates(poll: Poll) -> list[Candidate]:
     return list(poll.candidates.select_related("submission__org"))
+
+
+def count_ballots(poll: Poll) -> int:
+    return Ballot.objects.filter(poll=poll).count()
 
 
 def own_ballot(poll: Poll, member: Member) -> Ballot | None:

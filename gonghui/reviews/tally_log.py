@@ -11,8 +11,8 @@ the stated reason and are not counted.
 
 import hashlib
 from collections import Counter
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64

@@ -135,7 +135,10 @@ def test_a_changed_log_entry_breaks_the_chain(tree, operator, poll, make_member)
     actions.open_poll(actor=operator, poll=poll)
     for n, voter in enumerate(voters):
         vote(voter, poll, 1, ip=f"10.1.0.{n}")
+    assert queries.log_entries(poll) == []  # sealed when the vote closes
+    actions.close_poll(actor=operator, poll=poll)
     log = queries.log_entries(poll)
+    assert tally_log.recount(poll.pk, log).counted == 3
     log[1]["candidate"] = 3
     with pytest.raises(tally_log.BrokenChainError):
         tally_log.recount(poll.pk, log)
@@ -219,6 +222,6 @@ def test_500_concurrent_double_votes_give_exactly_one_ballot_each(tree, operator
     assert (outcomes.count("ok"), outcomes.count("already_voted")) == (500, 500)
     assert Ballot.objects.filter(poll=poll).count() == 500
     assert Ballot.objects.filter(poll=poll).values("member").distinct().count() == 500
-    poll.refresh_from_db()
+    poll = actions.close_poll(actor=operator, poll=poll)
     recount = tally_log.recount(poll.pk, queries.log_entries(poll))
     assert (recount.counted, recount.head_hash, poll.ballots_cast) == (500, poll.head_hash, 500)
