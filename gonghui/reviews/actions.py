@@ -813,7 +813,13 @@ def _seal(poll: Poll) -> None:
             receipt=ballot.receipt,
             cast_at=tally_log.minute_of(ballot.cast_at),
         )
-    Ballot.objects.bulk_update(ballots, ["seq", "prev_hash", "entry_hash"], batch_size=2000)
+    # One prepared UPDATE for every row (bulk_update's CASE per column took a minute for 20,000).
+    table = connection.ops.quote_name(Ballot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET seq = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",  # noqa: S608 - the name is ours, values parameters
+            [(b.seq, b.prev_hash, b.entry_hash, b.pk) for b in ballots],
+        )
     poll.ballots_cast = len(ballots)
     poll.head_hash = prev if ballots else ""
 
