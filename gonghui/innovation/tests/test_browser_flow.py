@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
 from PIL import Image
+from playwright.sync_api import Page, expect
 
 from gonghui.core.tests.browser import PHONE, PageFactory, sign_in_staff
 from gonghui.reviews.models import Ballot, Submission
