@@ -18,7 +18,7 @@ KIND_CHOICES = [
 WUXIAO_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("invention", "小发明"),
     ("creation", "小创造"),
-    ("innovation", "小革新"),
+    ("improvement", "小革新"),
     ("design", "小设计"),
     ("suggestion", "小建议"),
 )
