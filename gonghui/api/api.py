@@ -7,6 +7,7 @@ from gonghui.api import (
     dashboards,
     enterprises,
     imports,
+    innovation,
     me,
     members,
     orgs,
@@ -40,4 +41,5 @@ api.add_router("", benefits.router)
 api.add_router("", stations.router)
 api.add_router("", volunteers.router)
 api.add_router("", care.router)
+api.add_router("", innovation.router)
 api.add_router("", dashboards.router)

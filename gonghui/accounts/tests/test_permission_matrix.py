@@ -1608,6 +1608,45 @@ STAFF_CASES: dict[str, Case] = {
 }
 
 API_CASES: dict[str, Case] = {
+    "list_innovation_calls": Case(
+        "GET",
+        lambda c: (innovation.after(c, "/api/v1/innovation/calls"), {}),
+        kind="list",
+        api=True,
+        marker=lambda c: innovation.CALL,
+    ),
+    "list_innovation_entries": Case(
+        "GET",
+        lambda c: (f"/api/v1/innovation/calls/{_call_id(c)}/entries", {}),
+        api=True,
+    ),
+    # A juror's own assignment: staff who hold none get 404 (the assignment exists, theirs
+    # it is not).
+    "score_innovation_entry": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/innovation/assignments/{innovation.assignment_of(c).pk}/scores",
+            {"scores": {}, "comment": ""},
+        ),
+        kind="own",
+        api=True,
+    ),
+    "cast_innovation_ballot": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/innovation/polls/{innovation.open_poll_of(c).pk}/ballots",
+            {"candidate_id": innovation.open_poll_of(c).candidates.get().pk},
+        ),
+        kind="member",
+        api=True,
+    ),
+    "get_tally_log": Case(
+        "GET",
+        lambda c: (f"/api/v1/innovation/polls/{innovation.open_poll_of(c).pk}/log", {}),
+        kind="public",
+        api=True,
+        ok={200},
+    ),
     **DASHBOARD_API_CASES,
     **VOLUNTEER_API_CASES,
     **CARE_API_CASES,
@@ -2046,6 +2085,8 @@ PUBLIC_API = {
     "list_stations",
     "list_station_areas",
     "get_station",
+    # A vote's tally log is published for anyone to recount (docs/decisions/0019-…).
+    "get_tally_log",
 }
 
 # Cells of the matrix where a view breaks the rule above, each reported for the view to be

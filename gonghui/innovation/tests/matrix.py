@@ -153,3 +153,18 @@ def poll_opened(ctx: Any) -> bool:
 
 def decided(ctx: Any) -> bool:
     return Submission.objects.get(pk=objects_of(ctx).entry.pk).decision == "awarded"
+
+
+def assignment_of(ctx: Any) -> Assignment:
+    """The matrix juror's assignment to the entry (no actor of the matrix holds it)."""
+    found = objects_of(ctx)
+    operator = User.objects.filter(is_superuser=True).earliest("pk")
+    return actions.assign_reviewer(actor=operator, entry=found.entry, reviewer=found.juror)
+
+
+def open_poll_of(ctx: Any) -> Poll:
+    poll = Poll.objects.get(pk=objects_of(ctx).poll.pk)
+    if poll.status == Poll.Status.DRAFT:
+        operator = User.objects.filter(is_superuser=True).earliest("pk")
+        poll = actions.open_poll(actor=operator, poll=poll)
+    return poll
