@@ -28,6 +28,8 @@ from gonghui.core.periods import Period
 from gonghui.core.tree import STEP, subtree_q
 from gonghui.enterprises.models import Enterprise, FoundingCase, Stage
 from gonghui.events.models import Activity
+from gonghui.innovation import queries as innovation_queries
+from gonghui.innovation.queries import UnitRow
 from gonghui.members import metrics as members_metrics
 from gonghui.members.choices import GIG_JOB_TYPES, JobType
 from gonghui.members.models import Application, RecruitmentEvent
@@ -588,6 +590,26 @@ def care(org: Org, period: Period) -> care_queries.CareFigures:
     return care_queries.figures(org, period.start, period.end)
 
 
+@dataclass(frozen=True)
+class InnovationTile:
+    entries: int  # submitted in the period from the subtree's unions
+    by_unit: list[UnitRow]  # by unit and category
+    assignments: int  # review progress of the calls run in the subtree (now)
+    scored: int
+
+
+def innovation(org: Org, period: Period) -> InnovationTile:
+    start, end = _moments(period)
+    rows = innovation_queries.entries_by_unit_and_category(org.path, start=start, end=end)
+    progress = innovation_queries.review_progress(org.path)
+    return InnovationTile(
+        entries=sum(row.entries for row in rows),
+        by_unit=rows,
+        assignments=progress.assignments,
+        scored=progress.scored,
+    )
+
+
 # --- the big screen --------------------------------------------------------------------------
 
 
@@ -729,5 +751,6 @@ TILES: dict[str, Tile] = {
     "benefits": benefits,
     "volunteers": volunteer_service,
     "care": care,
+    "innovation": innovation,
     "live": live,
 }

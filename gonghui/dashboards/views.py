@@ -132,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         benefits=figures.benefits(org, period),
         volunteers=figures.volunteer_service(org, period),
         care=figures.care(org, period),
+        innovation=figures.innovation(org, period),
         charts=_charts(coverage, recruitment, membership, activities),
         links=_drill_links(request, org, period),
         categories=dict(Category.choices),

@@ -2,6 +2,7 @@
 on a form, and the figures of the innovation tiles."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q
 
@@ -32,13 +33,15 @@ class UnitRow:
     entries: int
 
 
-def entries_by_unit_and_category(path: str, *, year: int | None = None) -> list[UnitRow]:
-    """Submitted entries of innovation calls in a subtree, by unit and category."""
+def entries_by_unit_and_category(path: str, *, start: datetime, end: datetime) -> list[UnitRow]:
+    """Entries submitted to innovation calls from a subtree in [start, end), by unit and
+    category (withdrawn ones left out)."""
     entries = Submission.objects.filter(
-        call__kind__in=kinds.KINDS, status=Submission.Status.SUBMITTED
+        call__kind__in=kinds.KINDS,
+        status=Submission.Status.SUBMITTED,
+        submitted_at__gte=start,
+        submitted_at__lt=end,
     ).filter(subtree_q("org__path", [path]))
-    if year is not None:
-        entries = entries.filter(submitted_at__year=year)
     rows = (
         entries.values("org__name", "category")
         .annotate(n=Count("id"))
