@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from gonghui.core.errors import DomainError
 from gonghui.reviews import actions, tally_log
 from gonghui.reviews.models import Ballot
 
@@ -92,7 +93,7 @@ def test_votes_from_one_network_are_limited(tree, operator, open_poll, make_memb
                 signals=actions.Signals(ip="10.9.9.9"),
             )
             codes.append("voted")
-        except actions.DomainError as refused:
+        except DomainError as refused:
             codes.append(refused.code)
     assert codes == ["voted", "voted", "rate_limited"]
     assert Ballot.objects.count() == 2
