@@ -14,7 +14,7 @@ from gonghui.orgs.models import Org
 
 def test_the_type_and_the_table_name_the_same_capabilities():
     assert set(get_args(Capability)) == set(CAPABILITY_LABELS) == CAPABILITIES
-    assert len(get_args(Capability)) == len(CAPABILITIES) == 21
+    assert len(get_args(Capability)) == len(CAPABILITIES) == 27
     for role, granted in ROLE_CAPABILITIES.items():
         assert granted <= CAPABILITIES, role
 
