@@ -53,6 +53,31 @@ class CallForm(CheckedTextForm):
     anonymous_review = forms.BooleanField(
         label=_("Hide authors from jurors (blind review)"), required=False
     )
+    extra_fields = forms.CharField(
+        label=_("Extra questions on the entry form"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One a line: question | required (yes or no), e.g. 年经济效益（万元） | yes"),
+    )
+
+    def clean_extra_fields(self) -> list[dict[str, object]]:
+        fields: list[dict[str, object]] = []
+        for number, line in enumerate(self.cleaned_data["extra_fields"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, _sep, required = (part.strip() for part in line.partition("|"))
+            if not label or len(label) > 80:
+                raise forms.ValidationError(
+                    _("Line %(n)d: a question of at most 80 characters."), params={"n": number}
+                )
+            fields.append(
+                {
+                    "name": f"q{number}",
+                    "label": label,
+                    "required": required.lower() in {"yes", "y", "是"},
+                }
+            )
+        return fields[:10]
 
     def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,6 +100,7 @@ class CallForm(CheckedTextForm):
             max_attachments=data["max_attachments"],
             max_attachment_bytes=data["max_megabytes"] * 1024 * 1024,
             anonymous_review=data["anonymous_review"],
+            form_fields=tuple(data["extra_fields"]),
         )
 
 
@@ -136,6 +162,18 @@ class EntryForm(CheckedTextForm):
             del self.fields["category"]
         if not call.attachment_kinds:
             del self.fields["upload"]
+        # The call's own questions, answered into Submission.answers.
+        for question in call.form_fields:
+            self.fields[f"answer_{question['name']}"] = forms.CharField(
+                label=question["label"], required=bool(question.get("required")), max_length=500
+            )
+        self.questions = list(call.form_fields)
+
+    def answers(self) -> dict[str, str]:
+        return {
+            q["name"]: (self.cleaned_data.get(f"answer_{q['name']}") or "").strip()
+            for q in self.questions
+        }
 
     def co_author_numbers(self) -> list[str]:
         raw = self.cleaned_data.get("co_authors") or ""

@@ -63,6 +63,7 @@ def _entry_details(form: forms.EntryForm, co_authors: list[Member]) -> actions.E
         title=data["title"],
         summary=data["summary"],
         category=data.get("category") or "",
+        answers=form.answers(),
         co_authors=tuple(co_authors),
     )
 
@@ -128,6 +129,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         "summary": entry.summary,
         "category": entry.category,
         "co_authors": ", ".join(reviews.co_author_numbers(entry)),
+        **{f"answer_{name}": value for name, value in entry.answers.items()},
     }
     form = forms.EntryForm(
         request.POST or None, request.FILES or None, call=entry.call, initial=initial

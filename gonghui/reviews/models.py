@@ -172,6 +172,11 @@ class Submission(models.Model):
         return self.title
 
     @property
+    def answered(self) -> list[tuple[str, str]]:
+        """The call's extra questions with this entry's answers (select the call with it)."""
+        return [(q["label"], str(self.answers.get(q["name"], ""))) for q in self.call.form_fields]
+
+    @property
     def category_label(self) -> str:
         """The category as the call names it (select the call with the entry)."""
         return self.call.category_label(self.category) if self.category else ""

@@ -286,3 +286,24 @@ def test_kinds_of_call_outside_innovation_are_not_shown(tree, make_call, staff, 
     assert client.get(reverse("innovation:staff_call", args=[other.pk])).status_code == 404
     assert "安康杯竞赛" not in client.get(reverse("innovation:staff_calls")).content.decode()
     assert Call.objects.count() == 1
+
+
+def test_a_calls_own_questions_are_asked_answered_and_shown_to_jurors(
+    tree, operator, make_call, make_member, client_for
+):
+    call = make_call(
+        tree.root, form_fields=({"name": "q1", "label": "年经济效益（万元）", "required": True},)
+    )
+    member = make_member(tree.hlg)
+    client = client_for(member.user)
+    form = {"title": "风炮消音器", "summary": "降噪", "category": "invention", "submit": "1"}
+    missing = client.post(reverse("innovation:entry_new", args=[call.pk]), form)
+    assert missing.status_code == 200
+    assert Submission.objects.count() == 0
+    client.post(reverse("innovation:entry_new", args=[call.pk]), {**form, "answer_q1": "12"})
+    entry = Submission.objects.get()
+    assert entry.answers == {"q1": "12"}
+    juror = make_member(tree.desheng)
+    assignment = actions.assign_reviewer(actor=operator, entry=entry, reviewer=juror.user)
+    page = client_for(juror.user).get(reverse("innovation:jury_score", args=[assignment.pk]))
+    assert "<dt>年经济效益（万元）</dt><dd>12</dd>" in page.content.decode()
