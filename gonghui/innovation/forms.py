@@ -7,8 +7,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.pickers import bind_pickers
+from gonghui.core.scoping import Viewer
 from gonghui.core.text import CheckedTextForm
 from gonghui.innovation import kinds
+from gonghui.orgs.pickers import OrgPickerField
 from gonghui.reviews.actions import CallDetails, CriterionSpec
 from gonghui.reviews.models import Attachment, Call, Criterion, Submission
 
@@ -30,7 +33,7 @@ def _start_of(day: Any) -> datetime:
 
 class CallForm(CheckedTextForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=kinds.KIND_CHOICES)
-    org = forms.TypedChoiceField(label=_("Run by"), coerce=int)
+    org = OrgPickerField("reviews.manage", label=_("Run by"))
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     opens = forms.DateField(label=_("Submissions open"), widget=DateInput)
@@ -79,9 +82,9 @@ class CallForm(CheckedTextForm):
             )
         return fields[:10]
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = org_choices  # type: ignore[attr-defined]  # a ChoiceField
+        bind_pickers(self, user)
 
     def details(self) -> CallDetails:
         data = self.cleaned_data
@@ -183,14 +186,14 @@ class EntryForm(CheckedTextForm):
 class NominationForm(CheckedTextForm):
     person_name_fields = ("nominee",)
 
-    unit = forms.TypedChoiceField(label=_("Nominating union"), coerce=int)
+    unit = OrgPickerField("reviews.manage", label=_("Nominating union"))
     nominee = forms.CharField(label=_("Nominee"), max_length=40)
     title = forms.CharField(label=_("Title of the nomination"), max_length=120)
     summary = forms.CharField(label=_("Deeds"), widget=forms.Textarea(attrs={"rows": 5}))
 
-    def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = unit_choices  # type: ignore[attr-defined]  # a ChoiceField
+        bind_pickers(self, user)
 
 
 class ScoreForm(CheckedTextForm):
@@ -251,17 +254,17 @@ class BalancedForm(forms.Form):
 
 class ConflictForm(CheckedTextForm):
     reviewer = forms.CharField(label=_("Juror (account name or mobile number)"), max_length=60)
-    unit = forms.TypedChoiceField(label=_("Union"), coerce=int)
+    unit = OrgPickerField("reviews.manage", label=_("Union"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
-    def __init__(self, *args: Any, unit_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = unit_choices  # type: ignore[attr-defined]  # a ChoiceField
+        bind_pickers(self, user)
 
 
 class PollForm(CheckedTextForm):
     title = forms.CharField(label=_("Title"), max_length=120)
-    electorate = forms.TypedChoiceField(label=_("Electorate: active members of"), coerce=int)
+    electorate = OrgPickerField("reviews.manage", label=_("Electorate: active members of"))
     opens = forms.DateField(label=_("Opens"), widget=DateInput)
     closes = forms.DateField(label=_("Closes"), widget=DateInput)
     jury_weight = forms.IntegerField(
@@ -271,9 +274,9 @@ class PollForm(CheckedTextForm):
         label=_("Public vote weight (%)"), min_value=0, max_value=100, initial=30
     )
 
-    def __init__(self, *args: Any, org_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["electorate"].choices = org_choices  # type: ignore[attr-defined]  # a ChoiceField
+        bind_pickers(self, user)
         today = timezone.localdate()
         self.fields["opens"].initial = today
         self.fields["closes"].initial = today + timedelta(days=7)

@@ -15,7 +15,7 @@ from gonghui.core.pages import HtmxRequest, refusal_on
 from gonghui.innovation import forms, kinds, queries
 from gonghui.innovation.views import stream_attachment
 from gonghui.orgs.models import Org
-from gonghui.orgs.queries import get_org_for, list_org_choices
+from gonghui.orgs.queries import get_org_for, home_org_for
 from gonghui.reviews import actions, exports
 from gonghui.reviews import queries as reviews
 from gonghui.reviews.models import Call
@@ -48,11 +48,11 @@ def call_list(request: HtmxRequest) -> HttpResponse:
 
 @staff_required
 def call_create(request: HttpRequest) -> HttpResponse:
-    choices = list_org_choices(request.user, CAPABILITY)
-    if not choices:
+    home = home_org_for(request.user, CAPABILITY)
+    if home is None:
         raise Http404
     org = _posted_org(request, "org")
-    form = forms.CallForm(request.POST or None, org_choices=choices)
+    form = forms.CallForm(request.POST or None, initial={"org": home}, user=request.user)
     if org is not None and form.is_valid():
         with refusal_on(form):
             call = actions.create_call(actor=staff_user(request), org=org, details=form.details())
@@ -74,9 +74,7 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         "polls": reviews.list_polls(call),
         "assign_form": forms.AssignForm(),
         "balanced_form": forms.BalancedForm(),
-        "conflict_form": forms.ConflictForm(
-            unit_choices=list_org_choices(request.user, CAPABILITY)
-        ),
+        "conflict_form": forms.ConflictForm(user=request.user),
     }
     return render(request, "innovation/staff_call.html", context)
 
@@ -154,7 +152,7 @@ def assign_balanced(request: HttpRequest, call_id: int) -> HttpResponse:
 def conflict_declare(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
     unit = _posted_org(request, "unit")
-    form = forms.ConflictForm(request.POST, unit_choices=list_org_choices(request.user, CAPABILITY))
+    form = forms.ConflictForm(request.POST, user=request.user)
     juror = queries.find_juror(request.POST.get("reviewer", ""))
     if not form.is_valid() or juror is None or unit is None:
         messages.error(request, _("Name the juror, the union and the reason."))
@@ -174,11 +172,9 @@ def conflict_declare(request: HttpRequest, call_id: int) -> HttpResponse:
 @staff_required
 def nominate(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
-    form = forms.NominationForm(
-        request.POST or None, unit_choices=list_org_choices(request.user, CAPABILITY)
-    )
-    if request.method == "POST" and form.is_valid():
-        unit = get_org_for(request.user, form.cleaned_data["unit"], CAPABILITY)
+    unit = _posted_org(request, "unit")
+    form = forms.NominationForm(request.POST or None, user=request.user)
+    if unit is not None and form.is_valid():
         data = form.cleaned_data
         with refusal_on(form):
             actions.nominate(
@@ -243,12 +239,10 @@ def attachment(request: HttpRequest, entry_id: int, attachment_id: int) -> FileR
 @staff_required
 def poll_create(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
-    form = forms.PollForm(
-        request.POST or None, org_choices=list_org_choices(request.user, CAPABILITY)
-    )
-    if request.method == "POST" and form.is_valid():
+    electorate = _posted_org(request, "electorate")
+    form = forms.PollForm(request.POST or None, user=request.user)
+    if electorate is not None and form.is_valid():
         data = form.cleaned_data
-        electorate = get_org_for(request.user, data["electorate"], CAPABILITY)
         opens, closes = form.window()
         with refusal_on(form):
             poll = actions.create_poll(

@@ -276,7 +276,7 @@ def test_call_page_queries_do_not_grow_with_entries(
         entry_of(make_member(tree.hlg), call, f"成果{n}")
     client = client_for(staff)
     client.get(reverse("innovation:staff_call", args=[call.pk]))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(reverse("innovation:staff_call", args=[call.pk]))
 
 
