@@ -14,7 +14,6 @@ from gonghui.core.capabilities import Capability
 from gonghui.core.pages import HtmxRequest, refusal_on
 from gonghui.innovation import forms, kinds, queries
 from gonghui.innovation.views import stream_attachment
-from gonghui.orgs.models import Org
 from gonghui.orgs.queries import get_org_for, home_org_for
 from gonghui.reviews import actions, exports
 from gonghui.reviews import queries as reviews
@@ -24,12 +23,13 @@ CAPABILITY: Capability = "reviews.manage"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _posted_org(request: HttpRequest, field: str) -> Org | None:
-    """The org a POST names, checked before the form: one outside the scope is a 404, as
-    for any object the staff member may not see."""
-    if request.method != "POST":
-        return None
-    return get_org_for(request.user, request.POST.get(field, ""), CAPABILITY)
+def _check_posted_org(request: HttpRequest, field: str) -> None:
+    """A union id a POST names outside the scope is a 404, as for any object the staff
+    member may not see (the picker's own check would make it a form error). A name typed
+    without choosing is the picker's to resolve."""
+    posted = request.POST.get(field, "") if request.method == "POST" else ""
+    if posted:
+        get_org_for(request.user, posted, CAPABILITY)
 
 
 def _call(request: HttpRequest, call_id: int) -> Call:
@@ -51,9 +51,10 @@ def call_create(request: HttpRequest) -> HttpResponse:
     home = home_org_for(request.user, CAPABILITY)
     if home is None:
         raise Http404
-    org = _posted_org(request, "org")
+    _check_posted_org(request, "org")
     form = forms.CallForm(request.POST or None, initial={"org": home}, user=request.user)
-    if org is not None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
+        org = form.cleaned_data["org"]
         with refusal_on(form):
             call = actions.create_call(actor=staff_user(request), org=org, details=form.details())
             messages.success(request, _("The call is open. Now set its rubric."))
@@ -151,10 +152,11 @@ def assign_balanced(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_POST
 def conflict_declare(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
-    unit = _posted_org(request, "unit")
+    _check_posted_org(request, "unit")
     form = forms.ConflictForm(request.POST, user=request.user)
     juror = queries.find_juror(request.POST.get("reviewer", ""))
-    if not form.is_valid() or juror is None or unit is None:
+    unit = form.cleaned_data.get("unit") if form.is_valid() else None
+    if juror is None or unit is None:
         messages.error(request, _("Name the juror, the union and the reason."))
         return redirect("innovation:staff_call", call_id=call.pk)
     with refusal_on(request):
@@ -172,10 +174,11 @@ def conflict_declare(request: HttpRequest, call_id: int) -> HttpResponse:
 @staff_required
 def nominate(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
-    unit = _posted_org(request, "unit")
+    _check_posted_org(request, "unit")
     form = forms.NominationForm(request.POST or None, user=request.user)
-    if unit is not None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        unit = data["unit"]
         with refusal_on(form):
             actions.nominate(
                 actor=staff_user(request),
@@ -239,10 +242,11 @@ def attachment(request: HttpRequest, entry_id: int, attachment_id: int) -> FileR
 @staff_required
 def poll_create(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(request, call_id)
-    electorate = _posted_org(request, "electorate")
+    _check_posted_org(request, "electorate")
     form = forms.PollForm(request.POST or None, user=request.user)
-    if electorate is not None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        electorate = data["electorate"]
         opens, closes = form.window()
         with refusal_on(form):
             poll = actions.create_poll(
