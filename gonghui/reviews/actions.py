@@ -324,7 +324,11 @@ def nominate(*, actor: User, call: Call, unit: Org, details: EntryDetails) -> Su
 
 
 def _own_open_entry(actor: User, entry: Submission) -> Submission:
-    entry = Submission.objects.select_for_update().select_related("call", "author").get(pk=entry.pk)
+    entry = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("call", "author")
+        .get(pk=entry.pk)
+    )
     if entry.author is None or entry.author.user_id != actor.pk:
         raise NotFoundError("not_found", _("Not found."))
     if entry.status == Submission.Status.WITHDRAWN:
@@ -511,7 +515,7 @@ def score_entry(
     """The assigned juror scores every criterion of the frozen rubric, with comments; they
     may revise until review closes. Each value must lie in its criterion's range."""
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("submission__call", "submission__org", "submission__author")
         .get(pk=assignment.pk)
     )
@@ -584,7 +588,11 @@ def decide(
     """Record the decision on an entry with its reason (reviews.manage): not accepted,
     accepted, shortlisted, or awarded with a level."""
     require(actor, MANAGE, entry.call.org.path)
-    entry = Submission.objects.select_for_update().select_related("call__org").get(pk=entry.pk)
+    entry = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("call__org")
+        .get(pk=entry.pk)
+    )
     check_fields({"reason": reason, "award_level": award_level}, lines=["reason", "award_level"])
     if decision not in Submission.Decision.values or not decision:
         raise _refuse("invalid_choice", _("Choose one of the options."), "decision")
