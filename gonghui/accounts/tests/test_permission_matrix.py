@@ -2085,7 +2085,7 @@ PUBLIC_API = {
     "list_stations",
     "list_station_areas",
     "get_station",
-    # A vote's tally log is published for anyone to recount (docs/decisions/0022-…).
+    # A vote's tally log is published for anyone to recount (docs/decisions/0023-…).
     "get_tally_log",
 }
 
