@@ -132,12 +132,14 @@ INSTALLED_APPS = [
     "gonghui.members",
     "gonghui.checkins",
     "gonghui.ledger",
+    "gonghui.reviews",
     "gonghui.events",
     "gonghui.benefits",
     "gonghui.stations",
     "gonghui.volunteers",
     "gonghui.care",
     "gonghui.learning",
+    "gonghui.innovation",
     "gonghui.dashboards",
     "gonghui.web",
     "gonghui.api",
@@ -411,6 +413,9 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     # Photos decoded at a scanning desk (checkins/decoding.py), per desk user or, on the
     # public card verifier, per client IP: a busy desk takes one every few seconds.
     "scan.photo": (60, 60),
+    # Ballots from one network (client IP) in one poll, per hour: a factory canteen's Wi-Fi
+    # carries a few hundred honest voters; a brushing script carries thousands.
+    "vote.ip": (500, 3600),
 }
 for _override in filter(None, (item.strip() for item in env("RATE_LIMITS").split(","))):
     _name, _sep, _value = _override.partition("=")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("gonghui.volunteers.urls")),
     path("", include("gonghui.care.urls")),
     path("", include("gonghui.learning.urls")),
+    path("", include("gonghui.innovation.urls")),
     path("", include("gonghui.dashboards.urls")),
     path("api/v1/", api.urls),
     # After the API's own operations: every other /api/ path answers in the API's error shape.

@@ -49,6 +49,9 @@ CAPABILITY_LABELS: dict[Capability, "_StrPromise"] = {
     "stations.manage": _("Manage stations and their check-in codes"),
     "volunteers.manage": _("Run volunteer teams, projects and shifts, and certify hours"),
     "learning.manage": _("Publish courses and lessons and run study campaigns"),
+    "reviews.manage": _(
+        "Run calls for entries, juries and public votes: rubrics, jurors, decisions, quarantine"
+    ),
     "dashboards.view": _("See dashboards and export their figures"),
     "ledger.view": _("See the ledger, care campaigns and their reconciliation"),
     "ledger.correct": _("Correct ledger entries by reversing them"),
@@ -76,6 +79,7 @@ _OPERATOR: set[Capability] = _VIEWER | {
     "volunteers.manage",
     "care.manage",
     "learning.manage",
+    "reviews.manage",
 }
 _REVIEWER: set[Capability] = _VIEWER | {"personal_data.view", "members.review"}
 _ORG_ADMIN: set[Capability] = (

@@ -7,6 +7,7 @@ from gonghui.api import (
     dashboards,
     enterprises,
     imports,
+    innovation,
     learning,
     me,
     members,
@@ -42,4 +43,5 @@ api.add_router("", stations.router)
 api.add_router("", volunteers.router)
 api.add_router("", care.router)
 api.add_router("", learning.router)
+api.add_router("", innovation.router)
 api.add_router("", dashboards.router)

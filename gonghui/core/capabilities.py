@@ -34,6 +34,7 @@ Capability = Literal[
     "stations.manage",
     "volunteers.manage",
     "learning.manage",
+    "reviews.manage",
     "dashboards.view",
     "ledger.view",
     "ledger.correct",

@@ -12,10 +12,12 @@ confirmation, writes them. While a job runs its heartbeat is beaten; `fail_stall
 a job whose worker died, so that no job shows "checking" for ever.
 """
 
+import hashlib
 import logging
 import pickle
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,7 +36,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
-from gonghui.core.models import ImportJob
+from gonghui.core.models import ImportJob, ImportProblem
 from gonghui.core.sandbox import (
     ChildFailedError,
     Interrupted,
@@ -46,9 +48,12 @@ from gonghui.core.sandbox import (
 from gonghui.core.scoping import ScopeHolder, Viewer, require
 from gonghui.core.spreadsheets import (
     CFB_SIGNATURE,
+    PROBLEMS_HEADER,
     CellValue,
     Formula,
+    NoHeaderRow,
     Sheet,
+    annotated_workbook,
     open_sheet,
     template_workbook,
     unreadable,
@@ -60,7 +65,7 @@ logger = logging.getLogger("gonghui.imports")
 
 MAX_ROWS = 300_000
 MAX_BYTES = 40 * 1024 * 1024
-STORED_ERRORS = 500
+PROBLEM_BATCH = 2_000
 PROGRESS_EVERY = 2_000
 HEARTBEAT_EVERY = timedelta(seconds=10)
 ITEM_BATCH = 1_000
@@ -75,21 +80,68 @@ class Column:
     required: bool = True
 
 
-@dataclass
+ERROR = ImportProblem.Kind.ERROR.value
+WARNING = ImportProblem.Kind.WARNING.value
+
+
+@dataclass(slots=True)
 class RowError:
+    """A problem of one row: an error (the row is refused) or a warning (it imports, and the
+    clerk sees what was decided). `code` names the reason, for the counts by reason."""
+
     row: int
     column: str
     message: str
+    kind: str = ERROR
+    code: str = "invalid"
+
+    @property
+    def refuses(self) -> bool:
+        return self.kind == ERROR
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "kind": self.kind,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def warning(row: int, column: str, message: str | Promise, code: str) -> RowError:
+    return RowError(row, column, str(message), kind=WARNING, code=code)
 
 
 class RowRefused(Exception):  # noqa: N818 — a refusal, not a programming error
-    def __init__(self, column: str, message: str | Promise) -> None:
+    def __init__(self, column: str, message: str | Promise, code: str = "invalid") -> None:
         super().__init__(str(message))
         self.column = column
         self.message = str(message)
+        self.code = code
+
+
+def reason_labels() -> dict[str, str]:
+    """What each problem code means, for the counts of refused rows by reason."""
+    return {
+        "required": _("A required cell is empty"),
+        "formula": _("A formula or formula-like text"),
+        "invalid_text": _("Hidden or control characters"),
+        "invalid_name": _("Name not valid"),
+        "invalid_id_number": _("ID number not valid"),
+        "excel_number": _("ID number turned into a number by Excel"),
+        "too_young": _("Under the minimum age"),
+        "invalid_mobile": _("Mobile number not valid"),
+        "unknown_value": _("A value the importer does not know"),
+        "invalid_date": _("Date not valid"),
+        "invalid_number": _("Number not valid"),
+        "duplicate": _("Repeats an earlier row of the file"),
+        "already_member": _("Already a member"),
+        "other_organisation": _("Registered under another organisation"),
+        "gender_from_id": _("Gender taken from the ID number"),
+        "job_type_other": _("Job recorded as other"),
+        "invalid": _("Other problems"),
+    }
 
 
 def checked_text(text: str, column: str) -> str:
@@ -103,6 +155,7 @@ def checked_text(text: str, column: str) -> str:
                 "This cell starts with a tab or line break, which hides a formula from the "
                 "reader; remove it."
             ),
+            "formula",
         )
     if start:
         raise RowRefused(
@@ -112,10 +165,11 @@ def checked_text(text: str, column: str) -> str:
                 "formula; remove it or enter the value itself."
             )
             % {"start": start},
+            "formula",
         )
     problem = free_text_problem(text)
     if problem is not None:
-        raise RowRefused(column, problem)
+        raise RowRefused(column, problem, "invalid_text")
     return text.strip()
 
 
@@ -123,7 +177,7 @@ def cell_text(value: CellValue, column: str) -> str:
     """A cell as text; formulas (and text a spreadsheet would run as one) are refused, whole
     numbers lose Excel's trailing ".0"."""
     if isinstance(value, Formula):
-        raise RowRefused(column, _("This cell holds a formula; enter the value itself."))
+        raise RowRefused(column, _("This cell holds a formula; enter the value itself."), "formula")
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -139,18 +193,22 @@ def cell_int(value: CellValue, column: str, *, required: bool = True) -> int | N
     text = cell_text(value, column).replace(",", "")
     if not text:
         if required:
-            raise RowRefused(column, _("This cell is required."))
+            raise RowRefused(column, _("This cell is required."), "required")
         return None
     if not text.isdigit():
-        raise RowRefused(column, _("Enter a whole number of zero or more."))
+        raise RowRefused(column, _("Enter a whole number of zero or more."), "invalid_number")
     return int(text)
 
 
 @dataclass
 class Checked:
-    valid: list[Any] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    valid: list[Any] = field(default_factory=list)  # items with a `row`
+    errors: list[RowError] = field(default_factory=list)  # every problem, warnings included
     notes: list[str] = field(default_factory=list)
+    header_row: int = 1
+
+    def refused(self) -> set[int]:
+        return {e.row for e in self.errors if e.refuses}
 
 
 Records = Iterator[tuple[int, dict[str, CellValue]]]
@@ -158,6 +216,7 @@ Records = Iterator[tuple[int, dict[str, CellValue]]]
 
 class Importer(Protocol):
     kind: str
+    title: str | Promise  # what the sheet is called (会员信息采集表), for "wrong kind of sheet"
     capability: Capability
     columns: list[Column]
 
@@ -168,7 +227,8 @@ class Importer(Protocol):
 
     def check_rows(self, job: ImportJob, rows: Records, *, absent: set[str]) -> Iterator[Any]:
         """In the sandbox, without the database: each row checked on its own and against the
-        file's other rows; yields an item ready to write, or a RowError per problem. `absent`
+        file's other rows; yields a RowError per problem (every problem of the row, each with
+        its column) and, unless one of them is an error, the item ready to write. `absent`
         holds the fields whose column the file lacks."""
         ...
 
@@ -195,17 +255,70 @@ def importer_for(kind: str) -> Importer:
     return importer
 
 
-def _map_columns(
-    importer: Importer, headers: list[str], overrides: dict[str, str]
-) -> dict[str, int]:
+def _positions(importer: Importer, headers: list[str], overrides: dict[str, str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for column in importer.columns:
         names = [overrides.get(column.field, ""), column.label, *column.aliases]
         for name in names:
-            if name and name in headers:
+            if name and name in headers and name != PROBLEMS_HEADER:
                 positions[column.field] = headers.index(name)
                 break
+    return positions
+
+
+def _looks_like_header(
+    importer: Importer, headers: list[str], overrides: dict[str, str], *, fully: bool = False
+) -> bool:
+    """A row naming one of the importer's required columns (`fully`: all of them)."""
+    found = _positions(importer, headers, overrides)
+    named = [c.field in found for c in importer.columns if c.required]
+    return all(named) if fully else any(named)
+
+
+def _other_kind(importer: Importer, rows: list[list[str]]) -> DomainError | None:
+    """A sheet whose header row is another importer's (every one of its required columns)."""
+    for kind in settings.IMPORTERS:
+        other = importer_for(kind)
+        if other.kind != importer.kind and any(
+            _looks_like_header(other, r, {}, fully=True) for r in rows
+        ):
+            return DomainError(
+                "wrong_kind_of_sheet",
+                _(
+                    "This file looks like a %(other)s, not a %(this)s: its header row has "
+                    "the other sheet's columns. Upload it as that kind of import, or choose "
+                    "the right file."
+                )
+                % {"other": other.title, "this": importer.title},
+            )
+    return None
+
+
+def _no_header(importer: Importer, rows: list[list[str]], overrides: dict[str, str]) -> DomainError:
+    """Why none of the first rows is the header: another kind of sheet, or no header at all."""
+    wrong_kind = _other_kind(importer, rows)
+    if wrong_kind is not None:
+        return wrong_kind
+    required = "、".join(c.label for c in importer.columns if c.required)
+    first = "、".join(h for h in rows[0] if h)[:80]
+    return DomainError(
+        "no_header_row",
+        _(
+            "No header row found: none of the first %(n)s rows names the columns %(columns)s. "
+            "Put the column names in one row above the data (the first row of the file reads "
+            "“%(first)s”), or download the template."
+        )
+        % {"n": len(rows), "columns": required, "first": first},
+    )
+
+
+def _map_columns(
+    importer: Importer, headers: list[str], overrides: dict[str, str]
+) -> dict[str, int]:
+    positions = _positions(importer, headers, overrides)
     missing = [c.label for c in importer.columns if c.required and c.field not in positions]
+    if missing and (wrong_kind := _other_kind(importer, [headers])) is not None:
+        raise wrong_kind
     if missing:
         raise DomainError(
             "missing_columns",
@@ -250,7 +363,15 @@ def start_import(
     else:
         check_upload(upload, kinds=(XLSX,), max_bytes=MAX_BYTES)
         suffix = ".xlsx"
-    job = ImportJob(kind=kind, org=org, created_by_id=actor.pk, original_name=name[:200])
+    content_hash = _content_hash(upload)
+    _refuse_imported_before(kind=kind, org=org, content_hash=content_hash)
+    job = ImportJob(
+        kind=kind,
+        org=org,
+        created_by_id=actor.pk,
+        original_name=name[:200],
+        content_hash=content_hash,
+    )
     job.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
     job.save()
     audit.record(
@@ -260,6 +381,45 @@ def start_import(
 
     transaction.on_commit(lambda: check_import_job.enqueue(job.pk))
     return job
+
+
+def _content_hash(upload: UploadedFile[Any]) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _refuse_imported_before(*, kind: str, org: Any, content_hash: str) -> None:
+    """The very same file imported before into the same organisation: importing it again
+    would at best add nothing, so say when it was imported and what to do instead."""
+    earlier = (
+        ImportJob.objects.filter(
+            kind=kind, org=org, content_hash=content_hash, status=ImportJob.Status.DONE
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if earlier is None:
+        return
+    moment = timezone.localtime(earlier.finished_at or earlier.created_at)
+    raise DomainError(
+        "already_imported",
+        _(
+            "This very file was already imported on %(date)s (import no. %(id)s: "
+            "%(valid)s rows imported, %(refused)s refused). It is not imported twice. To "
+            "import the refused rows, download that import's annotated file, correct those "
+            "rows and upload the corrected file."
+        )
+        % {
+            "date": moment.strftime("%Y-%m-%d %H:%M"),
+            "id": earlier.pk,
+            "valid": f"{earlier.valid_rows:,}",
+            "refused": f"{earlier.refused_rows:,}",
+        },
+    )
 
 
 def _discard_file(job: ImportJob) -> None:
@@ -282,6 +442,11 @@ def discard_stale_uploads(*, older_than: timedelta = timedelta(days=7)) -> int:
     ImportJob.objects.filter(pk__in=[job.pk for job in stale]).update(
         status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
     )
+    # The annotated files hold the same personal data: kept a week for the clerk to correct
+    # the refused rows, then deleted with the rest.
+    for job in ImportJob.objects.filter(created_at__lt=cutoff).exclude(annotated=""):
+        job.annotated.storage.delete(str(job.annotated.name))
+        ImportJob.objects.filter(pk=job.pk).update(annotated="")
     return len(stale)
 
 
@@ -397,8 +562,7 @@ def _save_items(handle: IO[bytes], items: Iterable[Any]) -> None:
     handle.flush()
 
 
-def _load_items(handle: IO[bytes]) -> Checked:
-    checked = Checked()
+def _load_items(handle: IO[bytes], checked: Checked) -> Checked:
     handle.seek(0)
     while True:
         try:
@@ -420,27 +584,136 @@ def _check(job: ImportJob, importer: Importer, status: str) -> Checked:
     with tempfile.TemporaryFile() as items:
 
         def work(send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-            sheet = open_sheet(path, max_rows=MAX_ROWS)
+            try:
+                sheet = open_sheet(
+                    path,
+                    max_rows=MAX_ROWS,
+                    is_header=lambda h: _looks_like_header(importer, h, job.column_map),
+                )
+            except NoHeaderRow as none:
+                raise _no_header(importer, none.rows, job.column_map) from None
             positions = _map_columns(importer, sheet.headers, job.column_map)
             absent = {c.field for c in importer.columns if c.field not in positions}
             records = _records(sheet, positions, on_progress=lambda n: send({"progress": n}))
             _save_items(items, importer.check_rows(job, records, absent=absent))
-            return {"notes": importer.notes(absent)}
+            return {
+                "notes": [str(note) for note in importer.notes(absent)],
+                "header_row": sheet.header_row,
+            }
 
         result, usage = run_in_child(
             work, limits=sandbox_limits(), on_message=heart.progress, on_tick=heart.tick
         )
-        checked = _load_items(items)
-    checked.notes = [str(note) for note in result["notes"]]
+        checked = _load_items(
+            items, Checked(notes=result["notes"], header_row=int(result["header_row"]))
+        )
     logger.info(
         "import job %s: %s rows read in %.1f s (%.1f s CPU, peak %.0f MB)",
         job.pk,
-        len(checked.valid) + len(checked.errors),
+        len(checked.valid) + len(checked.refused()),
         usage.seconds,
         usage.cpu_seconds,
         usage.peak_rss_mb,
     )
-    return importer.check_against_database(job, checked)
+    final = importer.check_against_database(job, checked)
+    final.notes, final.header_row = checked.notes, checked.header_row
+    # By row, and within a row in the order of the columns.
+    order = {column.label: index for index, column in enumerate(importer.columns)}
+    final.errors.sort(key=lambda error: (error.row, order.get(error.column, len(order))))
+    return final
+
+
+def _figures(checked: Checked) -> dict[str, Any]:
+    """The job's counts: rows that import, with warnings, refused (and by reason)."""
+    refused = checked.refused()
+    valid_rows = {item.row for item in checked.valid}
+    codes_of: dict[int, set[str]] = {}
+    warned: set[int] = set()
+    errors = 0
+    for problem in checked.errors:
+        if problem.refuses:
+            errors += 1
+            codes_of.setdefault(problem.row, set()).add(problem.code)
+        elif problem.row in valid_rows:
+            warned.add(problem.row)
+    reasons: Counter[str] = Counter()
+    for codes in codes_of.values():
+        reasons.update(codes)
+    return {
+        "total_rows": len(valid_rows) + len(refused),
+        "valid_rows": len(checked.valid),
+        "refused_rows": len(refused),
+        "warned_rows": len(warned),
+        "error_count": errors,
+        "warning_count": len(checked.errors) - errors,
+        "reasons": dict(reasons.most_common()),
+    }
+
+
+def _store_problems(job_id: int, problems: list[RowError]) -> None:
+    """Every problem, in batches (a file may have hundreds of thousands)."""
+    ImportProblem.objects.filter(job_id=job_id).delete()
+    for start in range(0, len(problems), PROBLEM_BATCH):
+        ImportProblem.objects.bulk_create(
+            [
+                ImportProblem(
+                    job_id=job_id,
+                    row=p.row,
+                    column=p.column[:60],
+                    kind=p.kind,
+                    code=p.code[:40],
+                    message=p.message,
+                )
+                for p in problems[start : start + PROBLEM_BATCH]
+            ]
+        )
+
+
+def problem_text(problems: Iterable[RowError]) -> str:
+    """A row's problems as the annotated file's 问题 cell says them, one a line."""
+    lines = []
+    for problem in problems:
+        kind = _("Error") if problem.refuses else _("Warning")
+        where = f"{problem.column}：" if problem.column else ""
+        lines.append(f"【{kind}】{where}{problem.message}")
+    return "\n".join(lines)
+
+
+def _annotate(job: ImportJob, checked: Checked) -> None:
+    """Write the file back with a 问题 column (in the sandbox: it reads the upload again).
+    Nothing to annotate, or a file that cannot be written, leaves the job without one."""
+    old = job.annotated.name if job.annotated else ""
+    if not checked.errors:
+        ImportJob.objects.filter(pk=job.pk).update(annotated="")
+        if old:
+            job.annotated.storage.delete(old)
+        return
+    by_row: dict[int, list[RowError]] = {}
+    for problem in checked.errors:
+        by_row.setdefault(problem.row, []).append(problem)
+    notes = {
+        row: (any(p.refuses for p in problems), problem_text(problems))
+        for row, problems in by_row.items()
+    }
+    name = f"imports/{uuid.uuid4().hex}-annotated.xlsx"
+    storage = job.file.storage
+    target = Path(storage.path(name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = Path(job.file.path)
+
+    def work(send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        annotated_workbook(source, target, header_row=checked.header_row, notes=notes)
+        return {}
+
+    try:
+        run_in_child(work, limits=sandbox_limits())
+    except (DomainError, LimitExceeded, ChildFailedError):
+        logger.warning("import job %s: the annotated file could not be written", job.pk)
+        storage.delete(name)
+        return
+    ImportJob.objects.filter(pk=job.pk).update(annotated=name)
+    if old:
+        storage.delete(old)
 
 
 def _run(job: ImportJob, status: str, body: Callable[[], None]) -> None:
@@ -479,15 +752,16 @@ def check_job(job_id: int) -> ImportJob:
 
     def body() -> None:
         checked = _check(job, importer, ImportJob.Status.CHECKING)
-        total = len(checked.valid) + len({e.row for e in checked.errors})
+        if not _beat(job.pk, ImportJob.Status.CHECKING):
+            return
+        figures = _figures(checked)
+        _store_problems(job.pk, checked.errors)
+        _annotate(job, checked)
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
             status=ImportJob.Status.CHECKED,
-            total_rows=total,
-            checked_rows=total,
-            valid_rows=len(checked.valid),
-            error_count=len(checked.errors),
-            errors=[e.as_dict() for e in checked.errors[:STORED_ERRORS]],
+            checked_rows=figures["total_rows"],
             summary={"notes": checked.notes} if checked.notes else {},
+            **figures,
         )
 
     _run(job, ImportJob.Status.CHECKING, body)
@@ -514,15 +788,16 @@ def run_job(job_id: int) -> ImportJob:
         try:
             with transaction.atomic():
                 summary = importer.write(job, checked.valid)
+                figures = _figures(checked)
+                _store_problems(job.pk, checked.errors)
+                notes = {"notes": checked.notes} if checked.notes else {}
                 done = ImportJob.objects.filter(
                     pk=job.pk, status=ImportJob.Status.IMPORTING
                 ).update(
                     status=ImportJob.Status.DONE,
-                    summary=summary,
-                    valid_rows=len(checked.valid),
-                    error_count=len(checked.errors),
-                    errors=[e.as_dict() for e in checked.errors[:STORED_ERRORS]],
+                    summary={**summary, **notes},
                     finished_at=timezone.now(),
+                    **figures,
                 )
                 if not done:
                     raise _GivenUp  # failed as stalled meanwhile: the staff were told so
@@ -534,7 +809,8 @@ def run_job(job_id: int) -> ImportJob:
                     changes=summary,
                 )
         except _GivenUp:
-            pass
+            return
+        _annotate(job, checked)
 
     _run(job, ImportJob.Status.IMPORTING, body)
     job.refresh_from_db()
@@ -568,14 +844,64 @@ def fail_stalled_jobs(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def cancel_import(*, actor: ScopeHolder, job: ImportJob) -> None:
-    """Drop a checked file without importing it."""
+def cancel_import(*, actor: ScopeHolder, job: ImportJob) -> ImportJob:
+    """Drop a file that is being checked or waits for confirmation, without importing it (a
+    check under way stops at its next heartbeat); an import already writing cannot be
+    cancelled (`not_cancellable`)."""
     require(actor, "imports.run", job.org.path)
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
-    )
+    cancelled = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportJob.Status.CHECKING, ImportJob.Status.CHECKED]
+    ).update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now())
+    if not cancelled:
+        raise DomainError(
+            "not_cancellable",
+            _("Only a file being checked or waiting for confirmation can be cancelled."),
+        )
     audit.record(actor=actor, action="core.import.cancelled", org=job.org, target=job)
     transaction.on_commit(lambda: _discard_file(job))
+    job.refresh_from_db()
+    return job
+
+
+def list_problems(job: ImportJob, *, kind: str = "", column: str = "", code: str = "") -> Any:
+    """The job's problems by row (a job from get_job_for), filtered by kind, column or code
+    (a NUL, which PostgreSQL refuses in text, matches nothing anyway and is dropped)."""
+    column, code = column.replace("\x00", ""), code.replace("\x00", "")
+    problems = ImportProblem.objects.filter(job=job)
+    if kind:
+        problems = problems.filter(kind=kind)
+    if column:
+        problems = problems.filter(column=column)
+    if code:
+        problems = problems.filter(code=code)
+    return problems.order_by("row", "pk")
+
+
+def problem_columns(job: ImportJob) -> list[str]:
+    """The columns the job's problems name, in the importer's order (for the filter)."""
+    labels = [c.label for c in importer_for(job.kind).columns]
+    found = set(ImportProblem.objects.filter(job=job).values_list("column", flat=True).distinct())
+    return [label for label in labels if label in found] + sorted(found - set(labels) - {""})
+
+
+@transaction.atomic
+def download_annotated(*, actor: ScopeHolder, job: ImportJob) -> tuple[bytes, str]:
+    """The annotated file of a job (from get_job_for) and its download name, audited: it holds
+    the file's ID and mobile numbers in clear. NotFoundError when there is none (no problems,
+    or deleted after a week)."""
+    importer = importer_for(job.kind)
+    require(actor, "imports.run", job.org.path)
+    require(actor, importer.capability, job.org.path)
+    if not job.annotated:
+        raise NotFoundError(
+            "no_annotated_file",
+            _("This import has no annotated file: it had no problems, or the file was deleted."),
+        )
+    with job.annotated.open("rb") as handle:
+        content = handle.read()
+    audit.record(actor=actor, action="core.import.annotated_downloaded", org=job.org, target=job)
+    stem = Path(job.original_name).stem or "import"
+    return content, f"{stem}-问题.xlsx"
 
 
 def get_job_for(user: Viewer, job_id: int | str) -> ImportJob:

@@ -105,10 +105,18 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     valid_rows = models.PositiveIntegerField(default=0)
     checked_rows = models.PositiveIntegerField(default=0)
+    # Problems (ImportProblem rows): errors refuse a row, warnings say what was decided.
     error_count = models.PositiveIntegerField(default=0)
-    # The first errors, for the page and the error report; error_count holds the full number.
-    errors = models.JSONField(default=list, blank=True)
+    warning_count = models.PositiveIntegerField(default=0)
+    refused_rows = models.PositiveIntegerField(default=0)
+    warned_rows = models.PositiveIntegerField(default=0)  # rows that import, with a warning
+    # Refused rows by reason (a problem's code → rows with at least one problem of that code).
+    reasons = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the uploaded file: the same file imported twice is refused.
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The uploaded file written back with a 问题 column (core.spreadsheets.annotated_workbook).
+    annotated = models.FileField(upload_to="imports/", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Beaten every few seconds by the worker running the job (null until one starts it): a
@@ -134,6 +142,34 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, round(100 * self.checked_rows / self.total_rows))
+
+
+class ImportProblem(models.Model):
+    """One problem of one row of an import job: an error refuses the row, a warning says what
+    was decided for a row that imports. Stored rather than kept on the job so that a file with
+    100,000 problems is paged and filtered, never held or shown at once."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", _("Error")
+        WARNING = "warning", _("Warning")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField()
+    column = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    code = models.CharField(max_length=40, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["row", "pk"]
+        indexes = [
+            models.Index(fields=["job", "row"], name="core_importproblem_job_row"),
+            models.Index(fields=["job", "kind", "row"], name="core_importproblem_kind"),
+            models.Index(fields=["job", "column", "row"], name="core_importproblem_column"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.row} {self.column}: {self.message}"
 
 
 class RateCounter(models.Model):

@@ -30,12 +30,13 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from xml.parsers import expat
+from xml.sax.saxutils import unescape
 
 from django.utils.translation import gettext as _
 
@@ -74,6 +75,7 @@ CellValue = str | int | float | date | datetime | bool | Formula | None
 class Sheet:
     headers: list[str]
     rows: Iterator[tuple[int, list[CellValue]]]  # (row number as Excel shows it, cells)
+    header_row: int = 1
 
 
 def normalize_header(text: object) -> str:
@@ -490,25 +492,32 @@ def _relationships(archive: _Archive, part: str) -> dict[str, tuple[str, str]]:
     return reader.targets
 
 
+def _first_sheet(archive: _Archive) -> tuple[str, str, _Workbook, dict[str, tuple[str, str]]]:
+    """The workbook part, the first worksheet's part, the workbook and its relationships."""
+    package = _relationships(archive, "")
+    workbook_path = next(
+        (_part_path("", t) for kind, t in package.values() if kind == "officeDocument"),
+        "xl/workbook.xml",
+    )
+    workbook = _Workbook()
+    workbook.read(archive.chunks(workbook_path))
+    targets = _relationships(archive, workbook_path)
+    sheets = [targets[i] for i in workbook.sheet_ids if i in targets]
+    sheet_path = next(
+        (_part_path(workbook_path, t) for kind, t in sheets if kind == "worksheet"), None
+    )
+    if sheet_path is None:
+        raise unreadable()
+    return workbook_path, sheet_path, workbook, targets
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[CellValue]]]:
+    """The careful reader: expat, streaming, every limit counted as the bytes arrive."""
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
     archive = _Archive(path)
     try:
-        package = _relationships(archive, "")
-        workbook_path = next(
-            (_part_path("", t) for kind, t in package.values() if kind == "officeDocument"),
-            "xl/workbook.xml",
-        )
-        workbook = _Workbook()
-        workbook.read(archive.chunks(workbook_path))
-        targets = _relationships(archive, workbook_path)
-        sheets = [targets[i] for i in workbook.sheet_ids if i in targets]
-        sheet_path = next(
-            (_part_path(workbook_path, t) for kind, t in sheets if kind == "worksheet"), None
-        )
-        if sheet_path is None:
-            raise unreadable()
+        workbook_path, sheet_path, workbook, targets = _first_sheet(archive)
         shared: list[str] = []
         date_styles: frozenset[int] = frozenset()
         for kind, target in targets.values():
@@ -526,6 +535,169 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[CellValue]]]:
         yield from reader.rows(archive.chunks(sheet_path))
     finally:
         archive.close()
+
+
+# --- the fast path: python-calamine after a scan of the XML ---------------------------------------
+
+# Worth a look in the raw XML before calamine reads it (it has no limits of its own and does not
+# say which cells hold formulas): a DTD, namespace-prefixed elements (the careful reader knows
+# them), a column beyond MAX_COLUMNS, every row's number, and the cells that start with <f>.
+DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+PREFIXED = re.compile(rb"<[A-Za-z][\w.-]*:(?:row|c|sheetData)\b")
+ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+TWO_LETTERS = re.compile(rb' r="[A-Z][A-Z]')  # cheap: a literal prefix; only then WIDE_CELL
+WIDE_CELL = re.compile(rb'<c\b[^>]*?\br="(?:[J-Z][A-Z]|I[W-Z]|[A-Z]{3,})\d')
+FORMULA_CELL = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)'
+)
+LONG_TEXT = re.compile(rb"[^<]{%d}" % (MAX_CELL_CHARS + 1))
+# calamine holds the sheet as a dense grid; beyond this many cells the careful reader streams.
+MAX_GRID_CELLS = 20_000_000
+SCAN_CARRY = 1 * MB
+
+
+@dataclass
+class _Scan:
+    fast: bool  # False: something the careful reader must look at (and refuse, or read)
+    formulas: dict[int, list[tuple[int, str]]]  # row → (column from 1, formula) of its cells
+
+
+def _letters_to_column(letters: bytes) -> int:
+    column = 0
+    for letter in letters:
+        column = column * 26 + letter - 64
+    return column
+
+
+def _suspicious(chunks: Iterator[bytes]) -> bool:
+    """A DTD, or a text longer than a cell may be (counted in bytes: the careful reader then
+    counts the characters)."""
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        cut = max(data.rfind(b"<"), 0)
+        if DTD.search(data) or LONG_TEXT.search(data, 0, cut):
+            return True
+        carry = data[cut:]
+        if len(carry) > MAX_CELL_CHARS:
+            return True
+    return False
+
+
+def _scan_sheet(chunks: Iterator[bytes]) -> _Scan:
+    formulas: dict[int, list[tuple[int, str]]] = {}
+    slow = _Scan(fast=False, formulas={})
+    carry = b""
+    max_row = rows = 0
+
+    def look(head: bytes) -> bool:
+        nonlocal max_row, rows
+        # (A long text in a cell is caught as calamine hands the cell over.)
+        if DTD.search(head) or PREFIXED.search(head):
+            return False
+        if TWO_LETTERS.search(head) and WIDE_CELL.search(head):
+            return False
+        if b"<c>" in head:
+            return False  # cells without references: the careful reader places them
+        numbers = ROW_NUMBER.findall(head)
+        if numbers:
+            max_row = max(max_row, *(int(n) for n in numbers))
+        rows += head.count(b"<row")
+        if b"<f" in head:
+            for letters, number, text in FORMULA_CELL.findall(head):
+                formula = "=" + unescape(text.decode("utf-8", "replace"))
+                formulas.setdefault(int(number), []).append((_letters_to_column(letters), formula))
+        return True
+
+    for chunk in chunks:
+        data = carry + chunk
+        cut = data.rfind(b"<c ")
+        if cut < 0:
+            cut = max(data.rfind(b"<"), 0)
+        if len(data) - cut > SCAN_CARRY:
+            return slow
+        if not look(data[:cut]):
+            return slow
+        carry = data[cut:]
+    if not look(carry):
+        return slow
+    if max(max_row, rows) > MAX_SHEET_ROWS or max(max_row, rows) * 26 > MAX_GRID_CELLS:
+        return slow
+    return _Scan(fast=True, formulas=formulas)
+
+
+def _scan_xlsx(path: Path) -> _Scan:
+    """One pass over the decompressed parts, within the archive's limits: whether calamine may
+    read the file, and where the formula cells are."""
+    archive = _Archive(path)
+    scan = _Scan(fast=True, formulas={})
+    try:
+        _workbook_path, sheet_path, _workbook, _targets = _first_sheet(archive)
+        for name in sorted(archive.names):
+            if name == sheet_path:
+                scan = _scan_sheet(archive.chunks(name))
+                if not scan.fast:
+                    return scan
+            elif name.endswith((".xml", ".rels")) and _suspicious(archive.chunks(name)):
+                return _Scan(fast=False, formulas={})
+    finally:
+        archive.close()
+    return scan
+
+
+def _calamine_value(value: object) -> CellValue:
+    """A cell calamine gives that is none of a CellValue's types: a time of day or a duration
+    (the importer says what is wrong)."""
+    return None if value is None else str(value)
+
+
+CALAMINE_TYPES = (str, int, float, bool, date)  # datetime is a date
+
+
+def _calamine_rows(
+    path: Path, formulas: dict[int, list[tuple[int, str]]]
+) -> Iterator[tuple[int, list[CellValue]]]:
+    """Rows as calamine reads them (fast, Rust), with formula cells put back as `Formula`s:
+    calamine gives their cached values, never the formula."""
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        grid = sheet.to_python(skip_empty_area=False)
+    except python_calamine.PasswordError:
+        raise unreadable(encrypted=True) from None
+    except python_calamine.CalamineError:
+        raise unreadable() from None
+    for index, raw in enumerate(grid):
+        number = index + 1
+        # Numbers stay floats (1.0): the importers read whole floats as whole numbers.
+        cells: list[CellValue] = [
+            None if v == "" else (v if isinstance(v, CALAMINE_TYPES) else _calamine_value(v))
+            for v in raw
+        ]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise _too_many_columns(number)
+        for column, cell in enumerate(cells, start=1):
+            if type(cell) is str and len(cell) > MAX_CELL_CHARS:
+                raise _cell_too_long(number, column)
+        for column, formula in formulas.get(number, ()):
+            if column <= MAX_COLUMNS:
+                cells.extend([None] * (column - len(cells)))
+                cells[column - 1] = Formula(formula)
+        grid[index] = []  # let each row go once read
+        yield number, cells
+
+
+def _fast_xlsx_rows(path: Path) -> Iterator[tuple[int, list[CellValue]]]:
+    """calamine when the scan found nothing the careful reader must handle, else that reader."""
+    scan = _scan_xlsx(path)
+    if scan.fast:
+        yield from _calamine_rows(path, scan.formulas)
+    else:
+        yield from _xlsx_rows(path)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -607,21 +779,47 @@ def _rows_of(path: Path) -> Iterator[tuple[int, list[CellValue]]]:
         head = handle.read(8)
     if head.startswith(CFB_SIGNATURE):
         raise unreadable(encrypted=True)
-    return _xlsx_rows(path)
+    return _fast_xlsx_rows(path)
 
 
-def open_sheet(path: Path, *, max_rows: int) -> Sheet:
+class NoHeaderRow(Exception):  # noqa: N818 — the importer words the message
+    """None of the first rows looked like the header row; `rows` holds them (normalised)."""
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        super().__init__("no header row")
+        self.rows = rows
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, list[CellValue]]]:
+    """Every row of the first sheet, empty ones included or not as the file has them, within
+    the limits (for writing the file back with annotations)."""
+    return _readable(_rows_of(path))
+
+
+def open_sheet(
+    path: Path, *, max_rows: int, is_header: Callable[[list[str]], bool] | None = None
+) -> Sheet:
     """The first sheet's header row and a stream of its non-empty data rows (at most
-    `max_rows` of them)."""
-    rows = _readable(_rows_of(path))
-    headers: list[str] | None = None
-    for _number, cells in rows:
-        if any(c not in (None, "") for c in cells):
-            headers = [normalize_header(c.text if isinstance(c, Formula) else c) for c in cells]
+    `max_rows` of them). The header row is the first non-empty row for which `is_header` holds
+    among the first HEADER_SEARCH_ROWS (rows above it, a title say, are skipped), else
+    NoHeaderRow; without `is_header` it is the first non-empty row."""
+    rows = read_rows(path)
+    seen: list[list[str]] = []
+    for number, cells in rows:
+        if all(c in (None, "") for c in cells):
+            continue
+        headers = [normalize_header(c.text if isinstance(c, Formula) else c) for c in cells]
+        if is_header is None or is_header(headers):
+            return Sheet(headers=headers, rows=_limited(rows, max_rows), header_row=number)
+        seen.append(headers)
+        if len(seen) == HEADER_SEARCH_ROWS:
             break
-    if headers is None:
+    if not seen:
         raise DomainError("empty_file", _("The file has no rows."))
-    return Sheet(headers=headers, rows=_limited(rows, max_rows))
+    raise NoHeaderRow(seen)
 
 
 def _limited(
@@ -657,3 +855,78 @@ def template_workbook(headers: list[str], *, sheet_name: str) -> bytes:
     sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()
+
+
+PROBLEMS_HEADER = "问题"  # the annotated file's added column (found again on a re-upload)
+ERROR_FILL = "#FFC7CE"  # Excel's own "bad" red
+WARNING_FILL = "#FFEB9C"  # and its "neutral" yellow
+
+
+def annotated_workbook(
+    source: Path, target: Path, *, header_row: int, notes: dict[int, tuple[bool, str]]
+) -> None:
+    """Write the rows of `source` (its first sheet, every column in its place) to `target`
+    (.xlsx) with a 问题 column: `notes` maps a row number to (refused, its problems as
+    text); refused rows are filled red, rows with warnings only yellow. An existing 问题
+    column (a file annotated before) is reused and cleared."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    formats: dict[tuple[str, str], Any] = {}
+    for fill_name, fill in (("", None), ("error", ERROR_FILL), ("warning", WARNING_FILL)):
+        for kind, number_format in (("text", "@"), ("date", "yyyy-mm-dd"), ("other", None)):
+            spec: dict[str, Any] = {}
+            if fill:
+                spec["bg_color"] = fill
+            if number_format:
+                spec["num_format"] = number_format
+            formats[(fill_name, kind)] = workbook.add_format(spec)
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2"})
+    column = 0
+    try:
+        for number, cells in read_rows(source):
+            row = number - 1
+            note = notes.get(number)
+            fill = "" if note is None else ("error" if note[0] else "warning")
+            if number == header_row:
+                names = [normalize_header(c.text if isinstance(c, Formula) else c) for c in cells]
+                column = names.index(PROBLEMS_HEADER) if PROBLEMS_HEADER in names else len(cells)
+                sheet.set_column(column, column, 60, wrap)
+            for index, cell in enumerate(cells):
+                if number >= header_row and index == column:
+                    continue
+                _write_cell(sheet, row, index, cell, formats, fill)
+            if number == header_row:
+                sheet.write_string(row, column, PROBLEMS_HEADER, bold)
+            elif note is not None:
+                sheet.write_string(row, column, note[1], formats[(fill, "text")])
+        if header_row:
+            sheet.freeze_panes(header_row, 0)
+    finally:
+        workbook.close()
+
+
+def _write_cell(
+    sheet: Any,
+    row: int,
+    column: int,
+    cell: CellValue,
+    formats: dict[tuple[str, str], Any],
+    fill: str,
+) -> None:
+    if cell is None:
+        if fill:
+            sheet.write_blank(row, column, None, formats[(fill, "other")])
+    elif isinstance(cell, Formula):
+        sheet.write_formula(row, column, cell.text, formats[(fill, "other")])
+    elif isinstance(cell, bool):
+        sheet.write_boolean(row, column, cell, formats[(fill, "other")])
+    elif isinstance(cell, int | float):
+        sheet.write_number(row, column, cell, formats[(fill, "other")])
+    elif isinstance(cell, datetime | date):
+        moment = cell if isinstance(cell, datetime) else datetime.combine(cell, time())
+        sheet.write_datetime(row, column, moment, formats[(fill, "date")])
+    else:
+        sheet.write_string(row, column, str(cell), formats[(fill, "text")])

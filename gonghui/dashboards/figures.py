@@ -28,6 +28,8 @@ from gonghui.core.periods import Period
 from gonghui.core.tree import STEP, subtree_q
 from gonghui.enterprises.models import Enterprise, FoundingCase, Stage
 from gonghui.events.models import Activity
+from gonghui.innovation import queries as innovation_queries
+from gonghui.innovation.queries import UnitRow
 from gonghui.learning import metrics as learning_metrics
 from gonghui.learning import queries as learning_queries
 from gonghui.members import metrics as members_metrics
@@ -636,6 +638,26 @@ def learning(org: Org, period: Period) -> LearningTile:
     )
 
 
+@dataclass(frozen=True)
+class InnovationTile:
+    entries: int  # submitted in the period from the subtree's unions
+    by_unit: list[UnitRow]  # by unit and category
+    assignments: int  # review progress of the calls run in the subtree (now)
+    scored: int
+
+
+def innovation(org: Org, period: Period) -> InnovationTile:
+    start, end = _moments(period)
+    rows = innovation_queries.entries_by_unit_and_category(org.path, start=start, end=end)
+    progress = innovation_queries.review_progress(org.path)
+    return InnovationTile(
+        entries=sum(row.entries for row in rows),
+        by_unit=rows,
+        assignments=progress.assignments,
+        scored=progress.scored,
+    )
+
+
 # --- the big screen --------------------------------------------------------------------------
 
 
@@ -778,5 +800,6 @@ TILES: dict[str, Tile] = {
     "volunteers": volunteer_service,
     "care": care,
     "learning": learning,
+    "innovation": innovation,
     "live": live,
 }

@@ -133,6 +133,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         volunteers=figures.volunteer_service(org, period),
         care=figures.care(org, period),
         learning=figures.learning(org, period),
+        innovation=figures.innovation(org, period),
         charts=_charts(coverage, recruitment, membership, activities),
         links=_drill_links(request, org, period),
         categories=dict(Category.choices),

@@ -23,6 +23,7 @@ from gonghui.demo.activities import load_activities
 from gonghui.demo.benefits import PROVIDER_DEMO, load_benefits
 from gonghui.demo.care import load_care
 from gonghui.demo.enterprises import load_enterprises
+from gonghui.demo.innovation import load_innovation
 from gonghui.demo.learning import load_learning
 from gonghui.demo.logins import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WORKER_MOBILE
 from gonghui.demo.members import DEMO_WORKER_NAME, load_members
@@ -35,6 +36,7 @@ from gonghui.ledger.models import Posting
 from gonghui.members.models import Application, Member, RecruitmentEvent
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind, Tally
+from gonghui.reviews.models import Ballot, Call, Submission
 from gonghui.stations.models import Station
 from gonghui.volunteers.models import Certification, Shift
 
@@ -233,6 +235,12 @@ def _load(done: Callable[[str, str], None]) -> None:
     done(
         "care",
         f"{Campaign.objects.count()} campaigns, {Posting.objects.count()} ledger postings",
+    )
+    load_innovation(staff=staff)
+    done(
+        "innovation",
+        f"{Call.objects.count()} calls, {Submission.objects.count()} entries,"
+        f" {Ballot.objects.count()} ballots",
     )
     load_learning(operator=operator, hlg_staff=staff["hlg_staff"])
     done(

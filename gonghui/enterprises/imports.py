@@ -1,11 +1,12 @@
 """Importing enterprises from a spreadsheet (the core import pipeline does the rest)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError
@@ -52,6 +53,7 @@ class Prepared:
 
 class EnterpriseImporter:
     kind = "enterprises"
+    title = gettext_lazy("list of enterprises (企业信息表)")
     capability: Capability = "enterprises.manage"
     columns = COLUMNS
 
@@ -70,24 +72,25 @@ class EnterpriseImporter:
     def check_rows(
         self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]], *, absent: set[str]
     ) -> Iterator[Prepared | RowError]:
-        first_row_of: dict[str, int] = {}
+        first_row_of: dict[str, int] = {}  # credit code → the first row that has it
         for number, record in rows:
-            try:
-                org, fields = self._row(record, job.org, self.orgs_by_name, self.industries)
-            except RowRefused as refused:
-                yield RowError(number, refused.column, refused.message)
-                continue
-            code = fields["credit_code"]
-            if code in first_row_of:
-                yield RowError(
-                    number,
-                    LABELS["credit_code"],
-                    _("Same credit code as row %(row)d of this file.")
-                    % {"row": first_row_of[code]},
-                )
-                continue
-            first_row_of[code] = number
-            yield Prepared(number, org, fields, None)
+            problems: list[RowError] = []
+            org, fields = self._row(number, record, job.org, problems)
+            code = fields.get("credit_code")
+            if code and not any(p.column == LABELS["credit_code"] for p in problems):
+                earlier = first_row_of.setdefault(code, number)
+                if earlier != number:
+                    problems.append(
+                        RowError(
+                            number,
+                            LABELS["credit_code"],
+                            _("Same credit code as row %(row)d of this file.") % {"row": earlier},
+                            code="duplicate",
+                        )
+                    )
+            yield from problems
+            if not problems:
+                yield Prepared(number, org, fields, None)
 
     def notes(self, absent: set[str]) -> list[str]:
         return []
@@ -107,59 +110,98 @@ class EnterpriseImporter:
                         item.row,
                         LABELS["credit_code"],
                         _("This enterprise is registered under another organisation."),
+                        code="other_organisation",
                     )
                 )
                 continue
             item.existing = found
             result.valid.append(item)
-        result.errors.sort(key=lambda error: error.row)
         return result
 
     def _row(
-        self,
-        record: dict[str, CellValue],
-        default_org: Org,
-        orgs_by_name: dict[str, Org],
-        industries: dict[str, str],
+        self, number: int, record: dict[str, CellValue], default_org: Org, problems: list[RowError]
     ) -> tuple[Org, dict[str, Any]]:
-        name = cell_text(record.get("name"), LABELS["name"])
-        if not name:
-            raise RowRefused(LABELS["name"], _("This cell is required."))
-        industry_text = cell_text(record.get("industry"), LABELS["industry"])
-        industry = industries.get(industry_text) or industries.get(industry_text.upper())
-        if industry is None:
-            raise RowRefused(
-                LABELS["industry"],
-                _("Unknown industry “%(value)s”: use a GB/T 4754 section name or letter A–S.")
-                % {"value": industry_text},
-            )
-        fields: dict[str, Any] = {
-            "name": name,
-            "credit_code": cell_text(record.get("credit_code"), LABELS["credit_code"]),
-            "industry": industry,
-            "headcount": cell_int(record.get("headcount"), LABELS["headcount"]),
-            "gig_headcount": cell_int(
-                record.get("gig_headcount"), LABELS["gig_headcount"], required=False
-            )
-            or 0,
-        }
-        for optional in ("district", "street", "address", "contact_name", "contact_mobile"):
-            fields[optional] = cell_text(record.get(optional), LABELS[optional])
-        org = default_org
-        org_name = cell_text(record.get("org_name"), LABELS["org_name"])
-        if org_name:
-            if org_name not in orgs_by_name:
-                raise RowRefused(
-                    LABELS["org_name"],
-                    _("No federation, street or industry union called “%(name)s” in %(org)s.")
-                    % {"name": org_name, "org": default_org.name},
+        """One row, every problem of it appended to `problems`, each with its column."""
+
+        def cell(name: str, read: Callable[[], Any]) -> Any:
+            try:
+                return read()
+            except RowRefused as refused:
+                problems.append(
+                    RowError(number, refused.column, refused.message, code=refused.code)
                 )
-            org = orgs_by_name[org_name]
-        try:
-            cleaned = clean_enterprise_fields(fields)
-        except DomainError as error:
-            field = next(iter(error.fields), "")
-            raise RowRefused(LABELS.get(field, ""), str(error.message)) from None
+                return None
+
+        def text(name: str) -> str:
+            return str(cell(name, lambda: cell_text(record.get(name), LABELS[name])) or "")
+
+        fields: dict[str, Any] = {"name": text("name")}
+        if not fields["name"] and not any(p.column == LABELS["name"] for p in problems):
+            problems.append(
+                RowError(number, LABELS["name"], _("This cell is required."), code="required")
+            )
+        industry_text = text("industry")
+        industry = self.industries.get(industry_text) or self.industries.get(industry_text.upper())
+        if industry is None and not any(p.column == LABELS["industry"] for p in problems):
+            problems.append(
+                RowError(
+                    number,
+                    LABELS["industry"],
+                    _("Unknown industry “%(value)s”: use a GB/T 4754 section name or letter A–S.")
+                    % {"value": industry_text},
+                    code="unknown_value",
+                )
+            )
+        fields["credit_code"] = text("credit_code")
+        fields["headcount"] = cell(
+            "headcount", lambda: cell_int(record.get("headcount"), LABELS["headcount"])
+        )
+        fields["gig_headcount"] = cell(
+            "gig_headcount",
+            lambda: cell_int(record.get("gig_headcount"), LABELS["gig_headcount"], required=False),
+        )
+        for optional in ("district", "street", "address", "contact_name", "contact_mobile"):
+            fields[optional] = text(optional)
+        org = default_org
+        org_name = text("org_name")
+        if org_name:
+            if org_name in self.orgs_by_name:
+                org = self.orgs_by_name[org_name]
+            else:
+                problems.append(
+                    RowError(
+                        number,
+                        LABELS["org_name"],
+                        _("No federation, street or industry union called “%(name)s” in %(org)s.")
+                        % {"name": org_name, "org": default_org.name},
+                        code="unknown_value",
+                    )
+                )
+        # Each group of fields checked on its own, so that every problem is listed.
+        cleaned: dict[str, Any] = {"industry": industry}
+        groups = [
+            ("credit_code",),
+            ("contact_mobile",),
+            ("name",),
+            ("district",),
+            ("street",),
+            ("contact_name",),
+            ("address",),
+            ("headcount", "gig_headcount"),
+        ]
+        for group in groups:
+            part = {name: fields[name] for name in group if fields[name] is not None}
+            if "gig_headcount" in group and "headcount" in part:
+                part.setdefault("gig_headcount", 0)
+            try:
+                cleaned |= clean_enterprise_fields(part)
+            except DomainError as error:
+                field = next(iter(error.fields), group[0])
+                code = {"invalid_credit_code": "invalid"}.get(error.code, "invalid")
+                problems.append(
+                    RowError(number, LABELS.get(field, ""), str(error.message), code=code)
+                )
+        cleaned["gig_headcount"] = cleaned.get("gig_headcount") or 0
         return org, cleaned
 
     def write(self, job: ImportJob, valid: list[Prepared]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.actions import sign_out_everywhere
 from gonghui.accounts.models import User
 from gonghui.core import audit, ratelimits
+from gonghui.core.capabilities import Capability
 from gonghui.core.errors import ConflictError, DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
 from gonghui.core.personal import (
@@ -81,39 +82,58 @@ def _field_error(field: str, code: str, message: str) -> DomainError:
 
 def clean_person(fields: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
     """Normalise and check what a person typed; a DomainError names the field that is wrong."""
+    cleaned, problems = check_person(fields, today=today)
+    if problems:
+        raise problems[0]
+    return cleaned
+
+
+def check_person(
+    fields: dict[str, Any], *, today: date | None = None, unknown: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], list[DomainError]]:
+    """What a person typed, normalised, with every problem found (each a DomainError naming
+    its field; a field with a problem keeps what was typed). The choice fields in `unknown`
+    may be empty: a roster without that column does not say (never a guessed default)."""
     cleaned = dict(fields)
+    problems: list[DomainError] = []
     name = " ".join(str(cleaned.get("name", "")).split())
     if not 2 <= len(name) <= 40:
-        raise _field_error("name", "invalid_name", _("Enter your full name as on your ID card."))
-    problem = name_problem(name, person=True)
-    if problem is not None:
-        raise _field_error("name", "invalid_name", problem)
+        problems.append(
+            _field_error("name", "invalid_name", _("Enter your full name as on your ID card."))
+        )
+    elif (problem := name_problem(name, person=True)) is not None:
+        problems.append(_field_error("name", "invalid_name", problem))
     cleaned["name"] = name
     try:
         cleaned["id_number"] = normalize_id_number(str(cleaned.get("id_number", "")), today=today)
     except DomainError as error:
-        raise _field_error("id_number", error.code, str(error.message)) from None
-    today = today or timezone.localdate()
-    age = age_on(cleaned["id_number"], today)
-    if age is not None and age < MIN_AGE:
-        raise _field_error(
-            "id_number",
-            "too_young",
-            _("Union membership starts at %(age)d, the minimum working age.") % {"age": MIN_AGE},
-        )
+        problems.append(_field_error("id_number", error.code, str(error.message)))
+    else:
+        today = today or timezone.localdate()
+        age = age_on(cleaned["id_number"], today)
+        if age is not None and age < MIN_AGE:
+            problems.append(
+                _field_error(
+                    "id_number",
+                    "too_young",
+                    _("Union membership starts at %(age)d, the minimum working age.")
+                    % {"age": MIN_AGE},
+                )
+            )
     try:
         cleaned["mobile"] = normalize_mobile(str(cleaned.get("mobile", "")))
     except DomainError as error:
-        raise _field_error("mobile", error.code, str(error.message)) from None
+        problems.append(_field_error("mobile", error.code, str(error.message)))
     for field, allowed in CHOICES.items():
-        if cleaned.get(field) not in allowed:
-            raise _field_error(field, "invalid_choice", _("Choose one of the options."))
+        value = cleaned.get(field)
+        if value not in allowed and not (value == "" and field in unknown):
+            problems.append(_field_error(field, "invalid_choice", _("Choose one of the options.")))
     cleaned["employer_name"] = str(cleaned.get("employer_name", "")).strip()[:120]
     problem = cleaned["employer_name"] and name_problem(cleaned["employer_name"])
     if problem:
-        raise _field_error("employer_name", "invalid_name", problem)
+        problems.append(_field_error("employer_name", "invalid_name", problem))
     cleaned["has_employer_union"] = bool(cleaned.get("has_employer_union", False))
-    return cleaned
+    return cleaned, problems
 
 
 # --- recruitment events ----------------------------------------------------------------------
@@ -957,6 +977,7 @@ def record_roster_members(*, actor: User, org: Org, people: list[dict[str, Any]]
             elif user_id is not None:
                 linked.add(user_id)
             row = {name: person[name] for name in PERSON_FIELDS}
+            row["job_type_text"] = person.get("job_type_text", "")
             row["number"] = f"{org.pk:06d}-{first + start + offset:06d}"
             row["joined_on"] = person["joined_on"]
             row["user_id"] = user_id
@@ -1072,3 +1093,46 @@ def start_roster_import(
         ImportJob.objects.filter(pk=job.pk).update(column_map=mapping)
         job.column_map = mapping
     return job
+
+
+@transaction.atomic
+def start_member_export(
+    *, actor: User, filters: Any, within: Org | None, unmasked: bool = False
+) -> Any:
+    """Queue the members list as .xlsx, written in the background with its progress
+    (members.view, or members.export_personal for ID and mobile numbers in clear: at `within`,
+    or anywhere for the whole scope). `filters` is a members.queries.MemberFilters."""
+    from django.utils import translation
+
+    from gonghui.core.errors import PermissionDeniedError
+    from gonghui.members.exports import UNMASKED_CAPABILITY, filters_to_json
+    from gonghui.members.models import MemberExport
+    from gonghui.orgs.queries import scope_of
+
+    capability: Capability = UNMASKED_CAPABILITY if unmasked else "members.view"
+    if within is not None:
+        require(actor, capability, within.path)
+    else:
+        paths = scope_of(actor, capability)
+        if paths is not None and not paths:
+            raise PermissionDeniedError(
+                "permission_denied", _("You may not export the members list.")
+            )
+    export = MemberExport.objects.create(
+        created_by=actor,
+        within=within,
+        filters=filters_to_json(filters),
+        unmasked=unmasked,
+        language=translation.get_language() or "zh-hans",
+    )
+    audit.record(
+        actor=actor,
+        action="members.export.requested",
+        org=within,
+        target=export,
+        changes={"unmasked": unmasked},
+    )
+    from gonghui.members.tasks import run_member_export
+
+    transaction.on_commit(lambda: run_member_export.enqueue(export.pk))
+    return export

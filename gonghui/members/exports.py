@@ -7,15 +7,24 @@ would run as a formula is written as a string with a leading apostrophe.
 """
 
 import tempfile
-from dataclasses import dataclass
-from typing import IO
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.files import File
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import AnyUser, User
 from gonghui.core import audit
 from gonghui.core.capabilities import Capability
+from gonghui.core.errors import DomainError
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.core.text import spreadsheet_text
 from gonghui.members.choices import ETHNICITY_NAMES
+from gonghui.members.models import MemberExport
 from gonghui.members.queries import MemberFilters, members_for_export
 from gonghui.orgs.models import Org
 from gonghui.orgs.queries import scope_of
@@ -96,12 +105,29 @@ def export_members(
 ) -> Export:
     """The members the actor sees (members.view, or members.export_personal when unmasked)
     that match the filters, as an .xlsx file. An unmasked export is audited with its count."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 — handed to the response, which closes it
+    count = write_members(handle, actor=actor, filters=filters, within=within, unmasked=unmasked)
+    handle.seek(0)
+    return Export(handle, count)
+
+
+def write_members(
+    target: IO[bytes] | str,
+    *,
+    actor: User,
+    filters: MemberFilters,
+    within: Org | None,
+    unmasked: bool,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write the members list to `target` (a file or a path); `on_progress(done, total)`
+    every PROGRESS_EVERY members. Returns the count; an unmasked export is audited."""
     import xlsxwriter
 
     capability = UNMASKED_CAPABILITY if unmasked else "members.view"
     members = members_for_export(actor, capability, filters=filters, within=within)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 — handed to the response, which closes it
-    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True})
+    total = members.count() if on_progress is not None else 0
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
     sheet = workbook.add_worksheet("会员信息")
     text = workbook.add_format({"num_format": "@"})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -117,6 +143,7 @@ def export_members(
         id_number, mobile = str(member.id_number), str(member.mobile)
         if not unmasked:
             id_number, mobile = mask_id_number(id_number), mask_mobile(mobile)
+        job = names["job_type"].get(member.job_type, member.job_type)
         cells = [
             member.number,
             member.name,
@@ -125,7 +152,7 @@ def export_members(
             id_number,
             mobile,
             member.employer_name,
-            names["job_type"].get(member.job_type, member.job_type),
+            member.job_type_text or job,  # the roster's own words when none matched
             names["education"].get(member.education, member.education),
             names["political_status"].get(member.political_status, member.political_status),
             member.org.name,
@@ -133,9 +160,11 @@ def export_members(
             names["status"].get(member.status, member.status),
         ]
         for column, value in enumerate(cells):
-            if value is not None:
+            if value:  # an unknown value (a roster without the column) stays empty
                 sheet.write_string(count, column, spreadsheet_text(str(value)), text)
         sheet.write_datetime(count, JOINED_COLUMN, member.joined_on, day)
+        if on_progress is not None and count % PROGRESS_EVERY == 0:
+            on_progress(count, total)
     workbook.close()
     if unmasked:
         audit.record(
@@ -149,5 +178,89 @@ def export_members(
                 "search": bool(filters.search),
             },
         )
-    handle.seek(0)
-    return Export(handle, count)
+    return count
+
+
+# --- in the background ------------------------------------------------------------------------
+
+PROGRESS_EVERY = 2_000
+KEPT_FOR = timedelta(days=1)
+
+
+def filters_to_json(filters: MemberFilters) -> dict[str, Any]:
+    data = asdict(filters)
+    for name in ("joined_from", "joined_to"):
+        data[name] = data[name].isoformat() if data[name] else None
+    return data
+
+
+def filters_from_json(data: dict[str, Any]) -> MemberFilters:
+    values = dict(data)
+    for name in ("joined_from", "joined_to"):
+        values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+    return MemberFilters(**values)
+
+
+def export_file_name(export: MemberExport) -> str:
+    day = timezone.localtime(export.created_at).date()
+    return f"members-{day:%Y%m%d}{'-unmasked' if export.unmasked else ''}.xlsx"
+
+
+def run_export(export_id: int) -> MemberExport:
+    """Write a queued export, saving progress as it goes; with the requester's scope as it is
+    now. A failure is recorded, not retried (the staff member asks again)."""
+    export = MemberExport.objects.select_related("created_by", "within").get(pk=export_id)
+    if export.status != MemberExport.Status.QUEUED:
+        return export
+    MemberExport.objects.filter(pk=export.pk).update(status=MemberExport.Status.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        MemberExport.objects.filter(pk=export.pk).update(done=done, total=total)
+
+    try:
+        with translation.override(export.language), tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "export.xlsx"
+            count = write_members(
+                str(path),
+                actor=export.created_by,
+                filters=filters_from_json(export.filters),
+                within=export.within,
+                unmasked=export.unmasked,
+                on_progress=progress,
+            )
+            with path.open("rb") as written:
+                export.file.save(export_file_name(export), File(written), save=False)
+        MemberExport.objects.filter(pk=export.pk).update(
+            status=MemberExport.Status.DONE,
+            file=export.file.name,
+            total=count,
+            done=count,
+            finished_at=timezone.now(),
+        )
+    except DomainError as error:
+        _fail_export(export, str(error.message))
+    except Exception:
+        with translation.override(export.language):
+            _fail_export(
+                export, _("The file could not be written because of an error on our side.")
+            )
+        raise
+    export.refresh_from_db()
+    return export
+
+
+def _fail_export(export: MemberExport, message: str) -> None:
+    MemberExport.objects.filter(pk=export.pk).update(
+        status=MemberExport.Status.FAILED, failure=message, finished_at=timezone.now()
+    )
+
+
+def discard_stale_exports(*, now: datetime | None = None) -> int:
+    """Delete the files of exports older than a day: they hold personal data."""
+    cutoff = (now or timezone.now()) - KEPT_FOR
+    stale = list(MemberExport.objects.filter(created_at__lt=cutoff))
+    for export in stale:
+        if export.file:
+            export.file.storage.delete(str(export.file.name))
+    MemberExport.objects.filter(pk__in=[e.pk for e in stale]).delete()
+    return len(stale)

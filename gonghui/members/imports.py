@@ -6,9 +6,15 @@ ending in 000 where the check character should be has lost digits, and only the 
 has the paper form can type them again.
 
 Required columns: 姓名, 身份证号, 手机号. The other columns are optional; when a column is
-absent from the file altogether, every row gets a default (the dry run says which). When the
-column is present, each of its cells must be filled in and valid — except 性别 (an empty
-cell is read from the ID number) and 岗位类型 (empty or unknown means "other").
+absent from the file altogether, the field stays empty — unknown, never a guessed default (the
+dry run says which). When the column is present, each of its cells must be filled in and
+valid — except 性别 and 岗位类型.
+
+Every problem of a row is listed, each with its column. Some are warnings and the row imports:
+the gender is the ID number's (the legal identity) when the 性别 cell disagrees; a 岗位类型
+the importer does not know is recorded as "other" with the text kept (`job_type_text`).
+Duplicates go by person: every row whose ID number an earlier row of the file has is refused
+as a repeat of the first such row, whatever became of that row.
 """
 
 import re
@@ -21,16 +27,17 @@ from typing import Any
 from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.core.capabilities import Capability
 from gonghui.core.errors import DomainError, NotFoundError
 from gonghui.core.fields import lookup_value
-from gonghui.core.imports import Checked, Column, RowError, RowRefused, cell_text
+from gonghui.core.imports import Checked, Column, RowError, RowRefused, cell_text, warning
 from gonghui.core.models import ImportJob
 from gonghui.core.personal import birth_date_of
 from gonghui.core.scoping import permits
 from gonghui.core.spreadsheets import CellValue, Formula
-from gonghui.members.actions import MIN_AGE, clean_person, record_roster_members
+from gonghui.members.actions import MIN_AGE, check_person, record_roster_members
 from gonghui.members.choices import ETHNICITIES, Education, Gender, JobType, PoliticalStatus
 from gonghui.members.exports import CHINESE_NAMES
 from gonghui.members.models import Member
@@ -129,14 +136,10 @@ POLITICAL_WORDS = {
 DEMOCRATIC_PARTIES = ("民革", "民盟", "民建", "民进", "农工党", "致公党", "九三学社", "台盟")
 GENDER_WORDS = {"男": Gender.MALE, "男性": Gender.MALE, "女": Gender.FEMALE, "女性": Gender.FEMALE}
 
-# Defaults for a column the file does not have at all.
-ABSENT_DEFAULTS = {
-    "ethnicity": "01",
-    "education": Education.HIGH_SCHOOL.value,
-    "political_status": PoliticalStatus.MASSES.value,
-    "job_type": JobType.OTHER.value,
-    "employer_name": "",
-}
+# A column the file does not have at all: the field stays empty (unknown).
+UNKNOWN_WHEN_ABSENT = frozenset({"ethnicity", "education", "political_status", "job_type"})
+# What a check's code becomes as the reason a row is refused.
+REASONS = {"invalid_choice": "unknown_value", "date_in_future": "invalid_date"}
 
 SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
 EXCEL_MANGLED = re.compile(r"^\d{15}000$")
@@ -144,6 +147,10 @@ DATE_TEXT = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*(?:[-/.月]\s*(?:(?P<d>\d{1,2})\s*日?)?)?$"
 )
 COMPACT_DATE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+
+
+def _excel_number_error(row: int) -> RowError:
+    return RowError(row, LABELS["id_number"], _excel_number_message(), code="excel_number")
 
 
 def _excel_number_message() -> str:
@@ -177,6 +184,8 @@ def _ethnicity_lookup() -> dict[str, str]:
 def _text(value: CellValue, column: str) -> str:
     """A cell as text, normalised: full-width characters folded, spaces trimmed; refused when
     a spreadsheet would run it as a formula or it holds control characters."""
+    if type(value) is str and value.isascii() and value.isalnum():
+        return value  # letters and digits only (ID and mobile numbers): nothing to check
     text = cell_text(value, column)
     if text.isascii():
         return text
@@ -188,10 +197,10 @@ def _id_number_text(value: CellValue) -> str:
     if isinstance(value, Formula):
         cell_text(value, label)  # raises the formula message
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise RowRefused(label, _excel_number_message())
+        raise RowRefused(label, _excel_number_message(), "excel_number")
     text = _text(value, label).lstrip("'")
     if SCIENTIFIC.match(text.upper()):
-        raise RowRefused(label, _excel_number_message())
+        raise RowRefused(label, _excel_number_message(), "excel_number")
     return text
 
 
@@ -211,6 +220,7 @@ def _parse_date(value: CellValue, column: str) -> date | None:
             column,
             _("Excel turned this date into the number %(value)s; enter it as 2023-10-01.")
             % {"value": repr(value)},
+            "invalid_date",
         )
     text = _text(value, column)
     if not text:
@@ -218,12 +228,40 @@ def _parse_date(value: CellValue, column: str) -> date | None:
     text = text.split(" ")[0].split("T")[0]
     match = DATE_TEXT.match(text) or COMPACT_DATE.match(text)
     if match is None:
-        raise RowRefused(column, _("Enter a date such as 2023-05-01, 2023/5/1 or 2023年5月1日."))
+        raise RowRefused(
+            column, _("Enter a date such as 2023-05-01, 2023/5/1 or 2023年5月1日."), "invalid_date"
+        )
     day = match.group("d")
     try:
         return date(int(match.group("y")), int(match.group("m")), int(day) if day else 1)
     except ValueError:
-        raise RowRefused(column, _("This date does not exist.")) from None
+        raise RowRefused(column, _("This date does not exist."), "invalid_date") from None
+
+
+MEMO_SIZE = 10_000
+
+
+def _once_a_value[T](parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
+    """`parse` remembered for each distinct text (up to MEMO_SIZE of them), refusals too."""
+    seen: dict[str, T | RowRefused] = {}
+
+    def parse_once(value: CellValue) -> T:
+        if type(value) is not str:
+            return parse(value)
+        try:
+            found = seen[value]
+        except KeyError:
+            try:
+                found = parse(value)
+            except RowRefused as refused:
+                found = refused
+            if len(seen) < MEMO_SIZE:
+                seen[value] = found
+        if isinstance(found, RowRefused):
+            raise RowRefused(found.column, found.message, found.code)
+        return found
+
+    return parse_once
 
 
 @dataclass(slots=True)
@@ -235,6 +273,7 @@ class Prepared:
 
 class MemberImporter:
     kind = "members"
+    title = gettext_lazy("member roster (会员信息采集表)")
     capability: Capability = "members.manage"
     columns = COLUMNS
 
@@ -249,37 +288,46 @@ class MemberImporter:
         self.politics = _choice_lookup("political_status", POLITICAL_WORDS, PoliticalStatus)
         self.ethnicities = _ethnicity_lookup()
         self.has_employer_union = job.org.kind == OrgKind.ENTERPRISE
+        # The columns with few distinct values (汉族, 高中, 群众, the employers…) are read once
+        # a value: the same text always gives the same answer.
         self.parsers: dict[str, Callable[[CellValue], str]] = {
             "name": lambda v: _text(v, LABELS["name"]),
             "id_number": _id_number_text,
             "mobile": _mobile_text,
-            "employer_name": lambda v: _text(v, LABELS["employer_name"])[:120],
-            "job_type": self._job_type,
-            "ethnicity": lambda v: self._choice(v, "ethnicity", self.ethnicities),
-            "education": lambda v: self._choice(v, "education", self.educations),
-            "political_status": self._political_status,
+            "employer_name": _once_a_value(lambda v: _text(v, LABELS["employer_name"])[:120]),
+            "ethnicity": _once_a_value(lambda v: self._choice(v, "ethnicity", self.ethnicities)),
+            "education": _once_a_value(lambda v: self._choice(v, "education", self.educations)),
+            "political_status": _once_a_value(self._political_status),
         }
+        self.gender_of = _once_a_value(self._gender)
+        self.job_type_of = _once_a_value(self._job_type)
 
     def check_rows(
         self, job: ImportJob, rows: Iterator[tuple[int, dict[str, CellValue]]], *, absent: set[str]
     ) -> Iterator[Prepared | RowError]:
-        first_row_of: dict[str, int] = {}
+        first_row_of: dict[str, int] = {}  # ID-number hash → the first row that has it
         for number, record in rows:
-            errors: list[RowError] = []
-            item = self._row(number, record, absent, errors)
-            if item is None:
-                yield from errors
-                continue
-            earlier = first_row_of.get(item.id_hash)
-            if earlier is not None:
-                yield RowError(
-                    number,
-                    LABELS["id_number"],
-                    _("Same ID number as row %(row)d of this file.") % {"row": earlier},
-                )
-                continue
-            first_row_of[item.id_hash] = number
-            yield item
+            problems, item, id_hash = self._row(number, record, absent)
+            if id_hash is not None:
+                earlier = first_row_of.setdefault(id_hash, number)
+                if earlier != number:
+                    problems.append(
+                        RowError(
+                            number,
+                            LABELS["id_number"],
+                            _(
+                                "Same ID number as row %(row)d of this file: a person is "
+                                "imported once. Keep one of the two rows; if they are two "
+                                "people, one of the ID numbers is wrong."
+                            )
+                            % {"row": earlier},
+                            code="duplicate",
+                        )
+                    )
+                    item = None
+            yield from problems
+            if item is not None:
+                yield item
 
     def check_against_database(self, job: ImportJob, checked: Checked) -> Checked:
         existing = self._existing_members(job, [item.id_hash for item in checked.valid])
@@ -288,24 +336,39 @@ class MemberImporter:
             found = existing.get(item.id_hash)
             if found is None:
                 result.valid.append(item)
+                continue
+            number, name, may_view = found
+            if not may_view:
+                message = _("Already a member of another union.")
+            elif name == item.person["name"]:
+                message = _("Already a member, number %(number)s.") % {"number": number}
             else:
-                result.errors.append(RowError(item.row, LABELS["id_number"], found))
-        result.errors.sort(key=lambda error: error.row)
+                message = _(
+                    "This ID number is already member %(number)s's, recorded under another "
+                    "name: check the ID number."
+                ) % {"number": number}
+            result.errors.append(
+                RowError(item.row, LABELS["id_number"], message, code="already_member")
+            )
         return result
 
     def notes(self, absent: set[str]) -> list[str]:
-        """Which columns are missing and what every row gets instead."""
+        """Which columns are missing and what that means for every row."""
         notes = []
         if "gender" in absent:
             notes.append(_("No 性别 column: each gender is read from the ID number."))
         if "ethnicity" in absent:
-            notes.append(_("No 民族 column: everyone is recorded as 汉族."))
+            notes.append(_("No 民族 column: ethnicity stays empty (unknown) for everyone."))
         if "education" in absent:
-            notes.append(_("No 学历 column: everyone is recorded as high school."))
+            notes.append(_("No 学历 column: education stays empty (unknown) for everyone."))
         if "political_status" in absent:
-            notes.append(_("No 政治面貌 column: everyone is recorded as an ordinary citizen."))
+            notes.append(
+                _("No 政治面貌 column: political status stays empty (unknown) for everyone.")
+            )
         if "job_type" in absent:
-            notes.append(_("No 岗位类型 column: everyone's job type is recorded as other."))
+            notes.append(_("No 岗位类型 column: the job type stays empty (unknown) for everyone."))
+        if "employer_name" in absent:
+            notes.append(_("No 工作单位 column: the employer stays empty for everyone."))
         if "joined_on" in absent:
             notes.append(
                 _("No 入会时间 column: everyone joins on the day of the import (%(date)s).")
@@ -314,72 +377,128 @@ class MemberImporter:
         return notes
 
     def _row(
-        self, number: int, record: dict[str, CellValue], absent: set[str], errors: list[RowError]
-    ) -> Prepared | None:
-        """One row, checked column by column so that all its problems are listed at once."""
+        self, number: int, record: dict[str, CellValue], absent: set[str]
+    ) -> tuple[list[RowError], Prepared | None, str | None]:
+        """One row, checked column by column: every problem it has (errors and warnings),
+        the person when none is an error, and the ID number's hash when it is valid (for
+        duplicates, whatever else is wrong)."""
+        problems: list[RowError] = []
         fields: dict[str, Any] = {"has_employer_union": self.has_employer_union}
+        unknown = frozenset(absent & UNKNOWN_WHEN_ABSENT)
+        for name in unknown:
+            fields[name] = ""
+        fields.setdefault("employer_name", "")
+        failed: set[str] = set()
         gender: str | None = None
         joined_on: date | None = self.today if "joined_on" in absent else None
-        for name in absent:
-            if name in ABSENT_DEFAULTS:
-                fields[name] = ABSENT_DEFAULTS[name]
+        job_type_text = ""
         parsers = self.parsers
         for name, value in record.items():
             try:
                 if name == "gender":
-                    gender = self._gender(value)
+                    gender = self.gender_of(value)
                 elif name == "joined_on":
                     joined_on = _parse_date(value, LABELS["joined_on"])
                     if joined_on is None:
-                        raise RowRefused(LABELS["joined_on"], _("This cell is required."))
+                        raise RowRefused(
+                            LABELS["joined_on"], _("This cell is required."), "required"
+                        )
+                elif name == "job_type":
+                    fields["job_type"], job_type_text = self.job_type_of(value)
                 else:
                     fields[name] = parsers[name](value)
                     if not fields[name] and name in REQUIRED:
-                        raise RowRefused(LABELS[name], _("This cell is required."))
+                        raise RowRefused(LABELS[name], _("This cell is required."), "required")
             except RowRefused as refused:
-                errors.append(RowError(number, refused.column, refused.message))
-        if errors:
-            return None
-        fields["gender"] = gender or Gender.MALE  # replaced below when read from the ID
-        try:
-            cleaned = clean_person(fields, today=self.today)
-        except DomainError as error:
+                failed.add(name)
+                problems.append(
+                    RowError(number, refused.column, refused.message, code=refused.code)
+                )
+        if fields.get("job_type") == "":
+            unknown |= {"job_type"}
+        if job_type_text:
+            fields["job_type_text"] = job_type_text[:60]
+            problems.append(
+                warning(
+                    number,
+                    LABELS["job_type"],
+                    _(
+                        "“%(value)s” is none of the job types: recorded as other, and the text "
+                        "is kept on the member."
+                    )
+                    % {"value": job_type_text[:40]},
+                    "job_type_other",
+                )
+            )
+        fields["gender"] = gender or Gender.MALE  # replaced below by the ID number's
+        cleaned, person_problems = check_person(fields, today=self.today, unknown=unknown)
+        for error in person_problems:
             field = next(iter(error.fields), "")
-            message = str(error.message)
-            if error.code == "invalid_id_number" and EXCEL_MANGLED.match(fields["id_number"]):
-                message = _excel_number_message()
-            errors.append(RowError(number, LABELS.get(field, ""), message))
-            return None
-        id_number = cleaned["id_number"]
-        from_id = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
-        if gender is not None and gender != from_id:
-            errors.append(
-                RowError(
-                    number,
-                    LABELS["gender"],
-                    _("The ID number belongs to a %(gender)s; check the gender and the number.")
-                    % {"gender": _("man") if from_id == Gender.MALE else _("woman")},
+            if field in failed:
+                continue  # its cell was refused already, with a more precise message
+            if error.code == "invalid_id_number" and EXCEL_MANGLED.match(
+                str(fields.get("id_number", ""))
+            ):
+                problems.append(_excel_number_error(number))
+                continue
+            code = REASONS.get(error.code, error.code)
+            problems.append(RowError(number, LABELS.get(field, ""), str(error.message), code=code))
+        # A well-formed ID number (a too-young person's is one): it identifies the person.
+        id_ok = "id_number" not in failed and not any(
+            p.column == LABELS["id_number"] and p.code != "too_young" for p in problems
+        )
+        too_young = any(p.code == "too_young" for p in problems)
+        id_hash: str | None = None
+        if id_ok:
+            id_number = cleaned["id_number"]
+            id_hash = lookup_value("id_number", id_number)
+            from_id = Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
+            if gender is not None and gender != from_id:
+                problems.append(
+                    warning(
+                        number,
+                        LABELS["gender"],
+                        _(
+                            "性别 says %(cell)s, but the ID number is a %(gender)s's: recorded "
+                            "as %(gender)s, since the ID number decides. If the ID number is "
+                            "the mistake, correct it and upload again."
+                        )
+                        % {
+                            "cell": _("man") if gender == Gender.MALE else _("woman"),
+                            "gender": _("man") if from_id == Gender.MALE else _("woman"),
+                        },
+                        "gender_from_id",
+                    )
                 )
-            )
-            return None
-        cleaned["gender"] = from_id
-        assert joined_on is not None
-        born = birth_date_of(id_number)
-        if joined_on > self.today:
-            errors.append(RowError(number, LABELS["joined_on"], _("This date is in the future.")))
-            return None
-        if joined_on < _birthday(born, MIN_AGE):
-            errors.append(
-                RowError(
-                    number,
-                    LABELS["joined_on"],
-                    _("This date is before the person turned %(age)d.") % {"age": MIN_AGE},
+            cleaned["gender"] = from_id
+        if joined_on is not None:
+            if joined_on > self.today:
+                problems.append(
+                    RowError(
+                        number,
+                        LABELS["joined_on"],
+                        _("This date is in the future."),
+                        code="invalid_date",
+                    )
                 )
-            )
-            return None
+            elif (
+                id_ok
+                and not too_young
+                and joined_on < _birthday(birth_date_of(cleaned["id_number"]), MIN_AGE)
+            ):
+                problems.append(
+                    RowError(
+                        number,
+                        LABELS["joined_on"],
+                        _("This date is before the person turned %(age)d.") % {"age": MIN_AGE},
+                        code="invalid_date",
+                    )
+                )
+        if any(p.refuses for p in problems) or id_hash is None:
+            return problems, None, id_hash
         cleaned["joined_on"] = joined_on
-        cleaned["id_number_hash"] = id_hash = lookup_value("id_number", id_number)
-        return Prepared(number, cleaned, id_hash)
+        cleaned["id_number_hash"] = id_hash
+        return problems, Prepared(number, cleaned, id_hash), id_hash
 
     def _gender(self, value: CellValue) -> str | None:
         text = _text(value, LABELS["gender"])
@@ -387,12 +506,19 @@ class MemberImporter:
             return None
         found = GENDER_WORDS.get(text) or {"M": Gender.MALE, "F": Gender.FEMALE}.get(text.upper())
         if found is None:
-            raise RowRefused(LABELS["gender"], _("Enter 男 or 女."))
+            raise RowRefused(LABELS["gender"], _("Enter 男 or 女."), "unknown_value")
         return found
 
-    def _job_type(self, value: CellValue) -> str:
+    def _job_type(self, value: CellValue) -> tuple[str, str]:
+        """The job type, and the text when it is none of them (recorded as other); an empty
+        cell is unknown."""
         text = _text(value, LABELS["job_type"])
-        return self.job_types.get(text) or self.job_types.get(text.lower()) or JobType.OTHER
+        if not text:
+            return "", ""
+        found = self.job_types.get(text) or self.job_types.get(text.lower())
+        if found is None:
+            return JobType.OTHER, text
+        return found, ""
 
     def _political_status(self, value: CellValue) -> str:
         text = _text(value, LABELS["political_status"])
@@ -404,7 +530,7 @@ class MemberImporter:
         label = LABELS[field]
         text = _text(value, label)
         if not text:
-            raise RowRefused(label, _("This cell is required."))
+            raise RowRefused(label, _("This cell is required."), "required")
         found = lookup.get(text) or lookup.get(text.lower())
         if found is None:
             options = "、".join(sorted({k for k in lookup if not k.isascii()}, key=len)[:12])
@@ -412,25 +538,27 @@ class MemberImporter:
                 label,
                 _("Unknown value “%(value)s”; use one of: %(options)s.")
                 % {"value": text[:40], "options": options},
+                "unknown_value",
             )
         return found
 
-    def _existing_members(self, job: ImportJob, hashes: list[str]) -> dict[str, str]:
-        """For each ID number that is already a member: what to tell the staff member."""
-        found: dict[str, str] = {}
+    def _existing_members(
+        self, job: ImportJob, hashes: list[str]
+    ) -> dict[str, tuple[str, str, bool]]:
+        """For each ID number that is already a member's: the member's number and name, and
+        whether the uploader may see that member (else neither is named)."""
+        found: dict[str, tuple[str, str, bool]] = {}
         for start in range(0, len(hashes), LOOKUP_BATCH):
             members = Member.objects.filter(
                 id_number_hash__in=among(hashes[start : start + LOOKUP_BATCH])
-            ).values_list("id_number_hash", "number", "org__path")
-            for id_hash, member_number, path in members:
+            ).values_list("id_number_hash", "number", "name", "org__path")
+            for id_hash, member_number, name, path in members:
                 if id_hash is None:  # filtered by hash, so never; the column is nullable
                     continue
-                if job.created_by is not None and permits(job.created_by, "members.view", path):
-                    found[id_hash] = _("Already a member, number %(number)s.") % {
-                        "number": member_number
-                    }
-                else:
-                    found[id_hash] = _("Already a member of another union.")
+                may_view = job.created_by is not None and permits(
+                    job.created_by, "members.view", path
+                )
+                found[id_hash] = (member_number, name, may_view)
         return found
 
     def write(self, job: ImportJob, valid: list[Prepared]) -> dict[str, int]:

@@ -83,7 +83,9 @@ class PersonFields(models.Model):
 
     name = models.CharField(_("full name"), max_length=40)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES)
+    # The choice fields may be empty on a member imported from a roster without that column:
+    # unknown, never a guessed default (the export shows them empty).
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES, blank=True)
     id_number = EncryptedTextField(_("ID number"), kind="id_number")
     # Indexed in each model's Meta: db_index would add a useless LIKE index on PostgreSQL.
     # Nullable: anonymisation (members.retention) clears the numbers and their hashes.
@@ -92,10 +94,12 @@ class PersonFields(models.Model):
     mobile_hash = LookupHashField(source="mobile", kind="mobile", null=True)
     employer_name = models.CharField(_("employer or platform"), max_length=120, blank=True)
     has_employer_union = models.BooleanField(_("the employer has a union"), default=False)
-    job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
     political_status = models.CharField(
-        _("political status"), max_length=20, choices=PoliticalStatus.choices
+        _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
     )
     # Set once the retention period passed and the person's data was cleared (retention.py).
     anonymised_at = models.DateTimeField(null=True, blank=True)
@@ -207,6 +211,9 @@ class Member(PersonFields):
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("union"), on_delete=models.PROTECT, related_name="members"
     )
+    # The job as a roster wrote it when it matched none of the job types (job_type is then
+    # "other"): kept so that nothing the clerk typed is lost.
+    job_type_text = models.CharField(_("job as written"), max_length=60, blank=True)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         null=True,
@@ -362,3 +369,50 @@ class ConsentWithdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.withdrawn_at:%Y-%m-%d}"
+
+
+class MemberExport(models.Model):
+    """The members list written to .xlsx in the background, with its progress: a large
+    union's list takes longer than a request may. The file holds the list's personal data
+    (masked unless `unmasked`), so only its requester may download it; it is deleted with
+    the other stale files (members.exports.discard_stale_exports)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    within = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The list's filters (members.queries.MemberFilters), dates as ISO text.
+    filters = models.JSONField(default=dict, blank=True)
+    unmasked = models.BooleanField(default=False)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", max_length=200, blank=True)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"members export {self.pk}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0

@@ -579,6 +579,7 @@ def members_for_export(
         "mobile",
         "employer_name",
         "job_type",
+        "job_type_text",
         "education",
         "political_status",
         "joined_on",
@@ -597,3 +598,16 @@ def among(values: list[str]) -> Any:
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::text[])", (list(values),))
     return list(values)
+
+
+def get_member_export_for(user: AnyUser, export_id: int | str) -> Any:
+    """A members export the user asked for (nobody else's: it holds the list's personal
+    data); 404 otherwise."""
+    from gonghui.members.models import MemberExport
+
+    try:
+        return MemberExport.objects.select_related("within").get(
+            pk=int(export_id), created_by_id=getattr(user, "pk", None)
+        )
+    except (MemberExport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

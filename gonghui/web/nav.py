@@ -35,6 +35,7 @@ SIDEBAR: list[tuple[str, str | Promise]] = [
     ("events:staff_list", _("Activities")),
     ("stations:staff_list", _("Stations")),
     ("volunteers:staff_projects", _("Volunteer service")),
+    ("innovation:staff_calls", _("Innovation")),
     ("benefits:staff_services", _("Member services")),
     ("care:list", _("Care campaigns")),
     ("care:reconciliation", _("Reconciliation")),

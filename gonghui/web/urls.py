@@ -12,6 +12,11 @@ urlpatterns = [
     path("staff/imports/<int:job_id>/", views.import_job, name="import_job"),
     path("staff/imports/<int:job_id>/confirm/", views.import_job_confirm, name="import_confirm"),
     path("staff/imports/<int:job_id>/cancel/", views.import_job_cancel, name="import_cancel"),
+    path(
+        "staff/imports/<int:job_id>/annotated.xlsx",
+        views.import_job_annotated,
+        name="import_annotated",
+    ),
     path("staff/imports/template/<slug:kind>.xlsx", views.import_template, name="import_template"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),

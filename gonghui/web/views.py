@@ -1,11 +1,13 @@
 """The member-facing shell and the staff home."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,8 +18,11 @@ from gonghui.accounts.queries import list_grants_of
 from gonghui.core import imports
 from gonghui.core.audit import list_audit_entries
 from gonghui.core.health import database_answers
+from gonghui.core.models import ImportProblem
 from gonghui.core.pages import HtmxRequest, paginate, refusal_on
 from gonghui.orgs.queries import list_top_orgs
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -91,13 +96,51 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+PROBLEMS_PER_PAGE = 100
+
+
+def _problem_filters(request: HttpRequest) -> dict[str, str]:
+    kinds = {k for k, _label in ImportProblem.Kind.choices}
+    kind = request.GET.get("kind", "")
+    return {
+        "kind": kind if kind in kinds else "",
+        "column": request.GET.get("column", "")[:60],
+        "code": request.GET.get("code", "")[:40],
+    }
+
+
 @staff_required
 def import_job(request: HtmxRequest, job_id: int) -> HttpResponse:
     job = imports.get_job_for(request.user, job_id)
-    context = {"job": job, "importer": imports.importer_for(job.kind)}
+    context: dict[str, Any] = {"job": job, "importer": imports.importer_for(job.kind)}
+    if not job.is_running:
+        filters = _problem_filters(request)
+        labels = imports.reason_labels()
+        context |= {
+            "filters": filters,
+            "page": paginate(request, imports.list_problems(job, **filters), PROBLEMS_PER_PAGE),
+            "columns": imports.problem_columns(job),
+            "kinds": ImportProblem.Kind.choices,
+            "reasons": [
+                (code, labels.get(code, labels["invalid"]), n) for code, n in job.reasons.items()
+            ],
+            "reason_labels": labels,
+        }
     if request.htmx:
-        return render(request, "web/import_job.html#status", context)
+        target = request.headers.get("HX-Target", "")
+        part = "problems" if target == "problems" else "status"
+        return render(request, f"web/import_job.html#{part}", context)
     return render(request, "web/import_job.html", context)
+
+
+@staff_required
+def import_job_annotated(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The clerk's own file back with a 问题 column (audited: it holds personal data)."""
+    job = imports.get_job_for(request.user, job_id)
+    content, name = imports.download_annotated(actor=staff_user(request), job=job)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response
 
 
 @staff_required
@@ -113,8 +156,10 @@ def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = imports.get_job_for(request.user, job_id)
-    imports.cancel_import(actor=staff_user(request), job=job)
-    messages.info(request, _("The file was set aside; nothing was imported."))
+    with refusal_on(request) as refusal:
+        imports.cancel_import(actor=staff_user(request), job=job)
+    if refusal.error is None:
+        messages.info(request, _("The file was set aside; nothing was imported."))
     return redirect("web:import_job", job_id=job.pk)
 
 
@@ -123,7 +168,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     content = imports.template_for(kind)
     response = HttpResponse(
         content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
     return response

@@ -46,10 +46,11 @@ from gonghui.enterprises.models import Enterprise, FoundingCase, FoundingDocumen
 from gonghui.enterprises.tests.factories import credit_code
 from gonghui.events import actions as event_actions
 from gonghui.events.models import Activity, ActivityPhoto
+from gonghui.innovation.tests import matrix as innovation
 from gonghui.learning.tests import matrix as learning
 from gonghui.members import actions as member_actions
 from gonghui.members import cards
-from gonghui.members.models import Application, Member, RecruitmentEvent, Transfer
+from gonghui.members.models import Application, Member, MemberExport, RecruitmentEvent, Transfer
 from gonghui.members.tests.factories import person
 from gonghui.orgs.actions import create_org
 from gonghui.orgs.models import Org, OrgKind
@@ -107,6 +108,13 @@ class Case:
     json_body: bool = False  # a staff page that takes a JSON body (the offline batch)
     took_effect: Callable[[Ctx], bool] | None = None
     read: Callable[[Any], str] | None = None  # the text of a "list" answer that is a file
+
+
+def someones_export(ctx: "Ctx") -> MemberExport:
+    """A finished members export of the subject (a staff member of T)."""
+    return MemberExport.objects.create(
+        created_by=ctx.subject, within=ctx.target, language="zh-hans", status="done"
+    )
 
 
 def url(name: str, **kwargs: Any) -> str:
@@ -513,6 +521,147 @@ VOLUNTEER_API_CASES: dict[str, Case] = {
     ),
     "get_my_volunteer_hours": Case(
         "GET", lambda c: ("/api/v1/me/volunteering", {}), kind="own", api=True
+    ),
+}
+
+
+# Innovation (reviews.manage): 被测五小征集 is run by T (gonghui/innovation/tests/matrix.py).
+def _ix(name: str, **ids: Callable[[Any], int]) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (url(f"innovation:{name}", **{k: f(c) for k, f in ids.items()}), {})
+
+
+def _call_id(c: Ctx) -> int:
+    return innovation.objects_of(c).call.pk
+
+
+def _entry_id(c: Ctx) -> int:
+    return innovation.objects_of(c).entry.pk
+
+
+def _poll_id(c: Ctx) -> int:
+    return innovation.objects_of(c).poll.pk
+
+
+def _with(
+    build: Callable[[Ctx], tuple[str, dict[str, Any]]], form: Callable[[Ctx], dict[str, Any]]
+) -> Callable[[Ctx], tuple[str, dict[str, Any]]]:
+    return lambda c: (build(c)[0], form(c))
+
+
+INNOVATION_STAFF_CASES: dict[str, Case] = {
+    "innovation:staff_calls": Case(
+        "GET",
+        lambda c: (innovation.after(c, url("innovation:staff_calls")), {}),
+        kind="list",
+        marker=lambda c: innovation.CALL,
+    ),
+    "innovation:staff_call_create": Case(
+        "POST",
+        lambda c: (url("innovation:staff_call_create"), innovation.call_form(c)),
+        ok={302},
+        took_effect=innovation.call_created,
+    ),
+    "innovation:staff_call": Case("GET", _ix("staff_call", call_id=_call_id)),
+    "innovation:staff_rubric": Case(
+        "POST",
+        _with(_ix("staff_rubric", call_id=_call_id), lambda c: {"criteria": "创新 | 2 | 0 | 5"}),
+        ok={302},
+        took_effect=innovation.rubric_versioned,
+    ),
+    "innovation:staff_review_start": Case(
+        "POST",
+        _ix("staff_review_start", call_id=_call_id),
+        ok={302},
+        took_effect=innovation.review_started,
+    ),
+    "innovation:staff_assign": Case(
+        "POST",
+        _with(
+            _ix("staff_assign", call_id=_call_id, entry_id=_entry_id),
+            lambda c: {"reviewer": "juror-matrix"},
+        ),
+        ok={302},
+        took_effect=innovation.juror_assigned,
+    ),
+    "innovation:staff_assign_balanced": Case(
+        "POST",
+        _with(
+            _ix("staff_assign_balanced", call_id=_call_id),
+            lambda c: {"jurors": "juror-matrix", "per_entry": 1},
+        ),
+        ok={302},
+        took_effect=innovation.juror_assigned,
+    ),
+    "innovation:staff_conflict": Case(
+        "POST",
+        _with(
+            _ix("staff_conflict", call_id=_call_id),
+            lambda c: {"reviewer": "juror-matrix", "unit": c.target.pk, "reason": "亲属"},
+        ),
+        ok={302},
+        took_effect=innovation.conflict_declared,
+    ),
+    "innovation:staff_nominate": Case(
+        "POST",
+        lambda c: (
+            url("innovation:staff_nominate", call_id=innovation.objects_of(c).nominations.pk),
+            {"unit": c.target.pk, "nominee": "王师傅", "title": "技术革新能手", "summary": "事迹"},
+        ),
+        ok={302},
+        took_effect=innovation.nominated,
+    ),
+    "innovation:staff_ranking": Case("GET", _ix("staff_ranking", call_id=_call_id)),
+    "innovation:staff_scores_xlsx": Case("GET", _ix("staff_scores_xlsx", call_id=_call_id)),
+    "innovation:staff_poll_create": Case(
+        "POST",
+        _with(
+            _ix("staff_poll_create", call_id=_call_id),
+            lambda c: {
+                "title": "新建投票",
+                "electorate": c.target.pk,
+                "opens": timezone.localdate().isoformat(),
+                "closes": (timezone.localdate() + timedelta(days=3)).isoformat(),
+                "jury_weight": 50,
+                "vote_weight": 50,
+            },
+        ),
+        ok={302},
+        took_effect=innovation.poll_created,
+    ),
+    "innovation:staff_entry": Case(
+        "POST",
+        _with(
+            _ix("staff_entry", entry_id=_entry_id),
+            lambda c: {"decision": "awarded", "award_level": "一等奖", "reason": "评分第一"},
+        ),
+        ok={302},
+        took_effect=innovation.decided,
+    ),
+    "innovation:staff_file": Case(
+        "GET",
+        lambda c: (
+            url(
+                "innovation:staff_file",
+                entry_id=_entry_id(c),
+                attachment_id=innovation.objects_of(c).attachment.pk,
+            ),
+            {},
+        ),
+    ),
+    "innovation:staff_poll": Case("GET", _ix("staff_poll", poll_id=_poll_id)),
+    "innovation:staff_poll_step": Case(
+        "POST",
+        lambda c: (url("innovation:staff_poll_step", poll_id=_poll_id(c), step="open"), {}),
+        ok={302},
+        took_effect=innovation.poll_opened,
+    ),
+    "innovation:staff_quarantine": Case(
+        "POST",
+        _with(
+            _ix("staff_quarantine", poll_id=_poll_id),
+            lambda c: {"signal": "network", "value": "0" * 64, "reason": "同一网络"},
+        ),
+        ok={302},
     ),
 }
 
@@ -1032,6 +1181,7 @@ STAFF_CASES: dict[str, Case] = {
     **LEARNING_STAFF_CASES,
     **STATION_STAFF_CASES,
     **BENEFITS_STAFF_CASES,
+    **INNOVATION_STAFF_CASES,
     "web:staff_home": Case("GET", lambda c: (url("web:staff_home"), {}), kind="unscoped"),
     "web:audit_log": Case("GET", lambda c: (url("web:audit_log"), {}), kind="list"),
     "orgs:tree": Case("GET", lambda c: (url("orgs:tree") + "?q=中关村", {}), kind="list"),
@@ -1191,6 +1341,9 @@ STAFF_CASES: dict[str, Case] = {
     "web:import_job": Case("GET", lambda c: (url("web:import_job", job_id=c.job.pk), {})),
     "web:import_confirm": Case("POST", lambda c: (url("web:import_confirm", job_id=c.job.pk), {})),
     "web:import_cancel": Case("POST", lambda c: (url("web:import_cancel", job_id=c.job.pk), {})),
+    "web:import_annotated": Case(
+        "GET", lambda c: (url("web:import_annotated", job_id=c.job.pk), {})
+    ),
     "web:import_template": Case(
         "GET", lambda c: (url("web:import_template", kind="enterprises"), {}), kind="unscoped"
     ),
@@ -1376,6 +1529,23 @@ STAFF_CASES: dict[str, Case] = {
         marker=lambda c: "被测会员",
         read=xlsx_text,
     ),
+    "members:roster_export_start": Case(
+        "POST",
+        lambda c: (url("members:roster_export_start"), {"org": c.target.pk}),
+        ok={302},
+        took_effect=lambda c: MemberExport.objects.exists(),
+    ),
+    # another staff member's export (its requester's only): 404 for every caller
+    "members:roster_export_job": Case(
+        "GET",
+        lambda c: (url("members:roster_export_job", export_id=someones_export(c).pk), {}),
+        kind="own",
+    ),
+    "members:roster_export_file": Case(
+        "GET",
+        lambda c: (url("members:roster_export_file", export_id=someones_export(c).pk), {}),
+        kind="own",
+    ),
     # --- activities (events.manage / checkins.scan) ---
     "events:staff_list": Case(
         "GET", lambda c: (url("events:staff_list"), {}), kind="list", marker=lambda c: "被测活动"
@@ -1515,6 +1685,45 @@ STAFF_CASES: dict[str, Case] = {
 }
 
 API_CASES: dict[str, Case] = {
+    "list_innovation_calls": Case(
+        "GET",
+        lambda c: (innovation.after(c, "/api/v1/innovation/calls"), {}),
+        kind="list",
+        api=True,
+        marker=lambda c: innovation.CALL,
+    ),
+    "list_innovation_entries": Case(
+        "GET",
+        lambda c: (f"/api/v1/innovation/calls/{_call_id(c)}/entries", {}),
+        api=True,
+    ),
+    # A juror's own assignment: staff who hold none get 404 (the assignment exists, theirs
+    # it is not).
+    "score_innovation_entry": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/innovation/assignments/{innovation.assignment_of(c).pk}/scores",
+            {"scores": {}, "comment": ""},
+        ),
+        kind="own",
+        api=True,
+    ),
+    "cast_innovation_ballot": Case(
+        "POST",
+        lambda c: (
+            f"/api/v1/innovation/polls/{innovation.open_poll_of(c).pk}/ballots",
+            {"candidate_id": innovation.open_poll_of(c).candidates.get().pk},
+        ),
+        kind="member",
+        api=True,
+    ),
+    "get_tally_log": Case(
+        "GET",
+        lambda c: (f"/api/v1/innovation/polls/{innovation.open_poll_of(c).pk}/log", {}),
+        kind="public",
+        api=True,
+        ok={200},
+    ),
     **DASHBOARD_API_CASES,
     **VOLUNTEER_API_CASES,
     **CARE_API_CASES,
@@ -1779,6 +1988,15 @@ API_CASES: dict[str, Case] = {
     "confirm_import": Case(
         "POST", lambda c: (f"/api/v1/imports/{c.job.pk}/confirm", {}), api=True, ok={200}
     ),
+    "cancel_import": Case(
+        "POST", lambda c: (f"/api/v1/imports/{c.job.pk}/cancel", {}), api=True, ok={200}
+    ),
+    "list_import_problems": Case(
+        "GET", lambda c: (f"/api/v1/imports/{c.job.pk}/problems", {}), api=True, ok={200}
+    ),
+    "download_annotated_import": Case(
+        "GET", lambda c: (f"/api/v1/imports/{c.job.pk}/annotated", {}), api=True, ok={200}
+    ),
     # --- activities (events.manage / checkins.scan) ---
     "list_activities": Case(
         "GET",
@@ -1949,6 +2167,8 @@ PUBLIC_API = {
     "list_courses",
     "get_course",
     "get_lesson",
+    # A vote's tally log is published for anyone to recount (docs/decisions/0023-…).
+    "get_tally_log",
 }
 
 # Cells of the matrix where a view breaks the rule above, each reported for the view to be
@@ -2044,7 +2264,8 @@ def ctx(tree, make_staff, operator, make_enterprise, django_capture_on_commit_ca
             kind="enterprises",
             upload=SimpleUploadedFile(
                 "e.csv",
-                f"企业名称,统一社会信用代码,所属行业,职工人数\n甲,{credit_code()},I,3\n".encode(),
+                f"企业名称,统一社会信用代码,所属行业,职工人数\n甲,{credit_code()},I,3\n"
+                "乙,123,I,3\n".encode(),
             ),
         )
     job.refresh_from_db()

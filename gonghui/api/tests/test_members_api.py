@@ -14,11 +14,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
-from gonghui.core.models import IdempotencyRecord
+from gonghui.core.models import IdempotencyRecord, ImportJob
 from gonghui.core.personal import mask_id_number, mask_mobile
 from gonghui.enterprises.models import Enterprise
 from gonghui.enterprises.tests.factories import credit_code
@@ -798,8 +798,22 @@ def test_import_through_the_api(
     checked = get(client, f"/api/v1/imports/{job_id}").json()
     assert checked["status"] == "checked"
     assert (checked["total_rows"], checked["valid_rows"], checked["error_count"]) == (2, 1, 1)
-    [error] = checked["errors"]
-    assert (error["row"], error["column"]) == (3, "统一社会信用代码")
+    assert (checked["refused_rows"], checked["reasons"]) == (1, {"invalid": 1})
+    assert checked["has_annotated_file"] is True
+    problems = get(client, f"/api/v1/imports/{job_id}/problems").json()
+    assert problems["count"] == 1
+    [error] = problems["items"]
+    assert (error["row"], error["column"], error["kind"]) == (3, "统一社会信用代码", "error")
+    filtered = get(client, f"/api/v1/imports/{job_id}/problems?kind=warning").json()
+    assert filtered == {"items": [], "count": 0}
+    assert get(client, f"/api/v1/imports/{job_id}/problems?kind=bad").status_code == 422
+    annotated = client.get(f"/api/v1/imports/{job_id}/annotated")
+    assert annotated.status_code == 200
+    book = load_workbook(io.BytesIO(annotated.content))
+    header = ["企业名称", "统一社会信用代码", "所属行业", "职工人数", "问题"]
+    assert [c.value for c in book.active[1]] == header
+    assert book.active["E2"].value is None
+    assert "统一社会信用代码" in book.active["E3"].value
     assert not Enterprise.objects.filter(credit_code=good).exists()
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = post(client, f"/api/v1/imports/{job_id}/confirm", {})
@@ -811,6 +825,30 @@ def test_import_through_the_api(
     again = post(client, f"/api/v1/imports/{job_id}/confirm", {})
     assert again.status_code == 400
     assert again.json()["code"] == "not_checked"
+    finished = post(client, f"/api/v1/imports/{job_id}/cancel", {})
+    assert finished.status_code == 400
+    assert finished.json()["code"] == "not_cancellable"
+
+
+def test_a_checked_import_is_cancelled_through_the_api(
+    tree, make_staff, api_client_for, django_capture_on_commit_callbacks
+):
+    client = api_client_for(make_staff(tree.zgc))
+    upload = enterprises_xlsx([["北京好科技有限公司", credit_code(), "I", 120]])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            "/api/v1/imports",
+            {"kind": "enterprises", "org_id": tree.zgc.pk, "file": upload},
+            headers=EN,
+        )
+    job_id = started.json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = post(client, f"/api/v1/imports/{job_id}/cancel", {})
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
+    job = ImportJob.objects.get(pk=job_id)
+    assert not job.file.storage.exists(str(job.file.name))
+    none = client.get(f"/api/v1/imports/{job_id}/annotated", headers=EN)
+    assert (none.status_code, none.json()["code"]) == (404, "no_annotated_file")
 
 
 def test_imports_are_scoped(tree, make_staff, api_client_for):
@@ -841,7 +879,7 @@ def test_every_members_operation_is_documented(db):
         for operation in item.values()
         if {"members", "imports"} & set(operation.get("tags", []))
     ]
-    assert len(operations) == 23
+    assert len(operations) == 26  # imports: cancel, problems and the annotated file too
     for operation in operations:
         assert operation["description"].strip(), operation["operationId"]
     public = {operation["operationId"] for operation in operations if "security" not in operation}
@@ -851,3 +889,20 @@ def test_every_members_operation_is_documented(db):
         "get_card_public_key",
         "check_card",
     }
+
+
+@pytest.mark.postgres
+def test_import_problems_filtered_by_a_nul_are_an_empty_page(
+    tree, make_staff, api_client_for, django_capture_on_commit_callbacks
+):
+    client = api_client_for(make_staff(tree.zgc))
+    upload = enterprises_xlsx([["北京坏代码有限公司", "123", "I", 10]])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            "/api/v1/imports",
+            {"kind": "enterprises", "org_id": tree.zgc.pk, "file": upload},
+            headers=EN,
+        )
+    job_id = started.json()["id"]
+    found = get(client, f"/api/v1/imports/{job_id}/problems?column=%00&code=a%00b")
+    assert (found.status_code, found.json()["count"]) == (200, 0)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from gonghui.core.errors import DomainError
 from gonghui.core.models import ImportJob
+from gonghui.core.tests.importing import errors_of
 from gonghui.core.text import (
     free_text_problem,
     looks_like_formula,
@@ -121,7 +122,7 @@ def test_roster_names_that_a_spreadsheet_would_run_or_that_hide_characters_are_r
     assert (job.status, job.valid_rows) == (ImportJob.Status.CHECKED, 1)
     starts = "This cell starts with “%s”, which a spreadsheet would run as a formula; remove it "
     starts += "or enter the value itself."
-    assert [(e["row"], e["message"]) for e in job.errors] == [
+    assert [(e["row"], e["message"]) for e in errors_of(job)] == [
         (2, starts % "+"),
         (3, starts % "@"),
         (4, starts % "-"),

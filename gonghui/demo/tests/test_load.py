@@ -85,8 +85,9 @@ def test_the_first_start_loads_and_says_each_stage_with_its_counts(loaded):
     stages = [line.split(":")[0].strip() for line in loaded[1:]]
     assert stages == [
         "union tree", "enterprises", "recruitment", "activities", "stations", "services",
-        "volunteer service", "care", "learning", "daily tallies",
+        "volunteer service", "care", "innovation", "learning", "daily tallies",
     ]  # fmt: skip
+    assert loaded[9].startswith("  innovation: 3 calls, 30 entries, 176 ballots (")
     assert loaded[3].startswith("  recruitment: 24 events, 5229 applications, 5176 members (")
     assert loaded[-1].endswith(" s)")
 

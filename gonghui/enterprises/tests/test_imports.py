@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from gonghui.core import imports
 from gonghui.core.errors import DomainError
 from gonghui.core.models import ImportJob
+from gonghui.core.tests.importing import errors_of, problems_of
 from gonghui.enterprises.models import Enterprise
 from gonghui.enterprises.tests.factories import credit_code
 
@@ -93,7 +94,8 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(tree, make_staff, run,
     job = run(admin, tree.zgc, upload)
     assert job.status == ImportJob.Status.CHECKED
     assert (job.total_rows, job.valid_rows, job.error_count) == (8, 2, 6)
-    assert [(e["row"], e["column"]) for e in job.errors] == [
+    errors = errors_of(job)
+    assert [(e["row"], e["column"]) for e in errors] == [
         (3, "统一社会信用代码"),
         (5, "统一社会信用代码"),
         (6, "新就业形态劳动者人数"),
@@ -101,8 +103,8 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(tree, make_staff, run,
         (8, "所属行业"),
         (9, "联系电话"),
     ]
-    assert job.errors[1]["message"] == "Same credit code as row 4 of this file."
-    assert job.errors[3]["message"] == "This cell holds a formula; enter the value itself."
+    assert errors[1]["message"] == "Same credit code as row 4 of this file."
+    assert errors[3]["message"] == "This cell holds a formula; enter the value itself."
     assert Enterprise.objects.count() == 0
 
 
@@ -121,7 +123,7 @@ def test_confirm_imports_the_good_rows_and_reimport_creates_nothing(tree, make_s
         ("北京乙科技有限公司", 80),
         ("北京甲科技有限公司", 120),
     ]
-    again = confirm(admin, run(admin, tree.zgc, xlsx(rows)))
+    again = confirm(admin, run(admin, tree.zgc, xlsx(rows[:2])))
     assert again.summary == {"created": 0, "updated": 0, "unchanged": 2}
     rows[0][3] = 150
     third = confirm(admin, run(admin, tree.zgc, xlsx(rows)))
@@ -136,12 +138,8 @@ def test_an_enterprise_of_another_subtree_is_not_taken_over(
     theirs = make_enterprise(tree.hlg)
     admin = make_staff(tree.zgc)
     job = run(admin, tree.zgc, xlsx([["改名", theirs.credit_code, "I", 1, 0, "", ""]]))
-    assert job.errors == [
-        {
-            "row": 2,
-            "column": "统一社会信用代码",
-            "message": "This enterprise is registered under another organisation.",
-        }
+    assert [(e["row"], e["column"], e["message"]) for e in errors_of(job)] == [
+        (2, "统一社会信用代码", "This enterprise is registered under another organisation.")
     ]
 
 
@@ -189,3 +187,40 @@ def test_the_uploaded_file_is_deleted_once_imported(tree, make_staff, run, confi
     assert stored.exists()
     confirm(admin, job)
     assert not stored.exists()
+
+
+def test_every_problem_of_a_row_and_repeats_of_a_refused_row_are_listed_and_annotated(
+    tree, make_staff, run, english
+):
+    from openpyxl import load_workbook
+
+    admin = make_staff(tree.zgc)
+    code = credit_code()
+    job = run(
+        admin,
+        tree.zgc,
+        xlsx(
+            [
+                ["北京甲有限公司", code, "火星产业", -1, 0, "", "12345"],  # 2: three problems
+                ["北京甲有限公司", code, "I", 10, 0, "", ""],  # 3: repeats refused row 2
+                ["北京乙有限公司", credit_code(), "I", 10, 0, "", ""],  # 4: good
+            ]
+        ),
+    )
+    found = [(p["row"], p["column"], p["code"]) for p in problems_of(job)]
+    assert found == [
+        (2, "所属行业", "unknown_value"),
+        (2, "职工人数", "invalid_number"),
+        (2, "联系电话", "invalid"),
+        (3, "统一社会信用代码", "duplicate"),
+    ]
+    assert (job.valid_rows, job.refused_rows, job.reasons["duplicate"]) == (1, 2, 1)
+    content, name = imports.download_annotated(actor=admin, job=job)
+    assert name == "企业名单-问题.xlsx"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["H1"].value == "问题"
+    assert sheet["H2"].value.count("\n") == 2  # three problems, one a line
+    assert sheet["H3"].value == (
+        "【Error】统一社会信用代码：Same credit code as row 2 of this file."
+    )
+    assert sheet["H4"].value is None

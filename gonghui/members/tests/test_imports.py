@@ -17,6 +17,7 @@ from gonghui.accounts.roles import Role
 from gonghui.core import imports
 from gonghui.core.fields import lookup_value
 from gonghui.core.models import AuditEntry, ImportJob
+from gonghui.core.tests.importing import errors_of, problems_of
 from gonghui.members.actions import import_member, start_roster_import
 from gonghui.members.models import Episode, Member, MemberSequence
 from gonghui.members.tests.factories import WEIGHTS, id_number, mobile, person
@@ -125,8 +126,15 @@ def test_dry_run_reports_every_bad_row_by_row_and_column_and_writes_nothing(
     ]
     job = run(admin, tree.zgc, xlsx(rows))
     assert job.status == ImportJob.Status.CHECKED
-    assert (job.total_rows, job.valid_rows, job.error_count) == (17, 2, 16), job.errors
-    found = [(e["row"], e["column"]) for e in job.errors]
+    errors = errors_of(job)
+    assert (job.total_rows, job.valid_rows, job.refused_rows, job.error_count) == (
+        17,
+        3,
+        14,
+        15,
+    ), errors
+    assert (job.warned_rows, job.warning_count) == (1, 1)
+    found = [(e["row"], e["column"]) for e in errors]
     assert found == [
         (4, "身份证号"),
         (5, "身份证号"),
@@ -141,11 +149,10 @@ def test_dry_run_reports_every_bad_row_by_row_and_column_and_writes_nothing(
         (14, "学历"),
         (14, "入会时间"),
         (15, "身份证号"),
-        (16, "性别"),
         (17, "入会时间"),
         (18, "入会时间"),
     ]
-    messages = {(e["row"], e["column"]): e["message"] for e in job.errors}
+    messages = {(e["row"], e["column"]): e["message"] for e in problems_of(job)}
     assert "check for a typo" in messages[4, "身份证号"]
     assert messages[5, "身份证号"] == "The birth date inside this ID number does not exist."
     for excel_row in (6, 7, 13, 15):
@@ -153,13 +160,23 @@ def test_dry_run_reports_every_bad_row_by_row_and_column_and_writes_nothing(
         assert "never repaired" in messages[excel_row, "身份证号"]
     assert messages[8, "工作单位"] == "This cell holds a formula; enter the value itself."
     assert "11 digits" in messages[9, "手机号"]
-    assert messages[10, "身份证号"] == "Same ID number as row 2 of this file."
-    assert messages[11, "身份证号"] == f"Already a member, number {mine.number}."
+    assert messages[10, "身份证号"] == (
+        "Same ID number as row 2 of this file: a person is imported once. Keep one of the two "
+        "rows; if they are two people, one of the ID numbers is wrong."
+    )
+    # the roster names someone else under this member's ID number
+    assert messages[11, "身份证号"] == (
+        f"This ID number is already member {mine.number}'s, recorded under another name: "
+        "check the ID number."
+    )
     assert messages[12, "身份证号"] == "Already a member of another union."
-    assert theirs.number not in str(job.errors)
+    assert theirs.number not in str(problems_of(job))
     assert messages[14, "学历"].startswith("Unknown value “幼儿园”")
     assert messages[14, "入会时间"] == "This date does not exist."
-    assert "man" in messages[16, "性别"]
+    assert messages[16, "性别"] == (
+        "性别 says woman, but the ID number is a man's: recorded as man, since the ID number "
+        "decides. If the ID number is the mistake, correct it and upload again."
+    )
     assert messages[17, "入会时间"] == "This cell is required."
     assert messages[18, "入会时间"] == "This date is in the future."
     assert Member.objects.count() == 2  # the two made above; nothing written by the dry run
@@ -177,7 +194,7 @@ def test_confirm_imports_the_good_rows_and_reimport_creates_nothing(
     job = confirm(admin, run(admin, tree.zgc, xlsx(rows)))
     assert job.status == ImportJob.Status.DONE
     assert job.summary == {"created": 2}
-    assert job.error_count == 1
+    assert (job.error_count, job.refused_rows) == (1, 1)
     members = list(Member.objects.order_by("number"))
     assert [(m.name, m.gender, m.joined_on, m.org) for m in members] == [
         ("李小红", "F", date(2023, 5, 1), tree.zgc),
@@ -199,12 +216,13 @@ def test_confirm_imports_the_good_rows_and_reimport_creates_nothing(
     ]
     assert AuditEntry.objects.filter(action="members.roster.recorded").get().changes["count"] == 2
 
-    again = confirm(admin, run(admin, tree.zgc, xlsx(rows)))
+    # the same people in another file (the very same file is refused at upload: below)
+    again = confirm(admin, run(admin, tree.zgc, xlsx([*rows, row(mobile="123")])))
     assert again.status == ImportJob.Status.DONE
     assert again.summary == {"created": 0}
     assert again.valid_rows == 0
     assert Member.objects.count() == 2
-    assert [(e["row"], e["message"]) for e in again.errors[:2]] == [
+    assert [(e["row"], e["message"]) for e in errors_of(again)[:2]] == [
         (2, f"Already a member, number {members[0].number}."),
         (3, f"Already a member, number {members[1].number}."),
     ]
@@ -219,8 +237,15 @@ def test_header_variants_and_defaults_for_absent_columns(tree, make_staff, run, 
         ["吴强", id_number(serial=23), "13912345679", "", "保安"],
     ]
     job = run(admin, tree.zgc, xlsx(rows, header=header))
-    assert (job.valid_rows, job.error_count) == (2, 0)
-    assert len(job.summary["notes"]) == 5  # gender, ethnicity, education, politics, join date
+    assert (job.valid_rows, job.error_count, job.warned_rows) == (2, 0, 1)
+    # gender, ethnicity, education, politics, join date
+    assert len(job.summary["notes"]) == 5
+    [unknown_job] = problems_of(job)
+    assert (unknown_job["row"], unknown_job["kind"], unknown_job["code"]) == (
+        3,
+        "warning",
+        "job_type_other",
+    )
     job = confirm(admin, job)
     first, second = Member.objects.order_by("number")
     assert (first.name, first.gender, first.mobile, first.job_type) == (
@@ -229,13 +254,11 @@ def test_header_variants_and_defaults_for_absent_columns(tree, make_staff, run, 
         "13912345678",
         "rider",
     )
-    assert (first.ethnicity, first.education, first.political_status) == (
-        "01",
-        "high_school",
-        "masses",
-    )
+    # absent columns: unknown, not a default
+    assert (first.ethnicity, first.education, first.political_status) == ("", "", "")
     assert first.joined_on == timezone.localdate()
     assert (second.gender, second.job_type, second.employer_name) == ("M", "other", "")
+    assert (first.job_type_text, second.job_type_text) == ("", "保安")
 
 
 @pytest.mark.parametrize(
@@ -266,7 +289,7 @@ def test_header_variants_and_defaults_for_absent_columns(tree, make_staff, run, 
 def test_roster_words_map_to_the_stored_choices(tree, make_staff, run, cells, expected):
     admin = make_staff(tree.zgc)
     job = run(admin, tree.zgc, xlsx([row(**cells)]))
-    assert (job.valid_rows, job.errors) == (1, [])
+    assert (job.valid_rows, problems_of(job)) == (1, [])
 
 
 @pytest.mark.parametrize(
@@ -281,7 +304,7 @@ def test_roster_words_map_to_the_stored_choices(tree, make_staff, run, cells, ex
         ("网络主播", "content"),
         ("职工", "employee"),
         ("保洁", "other"),
-        ("", "other"),
+        ("", ""),
     ],
 )
 def test_job_types(tree, make_staff, run, confirm, text, job_type):
@@ -307,14 +330,14 @@ def test_job_types(tree, make_staff, run, confirm, text, job_type):
 def test_join_date_formats(tree, make_staff, run, confirm, cell, joined):
     admin = make_staff(tree.zgc)
     job = confirm(admin, run(admin, tree.zgc, xlsx([row(joined=cell)])))
-    assert job.summary == {"created": 1}, job.errors
+    assert job.summary == {"created": 1}, problems_of(job)
     assert Member.objects.get().joined_on == joined
 
 
 def test_an_ambiguous_number_date_is_refused(tree, make_staff, run, english):
     admin = make_staff(tree.zgc)
     job = run(admin, tree.zgc, xlsx([row(joined=2023.1)]))
-    assert job.errors[0]["message"] == (
+    assert errors_of(job)[0]["message"] == (
         "Excel turned this date into the number 2023.1; enter it as 2023-10-01."
     )
 
@@ -328,7 +351,7 @@ def test_gbk_csv(tree, make_staff, run, confirm):
     )
     upload = SimpleUploadedFile("名单.csv", text.encode("gbk"))
     job = confirm(admin, run(admin, tree.zgc, upload))
-    assert job.summary == {"created": 1}, job.errors
+    assert job.summary == {"created": 1}, problems_of(job)
     member = Member.objects.get()
     assert (member.name, member.employer_name, member.education, member.political_status) == (
         "陈静",
@@ -438,7 +461,7 @@ def test_the_import_page_needs_members_manage_and_imports_run(tree, make_staff, 
 def test_an_empty_required_cell_says_so(tree, make_staff, run, english):
     admin = make_staff(tree.zgc)
     job = run(admin, tree.zgc, xlsx([row(name="", mobile="  ")]))
-    assert job.errors == [
-        {"row": 2, "column": "姓名", "message": "This cell is required."},
-        {"row": 2, "column": "手机号", "message": "This cell is required."},
+    assert [(e["row"], e["column"], e["message"]) for e in problems_of(job)] == [
+        (2, "姓名", "This cell is required."),
+        (2, "手机号", "This cell is required."),
     ]

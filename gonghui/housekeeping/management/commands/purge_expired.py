@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from gonghui.checkins.nonces import KEEP_DAYS, purge_old_answers
 from gonghui.core.idempotency import purge_expired_keys
 from gonghui.core.imports import discard_stale_uploads
+from gonghui.members.exports import discard_stale_exports
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Idempotency records removed: {purge_expired_keys()}")
         self.stdout.write(f"Unconfirmed import files discarded: {discard_stale_uploads()}")
+        self.stdout.write(f"Member export files discarded: {discard_stale_exports()}")
         self.stdout.write(
             f"Scan answers older than {KEEP_DAYS} days removed: {purge_old_answers()}"
         )
