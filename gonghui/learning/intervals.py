@@ -4,7 +4,7 @@ Intervals are half-open [start, end) in whole milliseconds of the lesson's timel
 sorted, disjoint and not touching (two pieces that meet are one). The union is the whole
 truth of progress: it cannot be gamed by seeking (a jump plays nothing), a replayed report
 adds nothing, and reports from two phones or from an offline queue merge in any order
-(see docs/decisions/0022-interval-based-progress.md).
+(see docs/decisions/0024-interval-based-progress.md).
 """
 
 Interval = tuple[int, int]
