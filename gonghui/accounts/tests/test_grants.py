@@ -11,7 +11,7 @@ def test_grants_cover_the_subtree(tree, make_staff):
     staff = make_staff(tree.district, Role.VIEWER)
     assert staff.scope_paths("orgs.view") == [tree.district.path]
     assert staff.capabilities_at(tree.sohu.path) == frozenset(
-        {"orgs.view", "enterprises.view", "members.view", "dashboards.view"}
+        {"orgs.view", "enterprises.view", "members.view", "dashboards.view", "ledger.view"}
     )
     assert staff.capabilities_at(tree.hlg.path) == frozenset()
 
