@@ -369,11 +369,14 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },
+    "filters": {"redact_path": {"()": "gonghui.core.log_hygiene.RedactingPathFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request bodies never reach the log; django.request logs only the path and status.
         "django.request": {"level": "ERROR"},
+        # A refused CSRF check is worth a warning, but its message holds the client's path.
+        "django.security.csrf": {"filters": ["redact_path"]},
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -60,6 +60,20 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class RedactingPathFilter(logging.Filter):
+    """Masks, in the record itself, what `redact` masks, for a Django logger that writes the
+    request's path into its message ("Forbidden (CSRF cookie not set.): /api/v1/join/…"): a
+    path is whatever the client sent, so it can hold a mobile number, and here rewriting the
+    record for every handler is the point, since the message is Django's and not ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 class RedactingGunicornLogger(GunicornLogger):  # type: ignore[misc]  # gunicorn is untyped
     """gunicorn's logger with the access log's request line, path, query and headers
     redacted: a status page's address is its secret."""
