@@ -57,7 +57,7 @@ class CampaignFields(Schema):
     site_ids: list[int]
 
 
-class CampaignOut(CampaignFields):
+class CareCampaignOut(CampaignFields):
     @staticmethod
     def resolve_org_name(obj: Campaign) -> str:
         return obj.org.name
@@ -256,7 +256,7 @@ class ReversalIn(Schema):
     reason: str = Field(max_length=200)
 
 
-class EntryOut(Schema):
+class LedgerEntryOut(Schema):
     id: UUID
     day: Day
     kind: str
@@ -283,7 +283,7 @@ def _item(request: HttpRequest, item_id: int) -> Item:
 
 @router.get(
     "/care/campaigns",
-    response={200: list[CampaignOut], **ERROR_RESPONSES},
+    response={200: list[CareCampaignOut], **ERROR_RESPONSES},
     operation_id="list_care_campaigns",
 )
 @paginate(Pages, page_size=50)
@@ -313,8 +313,8 @@ def get_care_campaign(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
         "cap_per_visit": campaign.cap_per_visit,
         "cap_per_year": campaign.cap_per_year,
         "cash_allowed": campaign.cash_allowed,
-        "budgets": CampaignOut.resolve_budgets(campaign),
-        "site_ids": CampaignOut.resolve_site_ids(campaign),
+        "budgets": CareCampaignOut.resolve_budgets(campaign),
+        "site_ids": CareCampaignOut.resolve_site_ids(campaign),
         "goods": [
             {
                 "site_id": g.site.pk,
@@ -344,7 +344,7 @@ def get_care_campaign(request: HttpRequest, campaign_id: Id) -> dict[str, Any]:
 
 @router.post(
     "/care/campaigns",
-    response={201: CampaignOut, **ERROR_RESPONSES},
+    response={201: CareCampaignOut, **ERROR_RESPONSES},
     operation_id="create_care_campaign",
 )
 def create_care_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Campaign]:
@@ -396,7 +396,7 @@ def create_care_item(request: HttpRequest, payload: ItemIn) -> tuple[int, Item]:
 
 @router.post(
     "/care/campaigns/{id:campaign_id}/stock",
-    response={201: CampaignOut, **ERROR_RESPONSES},
+    response={201: CareCampaignOut, **ERROR_RESPONSES},
     operation_id="receive_care_stock",
 )
 def receive_care_stock(
@@ -564,7 +564,7 @@ def get_ledger_balances(request: HttpRequest, params: Query[BalanceQuery]) -> di
 
 @router.post(
     "/ledger/entries/{uuid:entry}/reversal",
-    response={201: EntryOut, **ERROR_RESPONSES},
+    response={201: LedgerEntryOut, **ERROR_RESPONSES},
     operation_id="reverse_ledger_entry",
 )
 def reverse_ledger_entry(request: HttpRequest, entry: UUID, payload: ReversalIn) -> tuple[int, Any]:

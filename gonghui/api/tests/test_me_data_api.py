@@ -22,7 +22,7 @@ def test_the_json_has_every_group_unmasked_and_is_audited(world, api_client_for)
     response = api_client_for(worker.user).get("/api/v1/me/data", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     groups = {group["key"]: group for group in response.json()["groups"]}
-    assert len(groups) == 15
+    assert len(groups) == 24
     assert groups["account"] == {
         "key": "account",
         "title": "Account",
@@ -45,7 +45,7 @@ def test_the_xlsx_over_the_api(world, api_client_for):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="my-personal-data.xlsx"'
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert len(book.sheetnames) == 15
+    assert len(book.sheetnames) == 24
     assert book["账号"]["B2"].value == "13900001234"
     assert AuditEntry.objects.get(action="members.personal_data.downloaded").changes == {
         "format": "xlsx"
