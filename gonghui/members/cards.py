@@ -92,6 +92,31 @@ def sign_card(claims: CardClaims) -> str:
     return f"{PREFIX}.{_b64(payload)}.{_b64(signature)}"
 
 
+def sign_json(prefix: str, data: dict[str, object]) -> str:
+    """`<prefix>.<payload>.<signature>` for `data` as compact JSON, signed with the card key:
+    the one format of every signed code the platform prints (cards, certificates)."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return f"{prefix}.{_b64(payload)}.{_b64(signing_key().sign(payload))}"
+
+
+def read_signed_json(code: str, prefix: str) -> dict[str, object] | None:
+    """The JSON object of a genuine, unaltered `<prefix>.` code signed by `sign_json`, else
+    None (another prefix, a non-canonical spelling, a bad signature, not an object)."""
+    try:
+        found, payload_b64, signature_b64 = code.strip().split(".")
+        if found != prefix:
+            return None
+        for part in (payload_b64, signature_b64):
+            if _b64(_unb64(part)) != part:
+                return None
+        payload = _unb64(payload_b64)
+        signing_key().public_key().verify(_unb64(signature_b64), payload)
+        data = json.loads(payload)
+    except (ValueError, InvalidSignature):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 class CardCodeError(ValueError):
     """The code is not a genuine, unaltered card code."""
 
